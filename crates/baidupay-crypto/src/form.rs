@@ -1,0 +1,182 @@
+//! Strict `application/x-www-form-urlencoded` decoding, done exactly once.
+//!
+//! Unlike lenient decoders, malformed percent escapes and bytes that are not UTF-8 are errors:
+//! a callback body that does not decode cleanly is not something to verify and trust.
+
+use crate::error::{Error, Result};
+
+fn hex(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+fn decode_component(raw: &[u8], pair_index: usize) -> Result<String> {
+    let mut out = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while let Some(&b) = raw.get(i) {
+        match b {
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            b'%' => {
+                let decoded = match (
+                    raw.get(i + 1).copied().and_then(hex),
+                    raw.get(i + 2).copied().and_then(hex),
+                ) {
+                    (Some(h), Some(l)) => (h << 4) | l,
+                    _ => {
+                        return Err(Error::MalformedForm {
+                            detail: format!("invalid percent escape in pair {}", pair_index + 1),
+                        });
+                    }
+                };
+                out.push(decoded);
+                i += 3;
+            }
+            _ => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).map_err(|_| Error::MalformedForm {
+        detail: format!("pair {} is not UTF-8 after decoding", pair_index + 1),
+    })
+}
+
+/// Decodes a form body into `(key, value)` pairs in body order.
+///
+/// `+` becomes a space and `%XX` a byte, once; empty segments (`a=1&&b=2`) are skipped; a
+/// segment without `=` is a key with an empty value. Duplicate keys are kept here (so that
+/// callers can reject them with a precise error).
+///
+/// # Errors
+/// [`Error::MalformedForm`] for a bad percent escape, bytes that are not UTF-8, or an empty key.
+///
+/// # Examples
+/// ```
+/// let pairs = baidupay_crypto::form::parse(b"a=1+2&b=%E4%B8%AD&c=")?;
+/// assert_eq!(pairs, vec![
+///     ("a".to_owned(), "1 2".to_owned()),
+///     ("b".to_owned(), "中".to_owned()),
+///     ("c".to_owned(), String::new()),
+/// ]);
+/// # Ok::<(), baidupay_crypto::Error>(())
+/// ```
+pub fn parse(body: &[u8]) -> Result<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    for (i, segment) in body.split(|&b| b == b'&').enumerate() {
+        if segment.is_empty() {
+            continue;
+        }
+        let (k, v) = match segment.iter().position(|&b| b == b'=') {
+            Some(eq) => (
+                segment.get(..eq).unwrap_or_default(),
+                segment.get(eq + 1..).unwrap_or_default(),
+            ),
+            None => (segment, &[][..]),
+        };
+        let key = decode_component(k, i)?;
+        if key.is_empty() {
+            return Err(Error::MalformedForm {
+                detail: format!("pair {} has an empty key", i + 1),
+            });
+        }
+        out.push((key, decode_component(v, i)?));
+    }
+    Ok(out)
+}
+
+/// Percent-encodes `s` for a form body: unreserved characters (`A-Z a-z 0-9 - . _ *`) stay,
+/// space becomes `+`, everything else `%XX` (upper-case hex), as Java's `URLEncoder` and the
+/// Alipay SDKs do.
+pub fn encode_component(s: &str) -> String {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let mut out = String::with_capacity(s.len());
+    for &b in s.as_bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'*' => {
+                out.push(char::from(b))
+            }
+            b' ' => out.push('+'),
+            _ => {
+                out.push('%');
+                out.push(char::from(HEX[usize::from(b >> 4)]));
+                out.push(char::from(HEX[usize::from(b & 0x0f)]));
+            }
+        }
+    }
+    out
+}
+
+/// Encodes `(key, value)` pairs as a form body, in the order given.
+pub fn encode<I, K, V>(pairs: I) -> String
+where
+    I: IntoIterator<Item = (K, V)>,
+    K: AsRef<str>,
+    V: AsRef<str>,
+{
+    let mut out = String::new();
+    for (k, v) in pairs {
+        if !out.is_empty() {
+            out.push('&');
+        }
+        out.push_str(&encode_component(k.as_ref()));
+        out.push('=');
+        out.push_str(&encode_component(v.as_ref()));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_once() {
+        let p = parse(b"passback_params=%257B%2522a%2522%257D").unwrap();
+        assert_eq!(p[0].1, "%7B%22a%22%7D");
+    }
+
+    #[test]
+    fn rejects_bad_escapes_and_non_utf8() {
+        assert!(matches!(parse(b"a=%G1"), Err(Error::MalformedForm { .. })));
+        assert!(matches!(parse(b"a=%4"), Err(Error::MalformedForm { .. })));
+        assert!(matches!(parse(b"a=%FF"), Err(Error::MalformedForm { .. })));
+        assert!(matches!(parse(b"a=\xff"), Err(Error::MalformedForm { .. })));
+        assert!(matches!(parse(b"=1"), Err(Error::MalformedForm { .. })));
+    }
+
+    #[test]
+    fn keeps_order_duplicates_and_bare_keys() {
+        let p = parse(b"b=1&&a&b=2").unwrap();
+        assert_eq!(
+            p,
+            vec![
+                ("b".into(), "1".into()),
+                ("a".into(), String::new()),
+                ("b".into(), "2".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn encode_round_trips() {
+        let pairs = vec![
+            ("sign".to_owned(), "ab+/c=".to_owned()),
+            ("subject".to_owned(), "语雀空间 500人规模".to_owned()),
+            ("t".to_owned(), "2019-08-15 15:56:22".to_owned()),
+        ];
+        let body = encode(pairs.iter().map(|(k, v)| (k, v)));
+        assert_eq!(
+            body,
+            "sign=ab%2B%2Fc%3D&subject=%E8%AF%AD%E9%9B%80%E7%A9%BA%E9%97%B4+500%E4%BA%BA%E8%A7%84%E6%A8%A1&t=2019-08-15+15%3A56%3A22"
+        );
+        assert_eq!(parse(body.as_bytes()).unwrap(), pairs);
+    }
+}
