@@ -1,1 +1,547 @@
-fn main() {}
+//! Project automation, run as `cargo xtask <command>`:
+//!
+//! * `ci`: exactly what CI runs: fmt check, clippy (`-D warnings`, all targets, both crypto
+//!   backends), tests (default backend, then again with `rustcrypto`), docs with warnings
+//!   denied, and `cargo deny check licenses bans sources` when cargo-deny is installed.
+//! * `bench`: the criterion RSA benches for both backends next to `openssl speed`, printed as
+//!   ops/s and as ratios to OpenSSL measured in the same run.
+//! * `release --dry-run`: checks a release could be cut and prints the plan; changes nothing.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+use serde_json::Value;
+
+type Result<T = ()> = std::result::Result<T, String>;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("ci") => ci(),
+        Some("bench") => bench(&args[1..]),
+        Some("release") => release(&args[1..]),
+        _ => {
+            eprintln!(
+                "usage: cargo xtask <ci | bench [--quick] | release --dry-run>\n\
+                 \n  ci                 fmt, clippy, tests (both backends), docs, cargo-deny\
+                 \n  bench              RSA benches (both backends) vs `openssl speed`\
+                 \n  release --dry-run  check a release could be cut; print the plan"
+            );
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn workspace_root() -> PathBuf {
+    // xtask/ sits directly below the workspace root.
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().map(Path::to_path_buf).unwrap_or(manifest)
+}
+
+fn cargo() -> Command {
+    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cmd.current_dir(workspace_root());
+    cmd
+}
+
+fn run(step: &str, cmd: &mut Command) -> Result {
+    eprintln!("\n==> {step}\n    $ {}", describe(cmd));
+    let start = Instant::now();
+    let status = cmd
+        .status()
+        .map_err(|e| format!("{step}: cannot start: {e}"))?;
+    eprintln!("    ({step}: {:.1} s)", start.elapsed().as_secs_f64());
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{step} failed ({status})"))
+    }
+}
+
+fn output(cmd: &mut Command) -> Result<String> {
+    let out = cmd
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", describe(cmd)))?;
+    if !out.status.success() {
+        return Err(format!(
+            "{} failed: {}",
+            describe(cmd),
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    String::from_utf8(out.stdout).map_err(|e| format!("{}: output not UTF-8: {e}", describe(cmd)))
+}
+
+fn describe(cmd: &Command) -> String {
+    let mut s = cmd.get_program().to_string_lossy().into_owned();
+    for a in cmd.get_args() {
+        s.push(' ');
+        s.push_str(&a.to_string_lossy());
+    }
+    s
+}
+
+fn metadata() -> Result<Value> {
+    let text =
+        output(cargo().args(["metadata", "--format-version", "1", "--no-deps", "--locked"]))?;
+    serde_json::from_str(&text).map_err(|e| format!("cargo metadata: {e}"))
+}
+
+fn packages(meta: &Value) -> Vec<&Value> {
+    meta["packages"]
+        .as_array()
+        .map(|v| v.iter().collect())
+        .unwrap_or_default()
+}
+
+/// Workspace packages that offer a `rustcrypto` feature (the crypto crate and its dependents).
+fn rustcrypto_packages(meta: &Value) -> Vec<String> {
+    packages(meta)
+        .into_iter()
+        .filter(|p| p["features"].get("rustcrypto").is_some())
+        .filter_map(|p| p["name"].as_str().map(str::to_owned))
+        .collect()
+}
+
+// -------------------------------------------------------------------------------------------
+// ci
+
+fn ci() -> Result {
+    let start = Instant::now();
+    let meta = metadata()?;
+    run("format", cargo().args(["fmt", "--all", "--", "--check"]))?;
+    run(
+        "clippy (default features)",
+        cargo().args([
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--locked",
+            "--",
+            "-D",
+            "warnings",
+        ]),
+    )?;
+    let rc = rustcrypto_packages(&meta);
+    let mut rc_args: Vec<String> = Vec::new();
+    for p in &rc {
+        rc_args.push("-p".into());
+        rc_args.push(p.clone());
+    }
+    if !rc.is_empty() {
+        run(
+            "clippy (rustcrypto backend)",
+            cargo()
+                .arg("clippy")
+                .args(&rc_args)
+                .args([
+                    "--all-targets",
+                    "--locked",
+                    "--no-default-features",
+                    "--features",
+                    "rustcrypto",
+                ])
+                .args(["--", "-D", "warnings"]),
+        )?;
+    }
+    run(
+        "tests (default backend: openssl)",
+        cargo().args(["test", "--workspace", "--locked"]),
+    )?;
+    if !rc.is_empty() {
+        run(
+            "tests (rustcrypto backend)",
+            cargo().arg("test").args(&rc_args).args([
+                "--locked",
+                "--no-default-features",
+                "--features",
+                "rustcrypto",
+            ]),
+        )?;
+    }
+    run(
+        "docs",
+        cargo()
+            .args(["doc", "--workspace", "--no-deps", "--locked"])
+            .env("RUSTDOCFLAGS", "-D warnings"),
+    )?;
+    let has_deny = Command::new("cargo")
+        .args(["deny", "--version"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if has_deny {
+        run(
+            "cargo deny (licenses, bans, sources)",
+            cargo().args(["deny", "--locked", "check", "licenses", "bans", "sources"]),
+        )?;
+    } else {
+        eprintln!("\n==> cargo deny: not installed, skipped (`cargo install --locked cargo-deny`)");
+    }
+    eprintln!(
+        "\nci: all steps passed in {:.0} s",
+        start.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+// -------------------------------------------------------------------------------------------
+// bench
+
+const CASES: [(&str, u32); 3] = [
+    ("sha1-1024", 1024),
+    ("sha1-2048", 2048),
+    ("sha256-2048", 2048),
+];
+
+/// `openssl speed` results: bits -> (sign/s, verify/s).
+fn openssl_speed(seconds: u32) -> Result<BTreeMap<u32, (f64, f64)>> {
+    let text = output(Command::new("openssl").args([
+        "speed",
+        "-seconds",
+        &seconds.to_string(),
+        "rsa1024",
+        "rsa2048",
+    ]))?;
+    let mut out = BTreeMap::new();
+    for line in text.lines() {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        if let ["rsa", bits, "bits", _, _, sign, verify] = words.as_slice() {
+            let bits: u32 = bits
+                .parse()
+                .map_err(|_| format!("openssl speed: bad line {line}"))?;
+            let sign: f64 = sign
+                .parse()
+                .map_err(|_| format!("openssl speed: bad line {line}"))?;
+            let verify: f64 = verify
+                .parse()
+                .map_err(|_| format!("openssl speed: bad line {line}"))?;
+            out.insert(bits, (sign, verify));
+        }
+    }
+    if out.len() != 2 {
+        return Err(format!("could not read `openssl speed` output:\n{text}"));
+    }
+    Ok(out)
+}
+
+fn criterion_ops(target: &Path, group: &str, case: &str) -> Result<f64> {
+    let path = target
+        .join("criterion")
+        .join(group)
+        .join(case)
+        .join("new")
+        .join("estimates.json");
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let v: Value = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    let ns = v["median"]["point_estimate"]
+        .as_f64()
+        .ok_or_else(|| format!("{}: no median", path.display()))?;
+    if ns <= 0.0 {
+        return Err(format!("{}: non-positive time", path.display()));
+    }
+    #[allow(clippy::float_arithmetic)]
+    Ok(1e9 / ns)
+}
+
+#[allow(clippy::float_arithmetic)]
+fn bench(args: &[String]) -> Result {
+    let quick = args.iter().any(|a| a == "--quick");
+    let seconds = if quick { 1 } else { 3 };
+    let meta = metadata()?;
+    let target = PathBuf::from(
+        meta["target_directory"]
+            .as_str()
+            .ok_or("cargo metadata: no target_directory")?,
+    );
+
+    eprintln!("==> openssl speed (before)");
+    let before = openssl_speed(seconds)?;
+    let backends = ["openssl", "rustcrypto"];
+    for backend in backends {
+        let mut cmd = cargo();
+        cmd.args([
+            "bench",
+            "--locked",
+            "-p",
+            "baidupay-crypto",
+            "--bench",
+            "rsa",
+        ]);
+        if backend == "rustcrypto" {
+            cmd.args(["--no-default-features", "--features", "rustcrypto"]);
+        }
+        if quick {
+            cmd.args(["--", "--warm-up-time", "0.2", "--measurement-time", "1"]);
+        }
+        run(&format!("criterion benches ({backend} backend)"), &mut cmd)?;
+    }
+    eprintln!("==> openssl speed (after)");
+    let after = openssl_speed(seconds)?;
+
+    let version = output(Command::new("openssl").arg("version")).unwrap_or_default();
+    println!();
+    println!(
+        "RSA throughput, keys parsed once, 70-byte message; reference: `openssl speed` ({}),",
+        version.trim()
+    );
+    println!(
+        "mean of the runs before and after the benches (drift shown). Targets apply to the default backend."
+    );
+    println!();
+    println!("| case | op | backend | ops/s | openssl speed ops/s | ratio | target | verdict |");
+    println!("|---|---|---|---:|---:|---:|---:|---|");
+    let mut below = Vec::new();
+    let mut drift_notes = Vec::new();
+    for (case, bits) in CASES {
+        let (sb, vb) = before.get(&bits).copied().unwrap_or_default();
+        let (sa, va) = after.get(&bits).copied().unwrap_or_default();
+        for (op, reference, drift) in [
+            ("sign", (sb + sa) / 2.0, (sa - sb) / sb),
+            ("verify", (vb + va) / 2.0, (va - vb) / vb),
+        ] {
+            if case.starts_with("sha1") {
+                drift_notes.push(format!("rsa{bits} {op}: {:+.1} %", drift * 100.0));
+            }
+            for backend in backends {
+                let ops = criterion_ops(&target, &format!("{op}-{backend}"), case)?;
+                let ratio = ops / reference;
+                let goal = match (op, bits) {
+                    ("sign", _) => 0.95,
+                    ("verify", 1024) => 0.85,
+                    _ => 0.90,
+                };
+                let (target_s, verdict) = if backend == "openssl" {
+                    let v = if ratio >= goal { "meets" } else { "BELOW" };
+                    if ratio < goal {
+                        below.push(format!("{case} {op}: {ratio:.2}x < {goal:.2}x"));
+                    }
+                    (format!("{goal:.2}x"), v)
+                } else {
+                    ("-".to_owned(), "(opt-in backend)")
+                };
+                println!(
+                    "| {case} | {op} | {backend} | {ops:.0} | {reference:.0} | {ratio:.2}x | {target_s} | {verdict} |"
+                );
+            }
+        }
+    }
+    drift_notes.dedup();
+    println!(
+        "\nopenssl speed drift between the two reference runs: {}",
+        drift_notes.join(", ")
+    );
+    if below.is_empty() {
+        println!("default backend meets every target");
+    } else {
+        println!("default backend below target: {}", below.join("; "));
+        println!(
+            "(benchmarks are reported, not asserted: re-run on an idle machine before concluding)"
+        );
+    }
+    Ok(())
+}
+
+// -------------------------------------------------------------------------------------------
+// release --dry-run
+
+fn parse_version(v: &str) -> Option<(u64, u64, u64)> {
+    let core = v.trim_start_matches('v').split(['-', '+']).next()?;
+    let mut it = core.split('.').map(|p| p.parse::<u64>().ok());
+    Some((it.next()??, it.next()??, it.next()??))
+}
+
+fn release(args: &[String]) -> Result {
+    if !args.iter().any(|a| a == "--dry-run") {
+        return Err(
+            "only `cargo xtask release --dry-run` exists: publishing is done by hand from its plan"
+                .into(),
+        );
+    }
+    let mut problems: Vec<String> = Vec::new();
+    let root = workspace_root();
+
+    // 1. clean tree
+    let status = output(
+        Command::new("git")
+            .current_dir(&root)
+            .args(["status", "--porcelain"]),
+    )?;
+    if status.trim().is_empty() {
+        println!("ok    working tree is clean");
+    } else {
+        problems.push(format!("working tree is not clean:\n{status}"));
+        println!("FAIL  working tree is not clean");
+    }
+
+    // 2. one shared version, above the last tag
+    let meta = metadata()?;
+    let members: BTreeSet<String> = meta["workspace_members"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    let publishable: Vec<&Value> = packages(&meta)
+        .into_iter()
+        .filter(|p| p["id"].as_str().is_some_and(|id| members.contains(id)))
+        .filter(|p| !p["publish"].as_array().is_some_and(Vec::is_empty))
+        .collect();
+    let versions: BTreeSet<&str> = publishable
+        .iter()
+        .filter_map(|p| p["version"].as_str())
+        .collect();
+    let version = match versions.iter().next() {
+        Some(v) if versions.len() == 1 => {
+            println!(
+                "ok    one shared version {v} across {} publishable crates",
+                publishable.len()
+            );
+            (*v).to_owned()
+        }
+        _ => {
+            problems.push(format!("crates do not share one version: {versions:?}"));
+            println!("FAIL  versions differ: {versions:?}");
+            versions
+                .iter()
+                .next()
+                .map(|v| (*v).to_owned())
+                .unwrap_or_default()
+        }
+    };
+    let tags = output(
+        Command::new("git")
+            .current_dir(&root)
+            .args(["tag", "--list", "v*"]),
+    )?;
+    let last_tag = tags
+        .lines()
+        .filter_map(|t| parse_version(t).map(|v| (v, t.to_owned())))
+        .max();
+    match (&last_tag, parse_version(&version)) {
+        (None, Some(_)) => println!("ok    no earlier release tag; {version} will be the first"),
+        (Some((tv, tag)), Some(v)) if v > *tv => {
+            println!("ok    {version} is above the last tag {tag}")
+        }
+        (Some((_, tag)), _) => {
+            problems.push(format!("version {version} is not above the last tag {tag}"));
+            println!("FAIL  {version} is not above {tag}");
+        }
+        (None, None) => problems.push(format!("version {version} is not semver")),
+    }
+
+    // 3. changelog
+    let changelog = std::fs::read_to_string(root.join("CHANGELOG.md")).unwrap_or_default();
+    let has_section = changelog
+        .lines()
+        .any(|l| l.starts_with("## [Unreleased]") || l.starts_with(&format!("## [{version}]")));
+    if has_section {
+        println!("ok    CHANGELOG.md has a section for this release");
+    } else {
+        problems.push("CHANGELOG.md has no `## [Unreleased]` or version section".into());
+        println!("FAIL  CHANGELOG.md has no section for {version}");
+    }
+
+    // 4. publish order from the dependency graph
+    let names: BTreeSet<&str> = publishable
+        .iter()
+        .filter_map(|p| p["name"].as_str())
+        .collect();
+    let mut deps: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for p in &publishable {
+        let name = p["name"].as_str().unwrap_or_default();
+        let entry = deps.entry(name).or_default();
+        for d in p["dependencies"].as_array().into_iter().flatten() {
+            if let Some(dn) = d["name"].as_str()
+                && names.contains(dn)
+                && dn != name
+            {
+                entry.insert(dn);
+            }
+        }
+    }
+    let mut order: Vec<&str> = Vec::new();
+    let mut remaining = deps.clone();
+    while !remaining.is_empty() {
+        let ready: Vec<&str> = remaining
+            .iter()
+            .filter(|(_, ds)| ds.iter().all(|d| order.contains(d)))
+            .map(|(n, _)| *n)
+            .collect();
+        if ready.is_empty() {
+            problems.push(format!(
+                "dependency cycle among {:?}",
+                remaining.keys().collect::<Vec<_>>()
+            ));
+            break;
+        }
+        for n in ready {
+            order.push(n);
+            remaining.remove(n);
+        }
+    }
+    println!("\nplan: publish {version} in this order:");
+    for (i, n) in order.iter().enumerate() {
+        let d: Vec<&str> = deps
+            .get(n)
+            .map(|s| s.iter().copied().collect())
+            .unwrap_or_default();
+        println!(
+            "  {}. {n}{}",
+            i + 1,
+            if d.is_empty() {
+                String::new()
+            } else {
+                format!("  (after {})", d.join(", "))
+            }
+        );
+    }
+    println!("  then: git tag v{version} && git push --tags\n");
+
+    // 5. cargo publish --workspace --dry-run
+    if let Err(e) = run(
+        "cargo publish --workspace --dry-run",
+        cargo().args([
+            "publish",
+            "--workspace",
+            "--dry-run",
+            "--locked",
+            "--allow-dirty",
+        ]),
+    ) {
+        problems.push(e);
+    }
+
+    if problems.is_empty() {
+        println!("release dry run: ready (nothing was changed)");
+        Ok(())
+    } else {
+        Err(format!(
+            "release dry run found problems (nothing was changed):\n- {}",
+            problems.join("\n- ")
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_parse_and_order() {
+        assert_eq!(parse_version("v0.1.0"), Some((0, 1, 0)));
+        assert_eq!(parse_version("1.2.3-rc.1"), Some((1, 2, 3)));
+        assert_eq!(parse_version("x"), None);
+        assert!(parse_version("0.2.0") > parse_version("v0.1.9"));
+    }
+}

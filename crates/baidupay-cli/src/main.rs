@@ -1,0 +1,77 @@
+//! The `baidupay` command: debug a Baidu cashier or Alipay integration from the shell.
+//!
+//! The command line is a stable contract (names, flags, outputs, exit codes): exit 0 on
+//! success, 1 when a signature does not verify or a check fails, 2 on bad input, with the
+//! reason on standard error in one line.
+
+mod error;
+mod keys;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Keys, signatures and callbacks for Baidu Smart Mini Program and Alipay payments.
+#[derive(Debug, Parser)]
+#[command(name = "baidupay", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Generate an RSA key pair: private_key.pem (PKCS#8, 0600), public_key.pem, public_key.txt
+    Keygen(keys::KeygenArgs),
+    /// Sign parameters, a form body or raw bytes; prints the base64 signature
+    Sign(keys::SignArgs),
+    /// Verify a signature; exit 0 when it verifies, 1 when it does not
+    Verify(keys::VerifyArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            if matches!(
+                e.kind(),
+                ErrorKind::DisplayHelp
+                    | ErrorKind::DisplayVersion
+                    | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+            ) {
+                let _ = e.print();
+                return if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                    ExitCode::from(2)
+                } else {
+                    ExitCode::SUCCESS
+                };
+            }
+            // One line: clap's message up to its usage block.
+            let text = e.render().to_string();
+            let reason: Vec<&str> = text
+                .lines()
+                .take_while(|l| !l.starts_with("Usage:"))
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect();
+            eprintln!(
+                "baidupay: {} (see --help)",
+                reason.join(" ").trim_start_matches("error: ")
+            );
+            return ExitCode::from(2);
+        }
+    };
+    let result = match &cli.command {
+        Command::Keygen(args) => keys::keygen(args),
+        Command::Sign(args) => keys::sign(args),
+        Command::Verify(args) => keys::verify(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("baidupay: {e}");
+            e.exit_code()
+        }
+    }
+}

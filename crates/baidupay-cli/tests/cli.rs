@@ -1,0 +1,353 @@
+//! The `baidupay` command contract: outputs and exit codes of keygen, sign and verify.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+const TV1_SIGNATURE: &str = "TN0ZNPyQeTnPjCN5hUa7JwrXOhR8uDASXPazidVQHFSiGCH5aouBkVvJxtf8PeqzGYWAASwS2oOt2eJfunzC5dTFd/pWJeJToMgCSgRY7KtQUCCDnMrtpqiMAf+dLiXps3HpWhVB4CK6MXfHc64ejP5a2fu5bg8B0BTcHrqaGc0=";
+const TV1_PARAMS: [&str; 8] = [
+    "--param",
+    "appKey=MMMabc",
+    "--param",
+    "dealId=470193086",
+    "--param",
+    "totalAmount=11300",
+    "--param",
+    "tpOrderId=3028903626",
+];
+
+fn fixture(name: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+        .to_string_lossy()
+        .into_owned()
+}
+
+fn baidupay(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_baidupay"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn code(o: &Output) -> i32 {
+    o.status.code().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).unwrap()
+}
+
+fn assert_one_line_reason(o: &Output, needle: &str) {
+    let err = stderr(o);
+    assert_eq!(
+        err.trim_end().lines().count(),
+        1,
+        "stderr must be one line: {err:?}"
+    );
+    assert!(
+        err.contains(needle),
+        "stderr {err:?} should mention {needle:?}"
+    );
+}
+
+#[test]
+fn sign_params_gives_the_published_tv1_signature_for_every_key_form() {
+    for key in [
+        "tv1-doc2021-private-pkcs1.pem",
+        "tv1-doc2021-private-pkcs8.pem",
+    ] {
+        let key = fixture(key);
+        let mut args = vec!["sign", "--key", &key];
+        args.extend(TV1_PARAMS);
+        let o = baidupay(&args);
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+        assert_eq!(stdout(&o), format!("{TV1_SIGNATURE}\n"));
+    }
+}
+
+#[test]
+fn sign_show_string_prints_the_canonical_string_on_stderr() {
+    let key = fixture("tv1-doc2021-private-pkcs1.pem");
+    let mut args = vec![
+        "sign",
+        "--key",
+        &key,
+        "--show-string",
+        "--param",
+        "rsaSign=ignored",
+    ];
+    args.extend(TV1_PARAMS);
+    let o = baidupay(&args);
+    assert_eq!(code(&o), 0);
+    assert_eq!(
+        stderr(&o),
+        "appKey=MMMabc&dealId=470193086&totalAmount=11300&tpOrderId=3028903626\n"
+    );
+    assert_eq!(stdout(&o).trim(), TV1_SIGNATURE);
+}
+
+#[test]
+fn sign_raw_signs_the_bytes_exactly() {
+    let key = fixture("tv1-doc2021-private-pkcs8.pem");
+    let msg = fixture("tv1-message.txt");
+    let o = baidupay(&["sign", "--key", &key, "--raw", &msg]);
+    assert_eq!(code(&o), 0);
+    assert_eq!(stdout(&o).trim(), TV1_SIGNATURE);
+    // alipay rules default to rsa-sha256: a different signature
+    let o = baidupay(&["sign", "--key", &key, "--raw", &msg, "--rules", "alipay"]);
+    assert_eq!(code(&o), 0);
+    assert_ne!(stdout(&o).trim(), TV1_SIGNATURE);
+    let o2 = baidupay(&["sign", "--key", &key, "--raw", &msg, "--alg", "rsa-sha256"]);
+    assert_eq!(stdout(&o), stdout(&o2));
+}
+
+#[test]
+fn sign_form_signs_the_decoded_body() {
+    let dir = tempfile::tempdir().unwrap();
+    let body = dir.path().join("body.form");
+    std::fs::write(
+        &body,
+        "tpOrderId=3028903626&totalAmount=11300&dealId=470193086&appKey=MMMabc&sign_type=x",
+    )
+    .unwrap();
+    let key = fixture("tv1-doc2021-private-pkcs1.pem");
+    let o = baidupay(&["sign", "--key", &key, "--form", body.to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(stdout(&o).trim(), TV1_SIGNATURE);
+}
+
+#[test]
+fn verify_exit_codes() {
+    let public = fixture("tv1-doc2021-public.pem");
+    let msg = fixture("tv1-message.txt");
+    // 0: verifies
+    let mut args = vec!["verify", "--pubkey", &public, "--signature", TV1_SIGNATURE];
+    args.extend(TV1_PARAMS);
+    assert_eq!(code(&baidupay(&args)), 0);
+    let o = baidupay(&[
+        "verify",
+        "--pubkey",
+        &public,
+        "--signature",
+        TV1_SIGNATURE,
+        "--raw",
+        &msg,
+    ]);
+    assert_eq!(code(&o), 0);
+    // 1: does not verify (changed amount)
+    let mut args = vec!["verify", "--pubkey", &public, "--signature", TV1_SIGNATURE];
+    args.extend(TV1_PARAMS);
+    args[10] = "totalAmount=11301";
+    let o = baidupay(&args);
+    assert_eq!(code(&o), 1);
+    assert_one_line_reason(&o, "does not verify");
+    // 1: not even base64
+    let o = baidupay(&[
+        "verify",
+        "--pubkey",
+        &public,
+        "--signature",
+        "%%%",
+        "--raw",
+        &msg,
+    ]);
+    assert_eq!(code(&o), 1);
+    assert_one_line_reason(&o, "base64");
+    // 2: private key given as the public key
+    let private = fixture("tv1-doc2021-private-pkcs1.pem");
+    let o = baidupay(&[
+        "verify",
+        "--pubkey",
+        &private,
+        "--signature",
+        TV1_SIGNATURE,
+        "--raw",
+        &msg,
+    ]);
+    assert_eq!(code(&o), 2);
+    assert_one_line_reason(&o, "expected a public key");
+    // 2: unreadable key file
+    let o = baidupay(&[
+        "verify",
+        "--pubkey",
+        "/nonexistent/key.pem",
+        "--signature",
+        TV1_SIGNATURE,
+        "--raw",
+        &msg,
+    ]);
+    assert_eq!(code(&o), 2);
+    assert_one_line_reason(&o, "cannot read");
+    // 2: no signature anywhere
+    let o = baidupay(&["verify", "--pubkey", &public, "--raw", &msg]);
+    assert_eq!(code(&o), 2);
+    assert_one_line_reason(&o, "no signature");
+}
+
+#[test]
+fn verify_form_uses_the_embedded_signature() {
+    let platform = fixture("tv2-demo-platform-public.pem");
+    let body = fixture("tv2-payment-notify-body.form");
+    let o = baidupay(&[
+        "verify",
+        "--pubkey",
+        &platform,
+        "--form",
+        &body,
+        "--show-string",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stderr(&o).contains("promoDetail=&promoMoney=0&returnData=&status=2"));
+
+    let alipay = fixture("n1-alipay-public-key.txt");
+    let n1 = fixture("n1-trade-notify-body.form");
+    let o = baidupay(&[
+        "verify",
+        "--pubkey",
+        &alipay,
+        "--form",
+        &n1,
+        "--rules",
+        "alipay-notify",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    // V2 rules keep sign_type: this notification does not verify under them
+    let o = baidupay(&[
+        "verify", "--pubkey", &alipay, "--form", &n1, "--rules", "alipay",
+    ]);
+    assert_eq!(code(&o), 1);
+    // an explicit --signature wins over the embedded one
+    let o = baidupay(&[
+        "verify",
+        "--pubkey",
+        &platform,
+        "--form",
+        &body,
+        "--signature",
+        TV1_SIGNATURE,
+    ]);
+    assert_eq!(code(&o), 1);
+}
+
+#[test]
+fn malformed_inputs_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = fixture("tv1-doc2021-private-pkcs1.pem");
+    // malformed form body
+    let bad = dir.path().join("bad.form");
+    std::fs::write(&bad, "a=%ZZ").unwrap();
+    let o = baidupay(&["sign", "--key", &key, "--form", bad.to_str().unwrap()]);
+    assert_eq!(code(&o), 2);
+    assert_one_line_reason(&o, "malformed form body");
+    // duplicate parameter
+    let dup = dir.path().join("dup.form");
+    std::fs::write(&dup, "a=1&a=2").unwrap();
+    let o = baidupay(&["sign", "--key", &key, "--form", dup.to_str().unwrap()]);
+    assert_eq!(code(&o), 2);
+    assert_one_line_reason(&o, "duplicate parameter `a`");
+    // --param without '='
+    let o = baidupay(&["sign", "--key", &key, "--param", "novalue"]);
+    assert_eq!(code(&o), 2);
+    assert_one_line_reason(&o, "not K=V");
+    // two inputs at once, unknown rules, missing input: usage errors
+    let o = baidupay(&["sign", "--key", &key, "--param", "a=1", "--raw", &key]);
+    assert_eq!(code(&o), 2);
+    assert_eq!(stderr(&o).trim_end().lines().count(), 1, "{}", stderr(&o));
+    let o = baidupay(&["sign", "--key", &key, "--param", "a=1", "--rules", "wechat"]);
+    assert_eq!(code(&o), 2);
+    let o = baidupay(&["sign", "--key", &key]);
+    assert_eq!(code(&o), 2);
+    assert_one_line_reason(&o, "--param");
+    // a certificate is not a private key
+    let o = baidupay(&[
+        "sign",
+        "--key",
+        &fixture("java_prodcert_app.crt"),
+        "--param",
+        "a=1",
+    ]);
+    assert_eq!(code(&o), 2);
+    assert_one_line_reason(&o, "expected a private key");
+}
+
+#[test]
+fn keygen_writes_three_files_and_refuses_to_overwrite() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("keys");
+    let out_s = out.to_str().unwrap();
+    let o = baidupay(&["keygen", "--bits", "1024", "--out", out_s]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let private = std::fs::read_to_string(out.join("private_key.pem")).unwrap();
+    let public = std::fs::read_to_string(out.join("public_key.pem")).unwrap();
+    let txt = std::fs::read_to_string(out.join("public_key.txt")).unwrap();
+    assert!(private.starts_with("-----BEGIN PRIVATE KEY-----\n"));
+    assert!(public.starts_with("-----BEGIN PUBLIC KEY-----\n"));
+    assert_eq!(txt.trim_end().lines().count(), 1);
+    assert!(
+        txt.starts_with("MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQ"),
+        "1024-bit SPKI: {txt}"
+    );
+    assert_eq!(stdout(&o), txt);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(out.join("private_key.pem"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    // the pair works end to end through sign and verify, with either public file
+    let key = out.join("private_key.pem");
+    let s = baidupay(&["sign", "--key", key.to_str().unwrap(), "--param", "a=1"]);
+    let sig = stdout(&s);
+    for public in ["public_key.pem", "public_key.txt"] {
+        let p = out.join(public);
+        let v = baidupay(&[
+            "verify",
+            "--pubkey",
+            p.to_str().unwrap(),
+            "--signature",
+            sig.trim(),
+            "--param",
+            "a=1",
+        ]);
+        assert_eq!(code(&v), 0, "{public}: {}", stderr(&v));
+    }
+    // refuses to overwrite
+    let again = baidupay(&["keygen", "--bits", "1024", "--out", out_s]);
+    assert_eq!(code(&again), 2);
+    assert_one_line_reason(&again, "refusing to overwrite");
+    assert_eq!(
+        std::fs::read_to_string(out.join("private_key.pem")).unwrap(),
+        private
+    );
+    // unsupported size
+    let o = baidupay(&[
+        "keygen",
+        "--bits",
+        "512",
+        "--out",
+        dir.path().join("x").to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 2);
+}
+
+#[test]
+fn help_and_version_exit_0() {
+    let o = baidupay(&["--help"]);
+    assert_eq!(code(&o), 0);
+    for cmd in ["keygen", "sign", "verify"] {
+        assert!(stdout(&o).contains(cmd), "help lists {cmd}");
+    }
+    let o = baidupay(&["--version"]);
+    assert_eq!(code(&o), 0);
+    assert!(stdout(&o).starts_with("baidupay "));
+    assert_eq!(code(&baidupay(&[])), 2);
+}
