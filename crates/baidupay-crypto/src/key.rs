@@ -301,7 +301,7 @@ fn check_modulus(n: &[u8], e: &[u8]) -> Result<()> {
         });
     }
     let e_bits = der::bit_len(e);
-    if e_bits < 2 || e_bits > 33 || e.last().is_none_or(|b| b & 1 == 0) {
+    if !(2..=33).contains(&e_bits) || e.last().is_none_or(|b| b & 1 == 0) {
         return Err(Error::MalformedKey {
             detail: "RSA public exponent must be odd, at least 3 and below 2^33".into(),
         });
