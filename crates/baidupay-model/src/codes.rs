@@ -4,7 +4,7 @@
 int_code_enum! {
     /// An `errno` from the Baidu cashier (业务平台错误码 10000-10003) or the access platform
     /// (接入平台统一错误码). Third-party-platform codes 60000-60021 are
-    /// [`crate::tp::TpErrorCode`].
+    /// `baidupay_model::tp::TpErrorCode`.
     pub enum BaiduErrno {
         /// 10000 签名校验失败.
         SignatureFailed = 10000 => "签名校验失败 (signature verification failed)",

@@ -188,8 +188,7 @@ mod tests {
 
     #[test]
     fn lenient_where_documented() {
-        let t: T =
-            serde_json::from_str(r#"{"a":"7","b":0,"c":null,"d":null,"e":"-1"}"#).unwrap();
+        let t: T = serde_json::from_str(r#"{"a":"7","b":0,"c":null,"d":null,"e":"-1"}"#).unwrap();
         assert_eq!(
             t,
             T {

@@ -10,8 +10,9 @@
 //!
 //! [`decode_baidu`] and [`decode_oauth`] turn a body into the typed `data` or an [`ApiError`].
 
-use serde::Deserialize;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
 use crate::codes::BaiduErrno;
 use crate::error::JsonError;
@@ -83,6 +84,42 @@ impl ApiError {
             ApiError::Errno { errno, .. } => *errno == 44003,
             ApiError::OAuth { error, .. } => error == "expired_token" || error == "invalid_token",
             ApiError::Decode { .. } => false,
+        }
+    }
+}
+
+/// The business envelope `{"errno":…,"msg":…,"data":…}` as a value, for servers and
+/// simulators that produce it and for tests that read whole documents. Clients should use
+/// [`decode_baidu`], which also recognises the gateway and OAuth error shapes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Envelope<T> {
+    /// 0 for success.
+    #[serde(deserialize_with = "crate::de::i64_or_string")]
+    pub errno: i64,
+    /// `"success"` or the error message.
+    #[serde(default)]
+    pub msg: String,
+    /// The payload.
+    pub data: T,
+    /// Other top-level fields (`errmsg`, `timestamp`, `requestId`, …).
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl<T> Envelope<T> {
+    /// `{"errno":0,"msg":"success","data":data}`.
+    pub fn success(data: T) -> Self {
+        Self::new(0, "success", data)
+    }
+
+    /// An envelope with any `errno` and `msg`.
+    pub fn new(errno: i64, msg: impl Into<String>, data: T) -> Self {
+        Self {
+            errno,
+            msg: msg.into(),
+            data,
+            extra: Map::new(),
         }
     }
 }
@@ -199,12 +236,24 @@ mod tests {
 
     #[test]
     fn shapes() {
-        let e = decode_baidu::<bool>(br#"{"error_code":110,"error_msg":"Access token invalid or no longer valid"}"#, "x")
-            .unwrap_err();
+        let e = decode_baidu::<bool>(
+            br#"{"error_code":110,"error_msg":"Access token invalid or no longer valid"}"#,
+            "x",
+        )
+        .unwrap_err();
         assert!(e.is_token_expired());
-        assert!(matches!(e, ApiError::Gateway { error_code: 110, .. }));
-        let e = decode_baidu::<bool>(br#"{"error":"invalid_client","error_description":"unknown client id"}"#, "x")
-            .unwrap_err();
+        assert!(matches!(
+            e,
+            ApiError::Gateway {
+                error_code: 110,
+                ..
+            }
+        ));
+        let e = decode_baidu::<bool>(
+            br#"{"error":"invalid_client","error_description":"unknown client id"}"#,
+            "x",
+        )
+        .unwrap_err();
         assert!(matches!(e, ApiError::OAuth { .. }));
         let e = decode_baidu::<bool>(br#"{"errno":10000,"msg":"","errmsg":"sign error"}"#, "x")
             .unwrap_err();

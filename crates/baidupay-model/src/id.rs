@@ -203,6 +203,10 @@ mod tests {
         assert!(serde_json::from_str::<TpOrderId>("\"a&b\"").is_err());
         let r: RefundBatchId = serde_json::from_str("152713835").unwrap();
         assert_eq!(r.as_str(), "152713835");
-        assert_eq!("007".parse::<OrderId>().ok(), None, "leading zeros change the id");
+        assert_eq!(
+            "007".parse::<OrderId>().ok(),
+            None,
+            "leading zeros change the id"
+        );
     }
 }

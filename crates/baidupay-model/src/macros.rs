@@ -277,6 +277,7 @@ macro_rules! int_code_enum {
 }
 
 /// String flavour of [`int_code_enum`]: `Unknown(String)`, serializes as a string.
+#[allow(unused_macros)]
 macro_rules! str_code_enum {
     (
         $(#[$m:meta])*

@@ -81,9 +81,11 @@ impl Fen {
     pub fn try_sum(amounts: impl IntoIterator<Item = Fen>) -> Result<Fen> {
         let mut total = Fen::ZERO;
         for a in amounts {
-            total = total.checked_add(a).ok_or_else(|| Error::AmountOutOfRange {
-                op: format!("{} + {} fen", total.0, a.0),
-            })?;
+            total = total
+                .checked_add(a)
+                .ok_or_else(|| Error::AmountOutOfRange {
+                    op: format!("{} + {} fen", total.0, a.0),
+                })?;
         }
         Ok(total)
     }
@@ -395,7 +397,17 @@ mod tests {
     fn fen_parses_digits_only() {
         assert_eq!("0".parse::<Fen>(), Ok(Fen(0)));
         assert_eq!("11300".parse::<Fen>(), Ok(Fen(11300)));
-        for bad in ["", "-1", "+1", "1.0", "1e3", " 1", "1 ", "01", "18446744073709551616"] {
+        for bad in [
+            "",
+            "-1",
+            "+1",
+            "1.0",
+            "1e3",
+            " 1",
+            "1 ",
+            "01",
+            "18446744073709551616",
+        ] {
             assert!(bad.parse::<Fen>().is_err(), "{bad:?} accepted");
         }
         assert_eq!(
@@ -435,10 +447,28 @@ mod tests {
     fn yuan_exact_and_strict() {
         assert_eq!("88.88".parse::<Yuan>().map(Yuan::fen), Ok(Fen(8888)));
         assert_eq!("0.01".parse::<Yuan>().map(Yuan::fen), Ok(Fen(1)));
-        assert_eq!("100000000.00".parse::<Yuan>().map(Yuan::fen), Ok(Fen(YUAN_MAX_FEN)));
+        assert_eq!(
+            "100000000.00".parse::<Yuan>().map(Yuan::fen),
+            Ok(Fen(YUAN_MAX_FEN))
+        );
         for bad in [
-            "88.8", "1e3", "-1", "0.001", "0.00", "100000000.01", "088.88", "88", "88.", ".88",
-            " 88.88", "88.88 ", "+88.88", "88,88", "８８.８８", "", "1.2e1",
+            "88.8",
+            "1e3",
+            "-1",
+            "0.001",
+            "0.00",
+            "100000000.01",
+            "088.88",
+            "88",
+            "88.",
+            ".88",
+            " 88.88",
+            "88.88 ",
+            "+88.88",
+            "88,88",
+            "８８.８８",
+            "",
+            "1.2e1",
         ] {
             assert!(bad.parse::<Yuan>().is_err(), "{bad:?} accepted");
         }
@@ -450,7 +480,10 @@ mod tests {
     fn yuan_serde_is_a_string() {
         let y: Yuan = serde_json::from_str("\"0.10\"").unwrap();
         assert_eq!(serde_json::to_string(&y).unwrap(), "\"0.10\"");
-        assert!(serde_json::from_str::<Yuan>("0.1").is_err(), "a JSON number is lossy");
+        assert!(
+            serde_json::from_str::<Yuan>("0.1").is_err(),
+            "a JSON number is lossy"
+        );
         assert_eq!(Yuan::MAX.checked_add(Yuan::MIN), None);
         assert_eq!(Yuan::MIN.checked_sub(Yuan::MIN), None);
         assert!(Yuan::from_fen(Fen(0)).is_err());

@@ -1,5 +1,11 @@
 //! Shared helpers for the fixture tests.
-#![allow(dead_code, unreachable_pub)]
+#![allow(
+    dead_code,
+    unreachable_pub,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
 
 use serde_json::Value;
 
@@ -17,9 +23,14 @@ pub fn round_trip<T>(json: &str) -> T
 where
     T: serde::de::DeserializeOwned + serde::Serialize,
 {
-    let original: Value = serde_json::from_str(json).unwrap_or_else(|e| panic!("fixture is not JSON: {e}\n{json}"));
-    let decoded: T = serde_json::from_value(original.clone())
-        .unwrap_or_else(|e| panic!("cannot decode as {}: {e}\n{json}", std::any::type_name::<T>()));
+    let original: Value =
+        serde_json::from_str(json).unwrap_or_else(|e| panic!("fixture is not JSON: {e}\n{json}"));
+    let decoded: T = serde_json::from_value(original.clone()).unwrap_or_else(|e| {
+        panic!(
+            "cannot decode as {}: {e}\n{json}",
+            std::any::type_name::<T>()
+        )
+    });
     let reencoded = serde_json::to_value(&decoded).expect("serialize");
     if let Err(path) = equivalent(&original, &reencoded, "$") {
         panic!(
