@@ -105,9 +105,13 @@ fn packages(meta: &Value) -> Vec<&Value> {
 
 /// Workspace packages that offer a `rustcrypto` feature (the crypto crate and its dependents).
 fn rustcrypto_packages(meta: &Value) -> Vec<String> {
+    packages_with_feature(meta, "rustcrypto")
+}
+
+fn packages_with_feature(meta: &Value, feature: &str) -> Vec<String> {
     packages(meta)
         .into_iter()
-        .filter(|p| p["features"].get("rustcrypto").is_some())
+        .filter(|p| p["features"].get(feature).is_some())
         .filter_map(|p| p["name"].as_str().map(str::to_owned))
         .collect()
 }
@@ -166,6 +170,29 @@ fn ci() -> Result {
                 "--features",
                 "rustcrypto",
             ]),
+        )?;
+    }
+    // Feature combinations the default run does not build: the test doubles behind `mock`,
+    // and the core without the default HTTP stack (`--no-default-features`).
+    for p in packages_with_feature(&meta, "mock") {
+        run(
+            &format!("tests ({p}, all features)"),
+            cargo().args(["test", "-p", &p, "--locked", "--all-features"]),
+        )?;
+    }
+    for p in packages_with_feature(&meta, "hyper") {
+        run(
+            &format!("clippy ({p}, no default features)"),
+            cargo()
+                .args([
+                    "clippy",
+                    "-p",
+                    &p,
+                    "--all-targets",
+                    "--locked",
+                    "--no-default-features",
+                ])
+                .args(["--", "-D", "warnings"]),
         )?;
     }
     run(
