@@ -51,5 +51,5 @@ pub use id::{
     AlipayAppId, AlipayUserId, AppKey, BizRefundBatchId, ClientId, DealId, OrderId, OutRequestNo,
     OutTradeNo, PayAppId, RefundBatchId, TpOrderId, TradeNo, UserId,
 };
-pub use money::{Fen, Yuan, YuanAmount};
+pub use money::{Fen, SignedYuan, Yuan, YuanAmount};
 pub use secret::Secret;

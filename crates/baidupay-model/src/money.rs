@@ -360,6 +360,60 @@ impl fmt::Display for YuanAmount {
     }
 }
 
+/// A signed yuan amount with exactly two decimals, as Baidu's TP finance reports send them
+/// (`"-0.01"` for a commission, `"0.32"` for income). Parsed exactly into fen and printed back
+/// byte for byte (including `"-0.00"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct SignedYuan {
+    fen: i64,
+    negative_zero: bool,
+}
+
+impl SignedYuan {
+    /// The amount in fen (negative for outgoing money).
+    pub const fn fen(self) -> i64 {
+        self.fen
+    }
+
+    /// An amount of `fen` fen.
+    pub const fn from_fen(fen: i64) -> Self {
+        Self {
+            fen,
+            negative_zero: false,
+        }
+    }
+}
+
+impl FromStr for SignedYuan {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        let (neg, body) = match s.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, s),
+        };
+        let err = |reason| Error::InvalidAmount {
+            input: truncate(s),
+            reason,
+        };
+        let fen = parse_yuan(body).map_err(err)?;
+        let fen = i64::try_from(fen).map_err(|_| err("does not fit in 64 bits"))?;
+        Ok(Self {
+            fen: if neg { -fen } else { fen },
+            negative_zero: neg && fen == 0,
+        })
+    }
+}
+
+impl fmt::Display for SignedYuan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.fen < 0 || self.negative_zero {
+            f.write_str("-")?;
+        }
+        format_yuan(self.fen.unsigned_abs(), f)
+    }
+}
+
 macro_rules! yuan_serde {
     ($t:ty) => {
         impl Serialize for $t {
@@ -388,6 +442,7 @@ macro_rules! yuan_serde {
 
 yuan_serde!(Yuan);
 yuan_serde!(YuanAmount);
+yuan_serde!(SignedYuan);
 
 #[cfg(test)]
 mod tests {
@@ -473,6 +528,13 @@ mod tests {
             assert!(bad.parse::<Yuan>().is_err(), "{bad:?} accepted");
         }
         assert_eq!("0.00".parse::<YuanAmount>(), Ok(YuanAmount(0)));
+        for s in ["-0.01", "0.32", "-0.00", "0.00", "-12.30"] {
+            assert_eq!(s.parse::<SignedYuan>().unwrap().to_string(), s);
+        }
+        assert_eq!("-0.01".parse::<SignedYuan>().map(SignedYuan::fen), Ok(-1));
+        for bad in ["--1.00", "-", "-0.1", "+1.00", "1.000"] {
+            assert!(bad.parse::<SignedYuan>().is_err(), "{bad}");
+        }
         assert!("0.0".parse::<YuanAmount>().is_err());
     }
 
