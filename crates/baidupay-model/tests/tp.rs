@@ -163,6 +163,9 @@ fn error_codes() {
     );
 }
 
+/// A mutation that breaks one field, and that field's name.
+type Case<T> = (fn(&mut T), &'static str);
+
 fn account() -> AccountCreateRequest {
     AccountCreateRequest {
         business_scope: "软件开发".into(),
@@ -188,7 +191,7 @@ fn account_validation_names_the_field() {
     assert!(account().validate().is_ok());
     let names: Vec<_> = account().to_params().into_iter().map(|(k, _)| k).collect();
     assert_eq!(names.len(), 8);
-    let cases: Vec<(fn(&mut AccountCreateRequest), &str)> = vec![
+    let cases: Vec<Case<AccountCreateRequest>> = vec![
         (|a| a.business_scope = "软".into(), "business_scope"),
         (|a| a.business_scope = "软".repeat(2001), "business_scope"),
         (|a| a.legal_person = String::new(), "legal_person"),
@@ -237,7 +240,7 @@ fn service_validation() {
     let p = service().to_params();
     assert!(p.contains(&("commission_rate", "6".into())));
     assert!(p.contains(&("payment_days", "1".into())));
-    let cases: Vec<(fn(&mut PaymentServiceRequest), &str)> = vec![
+    let cases: Vec<Case<PaymentServiceRequest>> = vec![
         (|s| s.commission_rate = 10, "commission_rate"),
         (|s| s.day_max_frozen_amount = 10001, "day_max_frozen_amount"),
         (|s| s.payment_days = PaymentDays::Unknown(3), "payment_days"),
