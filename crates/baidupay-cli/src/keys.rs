@@ -215,7 +215,7 @@ pub(crate) fn verify(args: &VerifyArgs) -> CliResult {
         Message::Raw(bytes) => (bytes, None),
         Message::Pairs(pairs) => {
             let names: &[&str] = match rules {
-                Rules::Baidu => &["rsaSign", "sign"],
+                Rules::Baidu | Rules::BaiduCallback => &["rsaSign", "sign"],
                 _ => &["sign"],
             };
             let embedded = names

@@ -15,6 +15,11 @@ pub enum Rules {
     /// Baidu (orderInfo `rsaSign`, callbacks, 1.0 APIs): drop `rsaSign`, `sign` and `sign_type`;
     /// keep empty values; sort by key bytes; raw `k=v` joined by `&`.
     Baidu,
+    /// Baidu callbacks (payment, refund-audit and refund notifies): every POST field except
+    /// `rsaSign`, empty values kept; sort by key bytes; raw `k=v` joined by `&`. Unlike
+    /// [`Rules::Baidu`], a `sign` or `sign_type` field would be covered, so that nothing a
+    /// callback carries escapes verification.
+    BaiduCallback,
     /// Alipay requests and gateway messages ("V2"): drop `sign` only (`sign_type` is signed);
     /// skip empty values; sort by key bytes; raw `k=v` joined by `&`.
     Alipay,
@@ -28,6 +33,7 @@ impl Rules {
     pub fn excluded(self) -> &'static [&'static str] {
         match self {
             Self::Baidu => &["rsaSign", "sign", "sign_type"],
+            Self::BaiduCallback => &["rsaSign"],
             Self::Alipay => &["sign"],
             Self::AlipayNotify => &["sign", "sign_type"],
         }
@@ -35,22 +41,23 @@ impl Rules {
 
     /// Whether parameters with an empty value take part.
     pub fn keeps_empty_values(self) -> bool {
-        matches!(self, Self::Baidu)
+        matches!(self, Self::Baidu | Self::BaiduCallback)
     }
 
     /// The signature algorithm these rules use by default (`rsa-sha1` for Baidu, `rsa-sha256`
     /// for Alipay).
     pub fn default_algorithm(self) -> crate::Algorithm {
         match self {
-            Self::Baidu => crate::Algorithm::RsaSha1,
+            Self::Baidu | Self::BaiduCallback => crate::Algorithm::RsaSha1,
             Self::Alipay | Self::AlipayNotify => crate::Algorithm::RsaSha256,
         }
     }
 
-    /// The command-line name: `baidu`, `alipay` or `alipay-notify`.
+    /// The command-line name: `baidu`, `baidu-callback`, `alipay` or `alipay-notify`.
     pub fn name(self) -> &'static str {
         match self {
             Self::Baidu => "baidu",
+            Self::BaiduCallback => "baidu-callback",
             Self::Alipay => "alipay",
             Self::AlipayNotify => "alipay-notify",
         }
@@ -88,12 +95,13 @@ impl FromStr for Rules {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
             "baidu" => Ok(Self::Baidu),
+            "baidu-callback" => Ok(Self::BaiduCallback),
             "alipay" => Ok(Self::Alipay),
             "alipay-notify" => Ok(Self::AlipayNotify),
             _ => Err(ParseNameError::new(
                 "rules",
                 s,
-                "baidu, alipay, alipay-notify",
+                "baidu, baidu-callback, alipay, alipay-notify",
             )),
         }
     }
@@ -160,6 +168,17 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn baidu_callback_covers_everything_but_rsa_sign() {
+        let s = canonical_string(
+            Rules::BaiduCallback,
+            [("b", ""), ("rsaSign", "x"), ("sign", "y"), ("a", "1")],
+        )
+        .unwrap();
+        assert_eq!(s, "a=1&b=&sign=y");
+        assert_eq!("baidu-callback".parse::<Rules>(), Ok(Rules::BaiduCallback));
+    }
 
     #[test]
     fn baidu_keeps_empty_and_drops_signature_fields() {

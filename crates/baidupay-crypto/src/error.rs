@@ -79,6 +79,12 @@ pub enum Error {
         /// What was wrong.
         detail: String,
     },
+    /// A decoded form name or value is not UTF-8 (the platforms send UTF-8).
+    #[error("form pair {pair} is not UTF-8 after percent-decoding")]
+    FormNotUtf8 {
+        /// The 1-based position of the pair in the body.
+        pair: usize,
+    },
     /// The signature text is not standard base64.
     #[error("signature is not valid base64")]
     SignatureEncoding,

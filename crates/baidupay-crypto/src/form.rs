@@ -44,8 +44,8 @@ fn decode_component(raw: &[u8], pair_index: usize) -> Result<String> {
             }
         }
     }
-    String::from_utf8(out).map_err(|_| Error::MalformedForm {
-        detail: format!("pair {} is not UTF-8 after decoding", pair_index + 1),
+    String::from_utf8(out).map_err(|_| Error::FormNotUtf8 {
+        pair: pair_index + 1,
     })
 }
 
@@ -56,7 +56,8 @@ fn decode_component(raw: &[u8], pair_index: usize) -> Result<String> {
 /// callers can reject them with a precise error).
 ///
 /// # Errors
-/// [`Error::MalformedForm`] for a bad percent escape, bytes that are not UTF-8, or an empty key.
+/// [`Error::MalformedForm`] for a bad percent escape or an empty key; [`Error::FormNotUtf8`]
+/// when a decoded name or value is not UTF-8.
 ///
 /// # Examples
 /// ```
@@ -147,8 +148,14 @@ mod tests {
     fn rejects_bad_escapes_and_non_utf8() {
         assert!(matches!(parse(b"a=%G1"), Err(Error::MalformedForm { .. })));
         assert!(matches!(parse(b"a=%4"), Err(Error::MalformedForm { .. })));
-        assert!(matches!(parse(b"a=%FF"), Err(Error::MalformedForm { .. })));
-        assert!(matches!(parse(b"a=\xff"), Err(Error::MalformedForm { .. })));
+        assert!(matches!(
+            parse(b"a=%FF"),
+            Err(Error::FormNotUtf8 { pair: 1 })
+        ));
+        assert!(matches!(
+            parse(b"x=1&a=\xff"),
+            Err(Error::FormNotUtf8 { pair: 2 })
+        ));
         assert!(matches!(parse(b"=1"), Err(Error::MalformedForm { .. })));
     }
 
