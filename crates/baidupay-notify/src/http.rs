@@ -1,0 +1,104 @@
+//! Framework-agnostic glue: `http::Request<Bytes>` in, `http::Response<Bytes>` out.
+
+use bytes::Bytes;
+use http::{HeaderValue, Request, Response, StatusCode, header};
+
+use baidupay_model::callback::{PaymentAck, RefundAuditAnswer, RefundNotifyAck, RetryAnswer};
+
+use crate::baidu::{BaiduCallback, BaiduKind, BaiduNotifier};
+use crate::error::NotifyError;
+
+/// The request's `Content-Type`, if it is valid text.
+pub fn content_type<B>(request: &Request<B>) -> Option<&str> {
+    request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+}
+
+/// What the merchant answers to a verified Baidu callback.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BaiduAnswer {
+    /// Payment notify handled.
+    Payment(PaymentAck),
+    /// Refund-audit decision.
+    RefundAudit(RefundAuditAnswer),
+    /// Refund notify handled.
+    Refund,
+    /// Could not handle it now (database down…): Baidu will retry.
+    Retry(RetryAnswer),
+}
+
+impl BaiduAnswer {
+    /// The exact JSON body.
+    pub fn to_json(&self) -> String {
+        match self {
+            BaiduAnswer::Payment(a) => a.to_json(),
+            BaiduAnswer::RefundAudit(a) => a.to_json(),
+            BaiduAnswer::Refund => RefundNotifyAck.to_json(),
+            BaiduAnswer::Retry(a) => a.to_json(),
+        }
+    }
+}
+
+/// A `200 OK` response with a JSON body.
+pub fn json_response(body: String) -> Response<Bytes> {
+    respond(StatusCode::OK, "application/json", body)
+}
+
+/// A `200 OK` response with a plain-text body (Alipay's and the TP push's `success`).
+pub fn text_response(body: &'static str) -> Response<Bytes> {
+    respond(StatusCode::OK, "text/plain; charset=utf-8", body.to_owned())
+}
+
+fn respond(status: StatusCode, ct: &'static str, body: String) -> Response<Bytes> {
+    let mut r = Response::new(Bytes::from(body));
+    *r.status_mut() = status;
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
+    r
+}
+
+/// The response to a refused callback: 400 with a Baidu-style failure body (`errno` 1), so the
+/// platform retries a genuine callback that failed for a fixable reason (a wrong key configured)
+/// and a forger learns nothing beyond "refused".
+pub fn refused_response(err: &NotifyError) -> Response<Bytes> {
+    let reason = if err.is_forgery_suspect() {
+        "signature verification failed"
+    } else {
+        "malformed callback"
+    };
+    respond(
+        StatusCode::BAD_REQUEST,
+        "application/json",
+        RetryAnswer::new(reason).to_json(),
+    )
+}
+
+/// Verifies and parses a Baidu callback request, hands it to `handler`, and builds the answer.
+///
+/// `handler` runs only on a verified callback. Refused requests get [`refused_response`];
+/// the error is passed to `on_refused` first (log it; alert on
+/// [`NotifyError::is_forgery_suspect`]).
+pub fn handle_baidu<H, R>(
+    notifier: &BaiduNotifier,
+    kind: BaiduKind,
+    request: &Request<Bytes>,
+    handler: H,
+    on_refused: R,
+) -> Response<Bytes>
+where
+    H: FnOnce(BaiduCallback) -> BaiduAnswer,
+    R: FnOnce(&NotifyError),
+{
+    let parsed = crate::form::check_form_content_type(content_type(request))
+        .and_then(|()| notifier.parse(kind, request.body()));
+    match parsed {
+        Ok(cb) => json_response(handler(cb).to_json()),
+        Err(e) => {
+            on_refused(&e);
+            refused_response(&e)
+        }
+    }
+}

@@ -1,0 +1,55 @@
+//! Verifies, parses and answers payment callbacks: the Baidu cashier's payment notify,
+//! refund-audit request and refund notify, the Baidu third-party-platform audit push, and
+//! (with the Alipay types) Alipay's trade notify.
+//!
+//! A callback endpoint is unauthenticated and moves money when it believes a request, so this
+//! crate verifies first and parses second: every public parser takes the raw body exactly as
+//! POSTed and returns a typed notification only after the platform's signature verified over
+//! exactly the fields it returns. No transport, no async runtime.
+//!
+//! * [`BaiduNotifier`]: `payment`, `refund_audit`, `refund` (SHA1withRSA with the platform public
+//!   key; every field but `rsaSign` signed, unknown fields kept in `extra`); [`check_payment`]
+//!   compares a notify with the merchant's order.
+//! * The exact answers: [`PaymentAck`], [`RefundAuditAnswer`], [`RefundNotifyAck`],
+//!   [`RetryAnswer`] (re-exported from `baidupay-model`).
+//! * [`tp::parse_audit_push`]: the (unsigned) TP audit push.
+//! * [`http`]: `http::Request<Bytes>` in, `http::Response<Bytes>` out, for any framework.
+//!
+//! # Example
+//!
+//! ```
+//! use baidupay_crypto::{Algorithm, PrivateKey, Rules, Signer, form};
+//! use baidupay_notify::{BaiduNotifier, PaymentAck, check_payment};
+//! use baidupay_model::{Fen, TpOrderId};
+//!
+//! # let platform = PrivateKey::generate(1024)?;
+//! # let signer = Signer::new(platform.clone(), Algorithm::RsaSha1);
+//! # let mut fields = vec![("orderId", "800020199"), ("userId", "149235070"),
+//! #     ("tpOrderId", "33330020199"), ("dealId", "7423328"), ("totalMoney", "1600"),
+//! #     ("payMoney", "1200"), ("status", "2"), ("returnData", "")];
+//! # let (_, sig) = signer.sign_params(Rules::BaiduCallback, fields.iter().copied())?;
+//! # fields.push(("rsaSign", &sig));
+//! # let body = form::encode(fields.iter().copied());
+//! let notifier = BaiduNotifier::new(platform.public_key().clone());
+//! let paid = notifier.payment(body.as_bytes())?; // verified, then parsed
+//! check_payment(&paid, &TpOrderId::new("33330020199")?, Fen::new(1600))?;
+//! assert_eq!(PaymentAck::consumed().to_json(), r#"{"errno":0,"msg":"success","data":{"isConsumed":2}}"#);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+#![warn(missing_docs)]
+
+mod baidu;
+mod error;
+mod form;
+pub mod http;
+pub mod tp;
+
+pub use baidu::{
+    BaiduCallback, BaiduKind, BaiduNotifier, OrderMismatch, VerifiedForm, check_payment,
+};
+pub use baidupay_model::callback::{
+    AuditStatus, PaymentAck, RefundAuditAnswer, RefundNotifyAck, RetryAnswer,
+};
+pub use error::{NotifyError, Result};
+pub use form::DEFAULT_MAX_BODY;
