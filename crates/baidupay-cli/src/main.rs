@@ -6,6 +6,7 @@
 
 mod error;
 mod keys;
+mod notify;
 
 use std::process::ExitCode;
 
@@ -27,6 +28,8 @@ enum Command {
     Sign(keys::SignArgs),
     /// Verify a signature; exit 0 when it verifies, 1 when it does not
     Verify(keys::VerifyArgs),
+    /// Verify and parse a callback body; prints the notification and the exact answer
+    Notify(notify::NotifyArgs),
 }
 
 fn main() -> ExitCode {
@@ -66,6 +69,7 @@ fn main() -> ExitCode {
         Command::Keygen(args) => keys::keygen(args),
         Command::Sign(args) => keys::sign(args),
         Command::Verify(args) => keys::verify(args),
+        Command::Notify(args) => notify::notify(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,4 +1,4 @@
-//! The `baidupay` command contract: outputs and exit codes of keygen, sign and verify.
+//! The `baidupay` command contract: outputs and exit codes of keygen, sign, verify and notify.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::PathBuf;
@@ -350,4 +350,89 @@ fn help_and_version_exit_0() {
     assert_eq!(code(&o), 0);
     assert!(stdout(&o).starts_with("baidupay "));
     assert_eq!(code(&baidupay(&[])), 2);
+}
+
+#[test]
+fn notify_verifies_tv2_and_prints_notification_and_ack() {
+    let args = |body: &str| {
+        vec![
+            "notify".to_owned(),
+            "--kind".into(),
+            "baidu-payment".into(),
+            "--pubkey".into(),
+            fixture("tv2-demo-platform-public.pem"),
+            "--body".into(),
+            body.to_owned(),
+        ]
+    };
+    let body = fixture("tv2-payment-notify-body.form");
+    let o = baidupay(&args(&body).iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["kind"], "baidu-payment");
+    assert_eq!(v["notification"]["orderId"], 2_645_985_458u64);
+    assert_eq!(v["notification"]["tpOrderId"], "18607895241");
+    assert_eq!(v["notification"]["totalMoney"], 1);
+    assert_eq!(
+        v["ack"],
+        r#"{"errno":0,"msg":"success","data":{"isConsumed":2}}"#
+    );
+
+    // 1: one field changed after signing
+    let dir = tempfile::tempdir().unwrap();
+    let tampered = dir.path().join("tampered.form");
+    let text = std::fs::read_to_string(&body).unwrap();
+    std::fs::write(&tampered, text.replace("totalMoney=1", "totalMoney=100")).unwrap();
+    let o = baidupay(
+        &args(tampered.to_str().unwrap())
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
+    assert_eq!(code(&o), 1);
+    assert_one_line_reason(&o, "does not verify");
+
+    // 2: malformed body
+    let bad = dir.path().join("bad.form");
+    std::fs::write(&bad, "orderId=%zz").unwrap();
+    let o = baidupay(
+        &args(bad.to_str().unwrap())
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
+    assert_eq!(code(&o), 2);
+    assert_one_line_reason(&o, "malformed");
+
+    // 2: a signed kind without --pubkey
+    let o = baidupay(&["notify", "--kind", "baidu-refund", "--body", &body]);
+    assert_eq!(code(&o), 2);
+    assert_one_line_reason(&o, "--pubkey");
+}
+
+#[test]
+fn notify_tp_audit_push() {
+    let o = baidupay(&[
+        "notify",
+        "--kind",
+        "tp-audit",
+        "--body",
+        &fixture("audit_push_fail.json"),
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(
+        v["notification"]["event"],
+        "APP_PAYMENT_CREATE_ACCOUNT_FAIL"
+    );
+    assert_eq!(v["notification"]["reason"], "失败原因");
+    assert_eq!(v["ack"], "success");
+    let o = baidupay(&[
+        "notify",
+        "--kind",
+        "tp-audit",
+        "--body",
+        &fixture("tv1-message.txt"),
+    ]);
+    assert_eq!(code(&o), 2);
 }

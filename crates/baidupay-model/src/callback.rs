@@ -22,7 +22,7 @@ use std::collections::BTreeMap;
 use std::fmt::Display;
 use std::str::FromStr;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::cashier::PayStatus;
 use crate::error::{Error, Result};
@@ -104,11 +104,13 @@ fn finish(
     out
 }
 
-/// 通知支付状态: the payment notify (baidu-cashier.md 6.1). `orderId` is its idempotency key.
+/// 通知支付状态: the payment notify (baidu-cashier.md 6.1). Serializes (for logs and the CLI)
+/// with the platform's field names. `orderId` is its idempotency key.
 ///
 /// The merchant must check `total_money` and `tp_order_id` against its own order before
 /// delivering goods; `status` must be [`PayStatus::Paid`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PaymentNotification {
     /// Baidu cashier user id (keep it: refunds need it).
@@ -124,22 +126,31 @@ pub struct PaymentNotification {
     /// Amount actually paid after discounts.
     pub pay_money: Fen,
     /// Unit price.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub unit_price: Option<Fen>,
     /// Quantity.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub count: Option<u64>,
     /// Marketing discount.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub promo_money: Option<Fen>,
     /// Red-packet amount.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub hb_money: Option<Fen>,
     /// Balance amount.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub hb_balance_money: Option<Fen>,
     /// Voucher amount.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub gift_card_money: Option<Fen>,
     /// Payment time, unix seconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pay_time: Option<i64>,
     /// Payment channel value (e.g. 9101, 1117; list undocumented).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pay_type: Option<i64>,
     /// Payment platform id.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub partner_id: Option<i64>,
     /// Pay status.
     pub status: PayStatus,
@@ -148,6 +159,7 @@ pub struct PaymentNotification {
     /// The merchant's `returnData` from `bizInfo`, the text as sent (often empty).
     pub return_data: String,
     /// Fields this version does not know, verbatim (they were covered by the signature).
+    #[serde(flatten)]
     pub extra: BTreeMap<String, String>,
 }
 
@@ -214,7 +226,8 @@ impl PaymentNotification {
 
 /// 请求业务方退款审核: Baidu asks the merchant to approve a refund (baidu-cashier.md 6.2).
 /// `refundBatchId` is its idempotency key. Answer with [`RefundAuditAnswer`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RefundAuditRequest {
     /// Baidu order id.
@@ -226,8 +239,10 @@ pub struct RefundAuditRequest {
     /// Baidu refund batch id.
     pub refund_batch_id: RefundBatchId,
     /// Requested amount in fen (present since DOCS-2021).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub apply_refund_money: Option<Fen>,
     /// Fields this version does not know, verbatim.
+    #[serde(flatten)]
     pub extra: BTreeMap<String, String>,
 }
 
@@ -273,20 +288,24 @@ int_code_enum! {
 
 /// 通知退款状态: the refund result notify (baidu-cashier.md 6.3). `refundBatchId` is its
 /// idempotency key. Answer with [`RefundNotifyAck`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RefundNotification {
     /// Baidu user id ("may be empty").
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<UserId>,
     /// Baidu order id.
     pub order_id: OrderId,
     /// Merchant order id ("may be empty").
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tp_order_id: Option<TpOrderId>,
     /// Baidu refund batch id.
     pub refund_batch_id: RefundBatchId,
     /// Result.
     pub refund_status: RefundNotifyStatus,
     /// Fields this version does not know, verbatim.
+    #[serde(flatten)]
     pub extra: BTreeMap<String, String>,
 }
 
