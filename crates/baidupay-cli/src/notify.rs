@@ -2,9 +2,10 @@
 
 use std::path::PathBuf;
 
+use baidupay_crypto::PublicKey;
 use baidupay_model::Fen;
 use baidupay_model::callback::{AuditStatus, PaymentAck, RefundAuditAnswer, RefundNotifyAck};
-use baidupay_notify::{BaiduNotifier, NotifyError};
+use baidupay_notify::{ALIPAY_ACK, AlipayNotifier, BaiduNotifier, NotifyError};
 use clap::{Args, ValueEnum};
 use serde_json::{Value, json};
 
@@ -22,6 +23,8 @@ pub(crate) enum Kind {
     BaiduRefund,
     /// Baidu third-party-platform audit push (JSON, unsigned).
     TpAudit,
+    /// Alipay trade notify (trade_status_sync), verified with the Alipay public key.
+    AlipayTrade,
 }
 
 impl Kind {
@@ -31,6 +34,7 @@ impl Kind {
             Kind::BaiduRefundAudit => "baidu-refund-audit",
             Kind::BaiduRefund => "baidu-refund",
             Kind::TpAudit => "tp-audit",
+            Kind::AlipayTrade => "alipay-trade",
         }
     }
 }
@@ -67,15 +71,16 @@ fn to_value<T: serde::Serialize>(v: &T) -> CliResult<Value> {
 
 pub(crate) fn notify(args: &NotifyArgs) -> CliResult {
     let body = read_file(&args.body, "callback body")?;
-    let notifier = || -> CliResult<BaiduNotifier> {
+    let key = || -> CliResult<PublicKey> {
         let path = args.pubkey.as_ref().ok_or_else(|| {
             CliError::input(format!(
                 "--kind {} needs --pubkey (the platform public key)",
                 args.kind.name()
             ))
         })?;
-        Ok(BaiduNotifier::new(load_public_key(path)?))
+        load_public_key(path)
     };
+    let notifier = || key().map(BaiduNotifier::new);
     let (notification, ack) = match args.kind {
         Kind::TpAudit => {
             let push =
@@ -99,6 +104,12 @@ pub(crate) fn notify(args: &NotifyArgs) -> CliResult {
         Kind::BaiduRefund => {
             let n = notifier()?.refund(&body).map_err(|e| refused(&e))?;
             (to_value(&n)?, RefundNotifyAck.to_json())
+        }
+        Kind::AlipayTrade => {
+            let n = AlipayNotifier::new(key()?)
+                .trade(&body)
+                .map_err(|e| refused(&e))?;
+            (to_value(&n)?, ALIPAY_ACK.to_owned())
         }
     };
     let out = json!({ "kind": args.kind.name(), "notification": notification, "ack": ack });

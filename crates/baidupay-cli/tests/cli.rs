@@ -436,3 +436,38 @@ fn notify_tp_audit_push() {
     ]);
     assert_eq!(code(&o), 2);
 }
+
+#[test]
+fn notify_alipay_trade_n1() {
+    let args = [
+        "notify",
+        "--kind",
+        "alipay-trade",
+        "--pubkey",
+        &fixture("n1-alipay-public-key.txt"),
+        "--body",
+        &fixture("n1-trade-notify-body.form"),
+    ];
+    let o = baidupay(&args);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["kind"], "alipay-trade");
+    assert_eq!(
+        v["notification"]["out_trade_no"],
+        "20190815155618536-564-57"
+    );
+    assert_eq!(v["notification"]["trade_status"], "TRADE_SUCCESS");
+    assert_eq!(v["notification"]["total_amount"], "0.10");
+    assert_eq!(v["ack"], "success");
+    // the Baidu key cannot verify it
+    let o = baidupay(&[
+        "notify",
+        "--kind",
+        "alipay-trade",
+        "--pubkey",
+        &fixture("tv2-demo-platform-public.pem"),
+        "--body",
+        &fixture("n1-trade-notify-body.form"),
+    ]);
+    assert_eq!(code(&o), 1);
+}

@@ -1,6 +1,6 @@
 //! Verifies, parses and answers payment callbacks: the Baidu cashier's payment notify,
 //! refund-audit request and refund notify, the Baidu third-party-platform audit push, and
-//! (with the Alipay types) Alipay's trade notify.
+//! Alipay's trade notify.
 //!
 //! A callback endpoint is unauthenticated and moves money when it believes a request, so this
 //! crate verifies first and parses second: every public parser takes the raw body exactly as
@@ -12,6 +12,9 @@
 //!   compares a notify with the merchant's order.
 //! * The exact answers: [`PaymentAck`], [`RefundAuditAnswer`], [`RefundNotifyAck`],
 //!   [`RetryAnswer`] (re-exported from `baidupay-model`).
+//! * [`AlipayNotifier`]: trade notifies (RSA2 and legacy RSA; trade-notify and gateway-message
+//!   canonical strings); [`check_trade`] compares app_id, out_trade_no, total_amount and
+//!   seller_id with the merchant's order; answer [`ALIPAY_ACK`] (`success`).
 //! * [`tp::parse_audit_push`]: the (unsigned) TP audit push.
 //! * [`http`]: `http::Request<Bytes>` in, `http::Response<Bytes>` out, for any framework.
 //!
@@ -39,12 +42,17 @@
 
 #![warn(missing_docs)]
 
+mod alipay;
 mod baidu;
 mod error;
 mod form;
 pub mod http;
 pub mod tp;
 
+pub use alipay::{
+    ALIPAY_ACK, AlipayNotifier, AlipayVariant, ExpectedTrade, TradeMismatch, VerifiedAlipayForm,
+    check_trade,
+};
 pub use baidu::{
     BaiduCallback, BaiduKind, BaiduNotifier, OrderMismatch, VerifiedForm, check_payment,
 };
