@@ -16,7 +16,8 @@
 //!   canonical strings); [`check_trade`] compares app_id, out_trade_no, total_amount and
 //!   seller_id with the merchant's order; answer [`ALIPAY_ACK`] (`success`).
 //! * [`tp::parse_audit_push`]: the (unsigned) TP audit push.
-//! * [`http`]: `http::Request<Bytes>` in, `http::Response<Bytes>` out, for any framework.
+//! * [`http`]: `http::Request<Bytes>` in, `http::Response<Bytes>` out, for any framework; with
+//!   the `axum` feature, `axum::baidu_route` / `axum::alipay_route` mount an endpoint in one line.
 //!
 //! # Example
 //!
@@ -43,6 +44,8 @@
 #![warn(missing_docs)]
 
 mod alipay;
+#[cfg(feature = "axum")]
+pub mod axum;
 mod baidu;
 mod error;
 mod form;

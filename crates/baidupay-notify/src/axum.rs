@@ -1,0 +1,99 @@
+//! axum route helpers (feature `axum`): mount a verified callback endpoint in one line.
+//!
+//! ```
+//! use baidupay_notify::axum::{alipay_route, baidu_route};
+//! use baidupay_notify::http::BaiduAnswer;
+//! use baidupay_notify::{AlipayNotifier, BaiduKind, BaiduNotifier, BaiduCallback, PaymentAck};
+//! # fn build(baidu: BaiduNotifier, alipay: AlipayNotifier) -> axum::Router {
+//! axum::Router::new()
+//!     .route("/notify/baidu/pay", baidu_route(baidu, BaiduKind::Payment, |cb: BaiduCallback| async move {
+//!         // record it idempotently (orderId), then:
+//!         BaiduAnswer::Payment(PaymentAck::consumed())
+//!     }))
+//!     .route("/notify/alipay", alipay_route(alipay, |_trade| async move { true }))
+//! # }
+//! ```
+
+use std::future::Future;
+use std::sync::Arc;
+
+use axum::body::{Body, Bytes};
+use axum::http::{HeaderMap, Response, header};
+use axum::routing::{MethodRouter, post};
+use baidupay_model::alipay::TradeNotification;
+
+use crate::error::NotifyError;
+use crate::http::{BaiduAnswer, json_response, refused_response, text_response};
+use crate::{AlipayNotifier, BaiduCallback, BaiduKind, BaiduNotifier};
+
+fn content_type(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+}
+
+fn refused(kind: &'static str, e: &NotifyError) -> Response<Body> {
+    if e.is_forgery_suspect() {
+        tracing::warn!(callback = kind, error = %e, "callback refused: signature");
+    } else {
+        tracing::info!(callback = kind, error = %e, "callback refused: malformed");
+    }
+    refused_response(e).map(Body::from)
+}
+
+/// A `POST` route for one kind of Baidu callback: verifies and parses the raw body, runs
+/// `handler` only on a verified callback, and answers with its [`BaiduAnswer`] (refused
+/// requests get [`refused_response`]).
+pub fn baidu_route<S, F, Fut>(
+    notifier: BaiduNotifier,
+    kind: BaiduKind,
+    handler: F,
+) -> MethodRouter<S>
+where
+    S: Clone + Send + Sync + 'static,
+    F: Fn(BaiduCallback) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = BaiduAnswer> + Send + 'static,
+{
+    let notifier = Arc::new(notifier);
+    post(move |headers: HeaderMap, body: Bytes| {
+        let (notifier, handler) = (notifier.clone(), handler.clone());
+        async move {
+            let parsed = crate::form::check_form_content_type(content_type(&headers))
+                .and_then(|()| notifier.parse(kind, &body));
+            match parsed {
+                Ok(cb) => json_response(handler(cb).await.to_json()).map(Body::from),
+                Err(e) => refused("baidu", &e),
+            }
+        }
+    })
+}
+
+/// A `POST` route for Alipay trade notifies: verifies and parses the raw body, runs `handler`
+/// only on a verified notify, and answers `success` when it returns `true` (anything else
+/// makes Alipay resend).
+pub fn alipay_route<S, F, Fut>(notifier: AlipayNotifier, handler: F) -> MethodRouter<S>
+where
+    S: Clone + Send + Sync + 'static,
+    F: Fn(TradeNotification) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = bool> + Send + 'static,
+{
+    let notifier = Arc::new(notifier);
+    post(move |headers: HeaderMap, body: Bytes| {
+        let (notifier, handler) = (notifier.clone(), handler.clone());
+        async move {
+            let parsed = crate::form::check_form_content_type(content_type(&headers))
+                .and_then(|()| notifier.trade(&body));
+            match parsed {
+                Ok(n) => {
+                    let body = if handler(n).await {
+                        crate::ALIPAY_ACK
+                    } else {
+                        "failure"
+                    };
+                    text_response(body).map(Body::from)
+                }
+                Err(e) => refused("alipay", &e),
+            }
+        }
+    })
+}
