@@ -3,8 +3,10 @@
 //! * `ci`: exactly what CI runs: fmt check, clippy (`-D warnings`, all targets, both crypto
 //!   backends), tests (default backend, then again with `rustcrypto`), docs with warnings
 //!   denied, and `cargo deny check licenses bans sources` when cargo-deny is installed.
-//! * `bench`: the criterion RSA benches for both backends next to `openssl speed`, printed as
-//!   ops/s and as ratios to OpenSSL measured in the same run.
+//! * `bench [rsa|notify|load] [--quick]`: the criterion RSA benches for both backends next to
+//!   `openssl speed`; verify+parse of a Baidu notify next to a bare verify; and a loopback load
+//!   test of the example callback endpoint next to a hello-world hyper endpoint (with a
+//!   correctness check under concurrent duplicates). Ratios are measured in the same run.
 //! * `release --dry-run`: checks a release could be cut and prints the plan; changes nothing.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -24,9 +26,9 @@ fn main() -> ExitCode {
         Some("release") => release(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <ci | bench [--quick] | release --dry-run>\n\
+                "usage: cargo xtask <ci | bench [rsa|notify|load] [--quick] | release --dry-run>\n\
                  \n  ci                 fmt, clippy, tests (both backends), docs, cargo-deny\
-                 \n  bench              RSA benches (both backends) vs `openssl speed`\
+                 \n  bench [rsa|notify|load] [--quick]  RSA vs `openssl speed`; notify parse cost; loopback load\
                  \n  release --dry-run  check a release could be cut; print the plan"
             );
             return ExitCode::from(2);
@@ -279,16 +281,218 @@ fn criterion_ops(target: &Path, group: &str, case: &str) -> Result<f64> {
     Ok(1e9 / ns)
 }
 
-#[allow(clippy::float_arithmetic)]
 fn bench(args: &[String]) -> Result {
     let quick = args.iter().any(|a| a == "--quick");
-    let seconds = if quick { 1 } else { 3 };
+    let mut parts: Vec<&str> = args
+        .iter()
+        .map(String::as_str)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    if parts.is_empty() {
+        parts = vec!["rsa", "notify", "load"];
+    }
+    if let Some(bad) = parts
+        .iter()
+        .find(|p| !["rsa", "notify", "load"].contains(p))
+    {
+        return Err(format!("unknown bench {bad}: choose rsa, notify or load"));
+    }
     let meta = metadata()?;
     let target = PathBuf::from(
         meta["target_directory"]
             .as_str()
             .ok_or("cargo metadata: no target_directory")?,
     );
+    if parts.contains(&"rsa") {
+        bench_rsa(quick, &target)?;
+    }
+    if parts.contains(&"notify") {
+        bench_notify(quick, &target)?;
+    }
+    if parts.contains(&"load") {
+        bench_load(quick, &target)?;
+    }
+    Ok(())
+}
+
+#[allow(clippy::float_arithmetic)] // ratios of measured rates, reporting only
+fn bench_notify(quick: bool, target: &Path) -> Result {
+    let mut cmd = cargo();
+    cmd.args([
+        "bench",
+        "--locked",
+        "-p",
+        "baidupay-notify",
+        "--bench",
+        "notify",
+    ]);
+    if quick {
+        cmd.args(["--", "--warm-up-time", "0.2", "--measurement-time", "1"]);
+    }
+    run("criterion: notify verify+parse vs bare verify", &mut cmd)?;
+    let bare = criterion_ops(target, "notify", "bare-verify")?;
+    let full = criterion_ops(target, "notify", "verify-parse")?;
+    let ratio = bare / full;
+    println!();
+    println!("Baidu payment notify (TV-2, 1024-bit platform key), same run:");
+    println!();
+    println!("| case | ops/s | time | cost vs bare verify | target | verdict |");
+    println!("|---|---:|---:|---:|---:|---|");
+    println!(
+        "| bare verify (canonical string given) | {bare:.0} | {:.2} us | 1.00x | | |",
+        1e6 / bare
+    );
+    println!(
+        "| verify + parse (raw body in, typed notify out) | {full:.0} | {:.2} us | {ratio:.2}x | < 1.30x | {} |",
+        1e6 / full,
+        if ratio < 1.3 { "meets" } else { "ABOVE" }
+    );
+    Ok(())
+}
+
+/// Starts `bin args...`, waits for its `listening on http://ADDR` line, returns it and ADDR.
+fn start_server(bin: &Path, args: &[&str]) -> Result<(std::process::Child, String)> {
+    use std::io::BufRead;
+    let mut child = Command::new(bin)
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", bin.display()))?;
+    let stdout = child.stdout.take().ok_or("no stdout")?;
+    let mut line = String::new();
+    std::io::BufReader::new(stdout)
+        .read_line(&mut line)
+        .map_err(|e| format!("{}: {e}", bin.display()))?;
+    let addr = line
+        .trim()
+        .strip_prefix("listening on http://")
+        .ok_or_else(|| format!("{} printed {line:?}", bin.display()))?
+        .to_owned();
+    Ok((child, addr))
+}
+
+fn http_get(addr: &str, path: &str) -> Result<String> {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).map_err(|e| format!("{addr}: {e}"))?;
+    write!(s, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").map_err(|e| e.to_string())?;
+    let mut out = String::new();
+    s.read_to_string(&mut out).map_err(|e| e.to_string())?;
+    Ok(out.split("\r\n\r\n").nth(1).unwrap_or_default().to_owned())
+}
+
+fn load(bin: &Path, url: &str, body: Option<&Path>, seconds: u64) -> Result<Value> {
+    let mut cmd = Command::new(bin);
+    cmd.args([
+        "--url",
+        url,
+        "--connections",
+        "32",
+        "--seconds",
+        &seconds.to_string(),
+    ]);
+    if let Some(b) = body {
+        cmd.arg("--body").arg(b);
+    }
+    let text = output(&mut cmd)?;
+    serde_json::from_str(text.trim()).map_err(|e| format!("load printed {text:?}: {e}"))
+}
+
+#[allow(clippy::float_arithmetic)] // ratios of measured rates, reporting only
+fn bench_load(quick: bool, target: &Path) -> Result {
+    run(
+        "build the example endpoint, hello-world reference and load generator (release)",
+        cargo().args([
+            "build",
+            "--release",
+            "--locked",
+            "-p",
+            "baidupay-example-merchant",
+            "--bins",
+        ]),
+    )?;
+    let bin = |name: &str| target.join("release").join(name);
+    let fixtures = workspace_root().join("crates/baidupay-notify/tests/fixtures/baidu");
+    let key = fixtures.join("tv2-demo-platform-public.pem");
+    let body = fixtures.join("tv2-payment-notify-body.form");
+    let key_s = key.to_string_lossy().into_owned();
+    let seconds = if quick { 2 } else { 5 };
+    let (mut hello_rps, mut notify_rps, mut bad) = (0u64, 0u64, 0u64);
+    let mut effects = Vec::new();
+    eprintln!(
+        "\n==> loopback load: 32 keep-alive connections, {seconds} s per run, hello / notify alternating twice"
+    );
+    for _round in 0..2 {
+        let (mut h, addr) = start_server(&bin("hello"), &["--listen", "127.0.0.1:0"])?;
+        let r = load(&bin("load"), &format!("http://{addr}/"), None, seconds);
+        let _ = h.kill();
+        let _ = h.wait();
+        let r = r?;
+        hello_rps += r["rps"].as_u64().unwrap_or(0);
+        let (mut m, addr) = start_server(
+            &bin("merchant"),
+            &[
+                "--listen",
+                "127.0.0.1:0",
+                "--baidu-key",
+                &key_s,
+                "--alipay-key",
+                &key_s,
+                "--order",
+                "18607895241=1",
+            ],
+        )?;
+        let r = load(
+            &bin("load"),
+            &format!("http://{addr}/notify/baidu/pay"),
+            Some(&body),
+            seconds,
+        );
+        let stats = http_get(&addr, "/stats");
+        let _ = m.kill();
+        let _ = m.wait();
+        let r = r?;
+        notify_rps += r["rps"].as_u64().unwrap_or(0);
+        bad += r["non_2xx"].as_u64().unwrap_or(0) + r["errors"].as_u64().unwrap_or(0);
+        let stats: Value = serde_json::from_str(&stats?).map_err(|e| e.to_string())?;
+        effects.push((
+            stats["effects"].as_u64().unwrap_or(0),
+            stats["duplicates"].as_u64().unwrap_or(0),
+        ));
+    }
+    let ratio = notify_rps as f64 / hello_rps.max(1) as f64;
+    println!();
+    println!(
+        "Loopback load (same machine, same load generator, 32 connections, mean of 2 runs each):"
+    );
+    println!();
+    println!("| endpoint | requests/s | ratio | target | verdict |");
+    println!("|---|---:|---:|---:|---|");
+    println!("| hello-world hyper | {} | 1.00x | | |", hello_rps / 2);
+    println!(
+        "| example merchant: verify + parse + idempotent record + exact ack (TV-2 notify, every request a duplicate after the first) | {} | {ratio:.2}x | >= 0.50x | {} |",
+        notify_rps / 2,
+        if ratio >= 0.5 { "meets" } else { "BELOW" }
+    );
+    println!();
+    let correct = bad == 0 && effects.iter().all(|(e, _)| *e == 1);
+    println!(
+        "correctness under concurrent duplicates: non-2xx or errors {bad}; (effects, duplicates) per run {effects:?} -> {}",
+        if correct {
+            "applied exactly once per run"
+        } else {
+            "WRONG"
+        }
+    );
+    if correct {
+        Ok(())
+    } else {
+        Err("the example endpoint misbehaved under load".into())
+    }
+}
+
+#[allow(clippy::float_arithmetic)] // ratios of measured rates, reporting only
+fn bench_rsa(quick: bool, target: &Path) -> Result {
+    let seconds = if quick { 1 } else { 3 };
 
     eprintln!("==> openssl speed (before)");
     let before = openssl_speed(seconds)?;
@@ -339,7 +543,7 @@ fn bench(args: &[String]) -> Result {
                 drift_notes.push(format!("rsa{bits} {op}: {:+.1} %", drift * 100.0));
             }
             for backend in backends {
-                let ops = criterion_ops(&target, &format!("{op}-{backend}"), case)?;
+                let ops = criterion_ops(target, &format!("{op}-{backend}"), case)?;
                 let ratio = ops / reference;
                 let goal = match (op, bits) {
                     ("sign", _) => 0.95,

@@ -3,6 +3,8 @@
 //! Unlike lenient decoders, malformed percent escapes and bytes that are not UTF-8 are errors:
 //! a callback body that does not decode cleanly is not something to verify and trust.
 
+use std::borrow::Cow;
+
 use crate::error::{Error, Result};
 
 fn hex(b: u8) -> Option<u8> {
@@ -14,19 +16,29 @@ fn hex(b: u8) -> Option<u8> {
     }
 }
 
-fn decode_component(raw: &[u8], pair_index: usize) -> Result<String> {
+fn decode_component(raw: &[u8], pair_index: usize) -> Result<Cow<'_, str>> {
+    let not_utf8 = |_| Error::FormNotUtf8 {
+        pair: pair_index + 1,
+    };
+    let Some(mut next) = memchr::memchr2(b'%', b'+', raw) else {
+        // nothing to decode: borrow the body (the common case for ids and amounts)
+        return std::str::from_utf8(raw)
+            .map(Cow::Borrowed)
+            .map_err(not_utf8);
+    };
     let mut out = Vec::with_capacity(raw.len());
-    let mut i = 0;
-    while let Some(&b) = raw.get(i) {
-        match b {
-            b'+' => {
+    let mut rest = raw;
+    loop {
+        out.extend_from_slice(rest.get(..next).unwrap_or_default());
+        match rest.get(next) {
+            Some(b'+') => {
                 out.push(b' ');
-                i += 1;
+                rest = rest.get(next + 1..).unwrap_or_default();
             }
-            b'%' => {
-                let decoded = match (
-                    raw.get(i + 1).copied().and_then(hex),
-                    raw.get(i + 2).copied().and_then(hex),
+            Some(_) => {
+                let byte = match (
+                    rest.get(next + 1).copied().and_then(hex),
+                    rest.get(next + 2).copied().and_then(hex),
                 ) {
                     (Some(h), Some(l)) => (h << 4) | l,
                     _ => {
@@ -35,18 +47,94 @@ fn decode_component(raw: &[u8], pair_index: usize) -> Result<String> {
                         });
                     }
                 };
-                out.push(decoded);
-                i += 3;
+                out.push(byte);
+                rest = rest.get(next + 3..).unwrap_or_default();
             }
-            _ => {
-                out.push(b);
-                i += 1;
+            None => break,
+        }
+        match memchr::memchr2(b'%', b'+', rest) {
+            Some(n) => next = n,
+            None => {
+                out.extend_from_slice(rest);
+                break;
             }
         }
     }
-    String::from_utf8(out).map_err(|_| Error::FormNotUtf8 {
-        pair: pair_index + 1,
-    })
+    String::from_utf8(out)
+        .map(Cow::Owned)
+        .map_err(|e| not_utf8(e.utf8_error()))
+}
+
+/// A decoded `(name, value)` pair that borrows from the body where nothing needed decoding.
+pub type CowPair<'a> = (Cow<'a, str>, Cow<'a, str>);
+
+/// As [`parse`], but borrowing every name and value that needs no decoding (no `%`, no `+`)
+/// from `body` instead of allocating: the fast path for verifying callbacks.
+///
+/// # Errors
+/// As [`parse`].
+pub fn parse_borrowed(body: &[u8]) -> Result<Vec<CowPair<'_>>> {
+    let mut out = Vec::with_capacity(memchr::memchr_iter(b'&', body).count() + 1);
+    // Fast path: a UTF-8 body is split as text (memchr-backed), and only components with
+    // escapes are decoded and re-checked. Otherwise the byte path finds the offending pair.
+    let Ok(text) = std::str::from_utf8(body) else {
+        return parse_bytes(body, out);
+    };
+    let ends = memchr::memchr_iter(b'&', body).chain(std::iter::once(body.len()));
+    let mut start = 0;
+    for (i, end) in ends.enumerate() {
+        // '&' and '=' are ASCII, so these byte offsets are character boundaries
+        let segment = text.get(start..end).unwrap_or_default();
+        start = end + 1;
+        if segment.is_empty() {
+            continue;
+        }
+        let (k, v) = match memchr::memchr(b'=', segment.as_bytes()) {
+            Some(eq) => (
+                segment.get(..eq).unwrap_or_default(),
+                segment.get(eq + 1..).unwrap_or_default(),
+            ),
+            None => (segment, ""),
+        };
+        let key = decode_str(k, i)?;
+        if key.is_empty() {
+            return Err(Error::MalformedForm {
+                detail: format!("pair {} has an empty key", i + 1),
+            });
+        }
+        out.push((key, decode_str(v, i)?));
+    }
+    Ok(out)
+}
+
+fn decode_str(s: &str, pair_index: usize) -> Result<Cow<'_, str>> {
+    if memchr::memchr2(b'%', b'+', s.as_bytes()).is_none() {
+        return Ok(Cow::Borrowed(s));
+    }
+    decode_component(s.as_bytes(), pair_index)
+}
+
+fn parse_bytes<'a>(body: &'a [u8], mut out: Vec<CowPair<'a>>) -> Result<Vec<CowPair<'a>>> {
+    for (i, segment) in body.split(|&b| b == b'&').enumerate() {
+        if segment.is_empty() {
+            continue;
+        }
+        let (k, v) = match memchr::memchr(b'=', segment) {
+            Some(eq) => (
+                segment.get(..eq).unwrap_or_default(),
+                segment.get(eq + 1..).unwrap_or_default(),
+            ),
+            None => (segment, &[][..]),
+        };
+        let key = decode_component(k, i)?;
+        if key.is_empty() {
+            return Err(Error::MalformedForm {
+                detail: format!("pair {} has an empty key", i + 1),
+            });
+        }
+        out.push((key, decode_component(v, i)?));
+    }
+    Ok(out)
 }
 
 /// Decodes a form body into `(key, value)` pairs in body order.
@@ -70,27 +158,10 @@ fn decode_component(raw: &[u8], pair_index: usize) -> Result<String> {
 /// # Ok::<(), baidupay_crypto::Error>(())
 /// ```
 pub fn parse(body: &[u8]) -> Result<Vec<(String, String)>> {
-    let mut out = Vec::new();
-    for (i, segment) in body.split(|&b| b == b'&').enumerate() {
-        if segment.is_empty() {
-            continue;
-        }
-        let (k, v) = match segment.iter().position(|&b| b == b'=') {
-            Some(eq) => (
-                segment.get(..eq).unwrap_or_default(),
-                segment.get(eq + 1..).unwrap_or_default(),
-            ),
-            None => (segment, &[][..]),
-        };
-        let key = decode_component(k, i)?;
-        if key.is_empty() {
-            return Err(Error::MalformedForm {
-                detail: format!("pair {} has an empty key", i + 1),
-            });
-        }
-        out.push((key, decode_component(v, i)?));
-    }
-    Ok(out)
+    Ok(parse_borrowed(body)?
+        .into_iter()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect())
 }
 
 /// Percent-encodes `s` for a form body: unreserved characters (`A-Z a-z 0-9 - . _ *`) stay,

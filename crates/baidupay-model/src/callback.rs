@@ -31,23 +31,41 @@ use crate::{DealId, Fen, OrderId, RefundBatchId, TpOrderId, UserId};
 /// The signature field of every Baidu callback; never part of a typed callback.
 pub const SIGNATURE_FIELD: &str = "rsaSign";
 
-/// Decoded form fields, consumed one by one.
-struct Fields(BTreeMap<String, String>);
+/// Decoded form fields, consumed one by one: sorted once by name (which also exposes
+/// duplicates), then looked up by binary search. No map, and no allocation per field: values
+/// are parsed in place from borrowed text.
+struct Fields<K, V>(Vec<(K, Option<V>)>);
 
-impl Fields {
-    fn new(pairs: impl IntoIterator<Item = (String, String)>) -> Result<Self> {
-        let mut map = BTreeMap::new();
-        for (k, v) in pairs {
-            if map.contains_key(&k) {
-                return Err(Error::InvalidField {
-                    field: "body",
-                    reason: format!("parameter {k:?} appears more than once"),
-                });
-            }
-            map.insert(k, v);
+impl<K, V> Fields<K, V>
+where
+    K: AsRef<str> + Into<String>,
+    V: AsRef<str> + Into<String>,
+{
+    fn new(pairs: impl IntoIterator<Item = (K, V)>) -> Result<Self> {
+        let mut items: Vec<(K, Option<V>)> = pairs
+            .into_iter()
+            .filter(|(k, _)| k.as_ref() != SIGNATURE_FIELD)
+            .map(|(k, v)| (k, Some(v)))
+            .collect();
+        items.sort_unstable_by(|a, b| a.0.as_ref().cmp(b.0.as_ref()));
+        if let Some(w) = items
+            .windows(2)
+            .find(|w| w[0].0.as_ref() == w[1].0.as_ref())
+        {
+            return Err(Error::InvalidField {
+                field: "body",
+                reason: format!("parameter {:?} appears more than once", w[0].0.as_ref()),
+            });
         }
-        map.remove(SIGNATURE_FIELD);
-        Ok(Self(map))
+        Ok(Self(items))
+    }
+
+    fn take(&mut self, field: &str) -> Option<V> {
+        let i = self
+            .0
+            .binary_search_by(|(k, _)| k.as_ref().cmp(field))
+            .ok()?;
+        self.0.get_mut(i).and_then(|(_, v)| v.take())
     }
 
     fn opt<T>(&mut self, field: &'static str) -> Result<Option<T>>
@@ -55,13 +73,17 @@ impl Fields {
         T: FromStr,
         T::Err: Display,
     {
-        match self.0.remove(field) {
+        match self.take(field) {
             None => Ok(None),
-            Some(v) if v.is_empty() => Ok(None),
-            Some(v) => v.parse().map(Some).map_err(|e| Error::InvalidField {
-                field,
-                reason: format!("{v:?}: {e}"),
-            }),
+            Some(v) if v.as_ref().is_empty() => Ok(None),
+            Some(v) => v
+                .as_ref()
+                .parse()
+                .map(Some)
+                .map_err(|e| Error::InvalidField {
+                    field,
+                    reason: format!("{:?}: {e}", v.as_ref()),
+                }),
         }
     }
 
@@ -81,7 +103,14 @@ impl Fields {
     }
 
     fn raw(&mut self, field: &'static str) -> String {
-        self.0.remove(field).unwrap_or_default()
+        self.take(field).map(Into::into).unwrap_or_default()
+    }
+
+    fn rest(self) -> BTreeMap<String, String> {
+        self.0
+            .into_iter()
+            .filter_map(|(k, v)| Some((k.into(), v?.into())))
+            .collect()
     }
 }
 
@@ -169,7 +198,11 @@ impl PaymentNotification {
     /// # Errors
     /// [`Error::InvalidField`] naming a missing, empty or malformed required field, a malformed
     /// optional one, or a duplicated parameter.
-    pub fn from_pairs(pairs: impl IntoIterator<Item = (String, String)>) -> Result<Self> {
+    pub fn from_pairs<K, V>(pairs: impl IntoIterator<Item = (K, V)>) -> Result<Self>
+    where
+        K: AsRef<str> + Into<String>,
+        V: AsRef<str> + Into<String>,
+    {
         let mut f = Fields::new(pairs)?;
         Ok(Self {
             user_id: f.req("userId")?,
@@ -190,7 +223,7 @@ impl PaymentNotification {
             status: f.status("status")?,
             promo_detail: f.raw("promoDetail"),
             return_data: f.raw("returnData"),
-            extra: f.0,
+            extra: f.rest(),
         })
     }
 
@@ -251,7 +284,11 @@ impl RefundAuditRequest {
     ///
     /// # Errors
     /// As [`PaymentNotification::from_pairs`].
-    pub fn from_pairs(pairs: impl IntoIterator<Item = (String, String)>) -> Result<Self> {
+    pub fn from_pairs<K, V>(pairs: impl IntoIterator<Item = (K, V)>) -> Result<Self>
+    where
+        K: AsRef<str> + Into<String>,
+        V: AsRef<str> + Into<String>,
+    {
         let mut f = Fields::new(pairs)?;
         Ok(Self {
             order_id: f.req("orderId")?,
@@ -259,7 +296,7 @@ impl RefundAuditRequest {
             tp_order_id: f.req("tpOrderId")?,
             refund_batch_id: f.req("refundBatchId")?,
             apply_refund_money: f.opt("applyRefundMoney")?,
-            extra: f.0,
+            extra: f.rest(),
         })
     }
 
@@ -314,7 +351,11 @@ impl RefundNotification {
     ///
     /// # Errors
     /// As [`PaymentNotification::from_pairs`].
-    pub fn from_pairs(pairs: impl IntoIterator<Item = (String, String)>) -> Result<Self> {
+    pub fn from_pairs<K, V>(pairs: impl IntoIterator<Item = (K, V)>) -> Result<Self>
+    where
+        K: AsRef<str> + Into<String>,
+        V: AsRef<str> + Into<String>,
+    {
         let mut f = Fields::new(pairs)?;
         Ok(Self {
             user_id: f.opt("userId")?,
@@ -322,7 +363,7 @@ impl RefundNotification {
             tp_order_id: f.opt("tpOrderId")?,
             refund_batch_id: f.req("refundBatchId")?,
             refund_status: f.status("refundStatus")?,
-            extra: f.0,
+            extra: f.rest(),
         })
     }
 

@@ -1,5 +1,6 @@
 //! Alipay asynchronous notifications (异步通知), alipay-jsapi.md section 4.
 
+use baidupay_crypto::form::CowPair;
 use baidupay_crypto::{Algorithm, PublicKey, Rules, Verifier};
 use baidupay_model::alipay::TradeNotification;
 use baidupay_model::{AlipayUserId, OutTradeNo, Yuan};
@@ -122,11 +123,11 @@ impl AlipayNotifier {
     pub fn verify(&self, body: &[u8]) -> Result<VerifiedAlipayForm> {
         form::check_size(body, self.max_body)?;
         let mut pairs = form::decode(body)?;
-        let sig = form::take_signature(&mut pairs, SIGNATURE)?.replace(' ', "+");
+        let sig = form::take_signature(&mut pairs, SIGNATURE)?;
         let sign_type = pairs
             .iter()
             .find(|(k, _)| k == "sign_type")
-            .map(|(_, v)| v.as_str());
+            .map(|(_, v)| v.as_ref());
         let (verifier, algorithm) = match sign_type {
             None | Some("RSA2") => (&self.rsa2, Algorithm::RsaSha256),
             Some("RSA") => (&self.rsa1, Algorithm::RsaSha1),
@@ -145,7 +146,7 @@ impl AlipayNotifier {
             AlipayVariant::V1WithoutCertSn,
             AlipayVariant::V1KeepEmpty,
         ] {
-            let covered: Vec<&(String, String)> = match variant {
+            let covered: Vec<&CowPair<'_>> = match variant {
                 AlipayVariant::V1WithoutCertSn if !has_cert_sn => continue,
                 AlipayVariant::V1KeepEmpty if !has_empty => continue,
                 AlipayVariant::V1WithoutCertSn => pairs
@@ -165,12 +166,12 @@ impl AlipayNotifier {
                     covered
                         .iter()
                         .filter(|(k, _)| k != "sign_type")
-                        .map(|(k, v)| (k, v)),
+                        .map(|(k, v)| (k.as_ref(), v.as_ref())),
                     &sig,
                 ),
                 _ => verifier.verify_params(
                     Rules::AlipayNotify,
-                    covered.iter().map(|(k, v)| (k, v)),
+                    covered.iter().map(|(k, v)| (k.as_ref(), v.as_ref())),
                     &sig,
                 ),
             };
@@ -180,7 +181,7 @@ impl AlipayNotifier {
                     let pairs = covered
                         .into_iter()
                         .filter(|(k, v)| keep_empty || !v.is_empty() || k == "sign_type")
-                        .cloned()
+                        .map(|(k, v)| (k.to_string(), v.to_string()))
                         .collect();
                     return Ok(VerifiedAlipayForm {
                         pairs,

@@ -17,8 +17,9 @@
 use std::future::Future;
 use std::sync::Arc;
 
-use axum::body::{Body, Bytes};
-use axum::http::{HeaderMap, Response, header};
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::{HeaderMap, Response, StatusCode, header};
 use axum::routing::{MethodRouter, post};
 use baidupay_model::alipay::TradeNotification;
 
@@ -30,6 +31,20 @@ fn content_type(headers: &HeaderMap) -> Option<&str> {
     headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
+}
+
+/// Splits the request without copying its headers and reads the body up to the cap (one byte
+/// over the cap is read so that the notifier reports `BodyTooLarge`).
+async fn read(request: Request) -> Result<(HeaderMap, axum::body::Bytes), Response<Body>> {
+    let (parts, body) = request.into_parts();
+    match axum::body::to_bytes(body, crate::DEFAULT_MAX_BODY + 1).await {
+        Ok(bytes) => Ok((parts.headers, bytes)),
+        Err(_) => {
+            let mut r = Response::new(Body::from("body too large or unreadable"));
+            *r.status_mut() = StatusCode::PAYLOAD_TOO_LARGE;
+            Err(r)
+        }
+    }
 }
 
 fn refused(kind: &'static str, e: &NotifyError) -> Response<Body> {
@@ -55,9 +70,13 @@ where
     Fut: Future<Output = BaiduAnswer> + Send + 'static,
 {
     let notifier = Arc::new(notifier);
-    post(move |headers: HeaderMap, body: Bytes| {
+    post(move |request: Request| {
         let (notifier, handler) = (notifier.clone(), handler.clone());
         async move {
+            let (headers, body) = match read(request).await {
+                Ok(x) => x,
+                Err(r) => return r,
+            };
             let parsed = crate::form::check_form_content_type(content_type(&headers))
                 .and_then(|()| notifier.parse(kind, &body));
             match parsed {
@@ -78,9 +97,13 @@ where
     Fut: Future<Output = bool> + Send + 'static,
 {
     let notifier = Arc::new(notifier);
-    post(move |headers: HeaderMap, body: Bytes| {
+    post(move |request: Request| {
         let (notifier, handler) = (notifier.clone(), handler.clone());
         async move {
+            let (headers, body) = match read(request).await {
+                Ok(x) => x,
+                Err(r) => return r,
+            };
             let parsed = crate::form::check_form_content_type(content_type(&headers))
                 .and_then(|()| notifier.trade(&body));
             match parsed {

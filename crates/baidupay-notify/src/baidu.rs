@@ -1,5 +1,8 @@
 //! Baidu cashier callbacks: payment notify, refund-audit request, refund notify.
 
+use std::borrow::Cow;
+
+use baidupay_crypto::form::CowPair;
 use baidupay_crypto::{Algorithm, PublicKey, Rules, Verifier};
 use baidupay_model::callback::{PaymentNotification, RefundAuditRequest, RefundNotification};
 use baidupay_model::cashier::PayStatus;
@@ -11,18 +14,19 @@ use crate::form::{self, DEFAULT_MAX_BODY};
 /// The signature field of Baidu callbacks.
 const SIGNATURE: &str = "rsaSign";
 
-/// Form pairs whose Baidu signature verified (everything but `rsaSign`, in body order).
+/// Form pairs whose Baidu signature verified (everything but `rsaSign`, in body order),
+/// borrowing from the body where nothing needed decoding.
 ///
 /// Only [`BaiduNotifier::verify`] makes one, so holding a `VerifiedForm` means the platform
 /// signed exactly these pairs.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VerifiedForm {
-    pairs: Vec<(String, String)>,
+pub struct VerifiedForm<'a> {
+    pairs: Vec<CowPair<'a>>,
 }
 
-impl VerifiedForm {
+impl<'a> VerifiedForm<'a> {
     /// The verified pairs.
-    pub fn pairs(&self) -> &[(String, String)] {
+    pub fn pairs(&self) -> &[CowPair<'a>] {
         &self.pairs
     }
 
@@ -31,11 +35,19 @@ impl VerifiedForm {
         self.pairs
             .iter()
             .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+            .map(|(_, v)| v.as_ref())
     }
 
     /// The pairs, owned.
     pub fn into_pairs(self) -> Vec<(String, String)> {
+        self.pairs
+            .into_iter()
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect()
+    }
+
+    /// The pairs as they are (borrowed where possible).
+    pub fn into_cow_pairs(self) -> Vec<CowPair<'a>> {
         self.pairs
     }
 }
@@ -102,7 +114,11 @@ impl BaiduNotifier {
     ///
     /// # Errors
     /// [`NotifyError::UnsupportedContentType`], then as [`BaiduNotifier::verify`].
-    pub fn verify_request(&self, content_type: Option<&str>, body: &[u8]) -> Result<VerifiedForm> {
+    pub fn verify_request<'a>(
+        &self,
+        content_type: Option<&str>,
+        body: &'a [u8],
+    ) -> Result<VerifiedForm<'a>> {
         form::check_form_content_type(content_type)?;
         self.verify(body)
     }
@@ -113,25 +129,34 @@ impl BaiduNotifier {
     /// [`NotifyError::BodyTooLarge`], [`NotifyError::NotUtf8`], [`NotifyError::MalformedBody`],
     /// [`NotifyError::DuplicateParameter`], [`NotifyError::MissingSignature`],
     /// [`NotifyError::SignatureEncoding`] or [`NotifyError::BadSignature`].
-    pub fn verify(&self, body: &[u8]) -> Result<VerifiedForm> {
+    pub fn verify<'a>(&self, body: &'a [u8]) -> Result<VerifiedForm<'a>> {
         form::check_size(body, self.max_body)?;
         let mut pairs = form::decode(body)?;
-        let sig = form::take_signature(&mut pairs, SIGNATURE)?.replace(' ', "+");
+        let sig = form::take_signature(&mut pairs, SIGNATURE)?;
         match self.check(&pairs, &sig) {
             Err(NotifyError::BadSignature) if has_literal_plus_outside_signature(body) => {
-                let mut literal = form::decode(&plus_as_literal(body))?;
+                let rewritten = plus_as_literal(body);
+                let mut literal = form::decode(&rewritten)?;
                 form::take_signature(&mut literal, SIGNATURE)?;
                 self.check(&literal, &sig)?;
-                Ok(VerifiedForm { pairs: literal })
+                let pairs = literal
+                    .into_iter()
+                    .map(|(k, v)| (Cow::Owned(k.into_owned()), Cow::Owned(v.into_owned())))
+                    .collect();
+                Ok(VerifiedForm { pairs })
             }
             Err(e) => Err(e),
             Ok(()) => Ok(VerifiedForm { pairs }),
         }
     }
 
-    fn check(&self, pairs: &[(String, String)], sig: &str) -> Result<()> {
+    fn check(&self, pairs: &[CowPair<'_>], sig: &str) -> Result<()> {
         self.verifier
-            .verify_params(Rules::BaiduCallback, pairs.iter().map(|(k, v)| (k, v)), sig)
+            .verify_params(
+                Rules::BaiduCallback,
+                pairs.iter().map(|(k, v)| (k.as_ref(), v.as_ref())),
+                sig,
+            )
             .map_err(|e| NotifyError::from_crypto(e, SIGNATURE))
     }
 
@@ -140,7 +165,7 @@ impl BaiduNotifier {
     /// # Errors
     /// As [`BaiduNotifier::verify`]; [`NotifyError::Invalid`] when a verified field is malformed.
     pub fn payment(&self, body: &[u8]) -> Result<PaymentNotification> {
-        PaymentNotification::from_pairs(self.verify(body)?.into_pairs())
+        PaymentNotification::from_pairs(self.verify(body)?.into_cow_pairs())
             .map_err(NotifyError::Invalid)
     }
 
@@ -149,7 +174,7 @@ impl BaiduNotifier {
     /// # Errors
     /// As [`BaiduNotifier::payment`].
     pub fn refund_audit(&self, body: &[u8]) -> Result<RefundAuditRequest> {
-        RefundAuditRequest::from_pairs(self.verify(body)?.into_pairs())
+        RefundAuditRequest::from_pairs(self.verify(body)?.into_cow_pairs())
             .map_err(NotifyError::Invalid)
     }
 
@@ -158,7 +183,7 @@ impl BaiduNotifier {
     /// # Errors
     /// As [`BaiduNotifier::payment`].
     pub fn refund(&self, body: &[u8]) -> Result<RefundNotification> {
-        RefundNotification::from_pairs(self.verify(body)?.into_pairs())
+        RefundNotification::from_pairs(self.verify(body)?.into_cow_pairs())
             .map_err(NotifyError::Invalid)
     }
 

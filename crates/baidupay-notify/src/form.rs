@@ -1,7 +1,9 @@
 //! The shared front of every form callback: size cap, content type, single decode, duplicate
 //! check, signature extraction.
 
-use baidupay_crypto::form;
+use std::borrow::Cow;
+
+use baidupay_crypto::form::{self, CowPair};
 
 use crate::error::{NotifyError, Result};
 
@@ -36,31 +38,34 @@ pub(crate) fn check_size(body: &[u8], limit: usize) -> Result<()> {
     Ok(())
 }
 
-/// Decodes the body once and rejects duplicate names.
-pub(crate) fn decode(body: &[u8]) -> Result<Vec<(String, String)>> {
-    let pairs = form::parse(body).map_err(|e| NotifyError::from_crypto(e, "body"))?;
-    let mut names: Vec<&str> = pairs.iter().map(|(k, _)| k.as_str()).collect();
-    names.sort_unstable();
-    if let Some(w) = names.windows(2).find(|w| w[0] == w[1]) {
-        return Err(NotifyError::DuplicateParameter {
-            name: w[0].to_owned(),
-        });
-    }
-    Ok(pairs)
+/// Decodes the body once, borrowing what needs no decoding. Duplicate names are rejected by
+/// the canonical string every caller builds next ([`NotifyError::DuplicateParameter`]).
+pub(crate) fn decode(body: &[u8]) -> Result<Vec<CowPair<'_>>> {
+    form::parse_borrowed(body).map_err(|e| NotifyError::from_crypto(e, "body"))
 }
 
-/// Removes the signature field from `pairs` and returns its value.
-pub(crate) fn take_signature(
-    pairs: &mut Vec<(String, String)>,
+/// Removes the signature field from `pairs` and returns its value, with spaces read back as
+/// `+` (base64 has no spaces; a `+` sent unescaped decodes to a space).
+pub(crate) fn take_signature<'a>(
+    pairs: &mut Vec<CowPair<'a>>,
     field: &'static str,
-) -> Result<String> {
+) -> Result<Cow<'a, str>> {
     let pos = pairs
         .iter()
         .position(|(k, _)| k == field)
         .ok_or(NotifyError::MissingSignature { field })?;
     let (_, sig) = pairs.remove(pos);
+    if pairs.iter().any(|(k, _)| k == field) {
+        return Err(NotifyError::DuplicateParameter {
+            name: field.to_owned(),
+        });
+    }
     if sig.is_empty() {
         return Err(NotifyError::MissingSignature { field });
     }
-    Ok(sig)
+    Ok(if sig.contains(' ') {
+        Cow::Owned(sig.replace(' ', "+"))
+    } else {
+        sig
+    })
 }

@@ -202,6 +202,10 @@ fn refusals_are_distinct() {
     assert!(
         matches!(n.payment(dup.as_bytes()), Err(NotifyError::DuplicateParameter { name }) if name == "orderId")
     );
+    let two_sigs = format!("{good}&rsaSign=AAAA");
+    assert!(
+        matches!(n.payment(two_sigs.as_bytes()), Err(NotifyError::DuplicateParameter { name }) if name == "rsaSign")
+    );
     let no_sig = form::encode(PAYMENT.iter().copied());
     assert!(matches!(
         n.payment(no_sig.as_bytes()),

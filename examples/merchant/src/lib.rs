@@ -119,6 +119,10 @@ impl App {
     }
 
     async fn lock(&self) -> Option<tokio::sync::MutexGuard<'_, Ledger>> {
+        // uncontended: no timer needed; contended: wait at most the budget
+        if let Ok(guard) = self.ledger.try_lock() {
+            return Some(guard);
+        }
         tokio::time::timeout(BUDGET, self.ledger.lock()).await.ok()
     }
 
@@ -242,7 +246,8 @@ struct NewOrder {
     total: Fen,
 }
 
-/// The router: four callback endpoints plus `POST /orders` and `GET /orders/{id}`.
+/// The router: four callback endpoints plus `POST /orders`, `GET /orders/{id}` and
+/// `GET /stats` (`{"effects":…,"duplicates":…}`).
 pub fn router(app: App, baidu: BaiduNotifier, alipay: AlipayNotifier) -> Router {
     let (a1, a2, a3, a4) = (app.clone(), app.clone(), app.clone(), app.clone());
     Router::new()
@@ -290,8 +295,14 @@ pub fn router(app: App, baidu: BaiduNotifier, alipay: AlipayNotifier) -> Router 
             }),
         )
         .route("/orders", post(create_order))
+        .route("/stats", get(stats))
         .route("/orders/{id}", get(show_order))
         .with_state(app)
+}
+
+async fn stats(State(app): State<App>) -> axum::Json<serde_json::Value> {
+    let (effects, duplicates) = app.counters().await;
+    axum::Json(serde_json::json!({ "effects": effects, "duplicates": duplicates }))
 }
 
 async fn create_order(State(app): State<App>, axum::Json(o): axum::Json<NewOrder>) -> &'static str {
