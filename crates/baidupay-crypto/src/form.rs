@@ -89,7 +89,7 @@ pub fn parse_borrowed(body: &[u8]) -> Result<Vec<CowPair<'_>>> {
         if segment.is_empty() {
             continue;
         }
-        let (k, v) = match memchr::memchr(b'=', segment.as_bytes()) {
+        let (k, v) = match segment.as_bytes().iter().position(|&c| c == b'=') {
             Some(eq) => (
                 segment.get(..eq).unwrap_or_default(),
                 segment.get(eq + 1..).unwrap_or_default(),
@@ -107,8 +107,18 @@ pub fn parse_borrowed(body: &[u8]) -> Result<Vec<CowPair<'_>>> {
     Ok(out)
 }
 
+/// Whether `b` holds `%` or `+`: a plain loop for the short names and numbers that make up
+/// most of a body (cheaper than a SIMD call's set-up), memchr for long values.
+fn needs_decoding(b: &[u8]) -> bool {
+    if b.len() <= 32 {
+        b.iter().any(|&c| c == b'%' || c == b'+')
+    } else {
+        memchr::memchr2(b'%', b'+', b).is_some()
+    }
+}
+
 fn decode_str(s: &str, pair_index: usize) -> Result<Cow<'_, str>> {
-    if memchr::memchr2(b'%', b'+', s.as_bytes()).is_none() {
+    if !needs_decoding(s.as_bytes()) {
         return Ok(Cow::Borrowed(s));
     }
     decode_component(s.as_bytes(), pair_index)

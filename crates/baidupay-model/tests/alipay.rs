@@ -15,7 +15,7 @@ use baidupay_model::alipay::*;
 use baidupay_model::{
     AlipayUserId, Error, Fen, OutRequestNo, OutTradeNo, TradeNo, Yuan, YuanAmount,
 };
-use common::{fixture, round_trip};
+use common::{fixture, form, round_trip};
 use serde_json::Value;
 
 /// The `<method>_response` object of a whole response body, as JSON text.
@@ -331,34 +331,6 @@ fn refund_responses() {
         b.bill_file_code.as_deref(),
         Some("EMPTY_DATA_WITH_BILL_FILE")
     );
-}
-
-/// A minimal form decoder for the fixture (the real one is in baidupay-crypto).
-fn form(body: &str) -> Vec<(String, String)> {
-    fn dec(s: &str) -> String {
-        let b = s.as_bytes();
-        let mut out = Vec::new();
-        let mut i = 0;
-        while i < b.len() {
-            match b[i] {
-                b'+' => out.push(b' '),
-                b'%' => {
-                    out.push(u8::from_str_radix(&s[i + 1..i + 3], 16).unwrap());
-                    i += 2;
-                }
-                c => out.push(c),
-            }
-            i += 1;
-        }
-        String::from_utf8(out).unwrap()
-    }
-    body.trim()
-        .split('&')
-        .map(|kv| {
-            let (k, v) = kv.split_once('=').unwrap();
-            (dec(k), dec(v))
-        })
-        .collect()
 }
 
 #[test]

@@ -5,6 +5,9 @@ use http::{HeaderValue, Request, Response, StatusCode, header};
 
 use baidupay_model::callback::{PaymentAck, RefundAuditAnswer, RefundNotifyAck, RetryAnswer};
 
+use baidupay_model::alipay::TradeNotification;
+
+use crate::alipay::{ALIPAY_ACK, AlipayNotifier};
 use crate::baidu::{BaiduCallback, BaiduKind, BaiduNotifier};
 use crate::error::NotifyError;
 
@@ -96,6 +99,30 @@ where
         .and_then(|()| notifier.parse(kind, request.body()));
     match parsed {
         Ok(cb) => json_response(handler(cb).to_json()),
+        Err(e) => {
+            on_refused(&e);
+            refused_response(&e)
+        }
+    }
+}
+
+/// Verifies and parses an Alipay trade notify request, hands it to `handler`, and answers
+/// `success` when the handler returns `true` (anything else makes Alipay resend). Refused
+/// requests get [`refused_response`] after `on_refused` saw the error.
+pub fn handle_alipay<H, R>(
+    notifier: &AlipayNotifier,
+    request: &Request<Bytes>,
+    handler: H,
+    on_refused: R,
+) -> Response<Bytes>
+where
+    H: FnOnce(TradeNotification) -> bool,
+    R: FnOnce(&NotifyError),
+{
+    let parsed = crate::form::check_form_content_type(content_type(request))
+        .and_then(|()| notifier.trade(request.body()));
+    match parsed {
+        Ok(n) => text_response(if handler(n) { ALIPAY_ACK } else { "failure" }),
         Err(e) => {
             on_refused(&e);
             refused_response(&e)

@@ -277,3 +277,36 @@ fn empty_values_and_cert_sn_variants() {
     assert_eq!(v.variant(), AlipayVariant::V1);
     assert_eq!(v.get("gmt_close"), None);
 }
+
+#[test]
+fn http_glue_answers_success_only_when_handled() {
+    use baidupay_notify::http::handle_alipay;
+    let req = http::Request::post("/notify/alipay?sign=forged")
+        .header(
+            "content-type",
+            "application/x-www-form-urlencoded; charset=utf-8",
+        )
+        .body(bytes::Bytes::from(n1_body()))
+        .unwrap();
+    let resp = handle_alipay(&n1_notifier(), &req, |n| n.is_paid(), |e| panic!("{e}"));
+    assert_eq!(
+        (resp.status().as_u16(), resp.body().as_ref()),
+        (200, b"success".as_ref())
+    );
+    let resp = handle_alipay(&n1_notifier(), &req, |_| false, |e| panic!("{e}"));
+    assert_eq!(resp.body().as_ref(), b"failure");
+    let forged = http::Request::post("/notify/alipay")
+        .body(bytes::Bytes::from(
+            n1_body().replace("total_amount=0.10", "total_amount=9.99"),
+        ))
+        .unwrap();
+    let mut refused = false;
+    let resp = handle_alipay(
+        &n1_notifier(),
+        &forged,
+        |_| panic!("unverified"),
+        |_| refused = true,
+    );
+    assert_eq!(resp.status().as_u16(), 400);
+    assert!(refused);
+}

@@ -85,3 +85,32 @@ pub fn equivalent(a: &Value, b: &Value, path: &str) -> Result<(), String> {
         },
     }
 }
+
+/// A minimal `application/x-www-form-urlencoded` decoder for the fixtures (the real one lives
+/// in baidupay-crypto; the model crate does not depend on it).
+pub fn form(body: &str) -> Vec<(String, String)> {
+    fn dec(s: &str) -> String {
+        let b = s.as_bytes();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < b.len() {
+            match b[i] {
+                b'+' => out.push(b' '),
+                b'%' => {
+                    out.push(u8::from_str_radix(&s[i + 1..i + 3], 16).unwrap());
+                    i += 2;
+                }
+                c => out.push(c),
+            }
+            i += 1;
+        }
+        String::from_utf8(out).unwrap()
+    }
+    body.trim()
+        .split('&')
+        .map(|kv| {
+            let (k, v) = kv.split_once('=').unwrap();
+            (dec(k), dec(v))
+        })
+        .collect()
+}
