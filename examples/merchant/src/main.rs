@@ -4,6 +4,8 @@
 //! merchant --listen 127.0.0.1:8080 --baidu-key platform_public.pem --alipay-key alipay_public.pem \
 //!          [--alipay-app-id 2021000122671080] [--order TP_ORDER_ID=FEN ...]
 //! ```
+//!
+//! `MERCHANT_THREADS=N` sets the number of runtime worker threads (default: one per core).
 
 use anyhow::{Context, bail};
 use baidupay_crypto::PublicKey;
