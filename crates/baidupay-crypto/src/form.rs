@@ -75,11 +75,16 @@ pub type CowPair<'a> = (Cow<'a, str>, Cow<'a, str>);
 /// As [`parse`].
 pub fn parse_borrowed(body: &[u8]) -> Result<Vec<CowPair<'_>>> {
     let mut out = Vec::with_capacity(memchr::memchr_iter(b'&', body).count() + 1);
-    // Fast path: a UTF-8 body is split as text (memchr-backed), and only components with
-    // escapes are decoded and re-checked. Otherwise the byte path finds the offending pair.
-    let Ok(text) = std::str::from_utf8(body) else {
-        return parse_bytes(body, out);
-    };
+    // Raw bytes are never changed by decoding, so a body that is not UTF-8 as a whole has a
+    // pair that is not UTF-8: name it (pairs are counted like `parse` counts them, empty
+    // segments included). Then the text is split on ASCII '&' and '=' and only components
+    // with escapes are decoded and re-checked.
+    let text = std::str::from_utf8(body).map_err(|e| {
+        let before = body.get(..e.valid_up_to()).unwrap_or_default();
+        Error::FormNotUtf8 {
+            pair: memchr::memchr_iter(b'&', before).count() + 1,
+        }
+    })?;
     let ends = memchr::memchr_iter(b'&', body).chain(std::iter::once(body.len()));
     let mut start = 0;
     for (i, end) in ends.enumerate() {
@@ -122,29 +127,6 @@ fn decode_str(s: &str, pair_index: usize) -> Result<Cow<'_, str>> {
         return Ok(Cow::Borrowed(s));
     }
     decode_component(s.as_bytes(), pair_index)
-}
-
-fn parse_bytes<'a>(body: &'a [u8], mut out: Vec<CowPair<'a>>) -> Result<Vec<CowPair<'a>>> {
-    for (i, segment) in body.split(|&b| b == b'&').enumerate() {
-        if segment.is_empty() {
-            continue;
-        }
-        let (k, v) = match memchr::memchr(b'=', segment) {
-            Some(eq) => (
-                segment.get(..eq).unwrap_or_default(),
-                segment.get(eq + 1..).unwrap_or_default(),
-            ),
-            None => (segment, &[][..]),
-        };
-        let key = decode_component(k, i)?;
-        if key.is_empty() {
-            return Err(Error::MalformedForm {
-                detail: format!("pair {} has an empty key", i + 1),
-            });
-        }
-        out.push((key, decode_component(v, i)?));
-    }
-    Ok(out)
 }
 
 /// Decodes a form body into `(key, value)` pairs in body order.
