@@ -1,0 +1,530 @@
+//! The cashier client.
+
+use std::fmt;
+use std::sync::Arc;
+
+use baidupay_crypto::{Algorithm, PrivateKey, Rules, Signer, form};
+use baidupay_model::cashier::{
+    ApplyRefundRequest, ApplyRefundResult, BillKind, BillList, BillRequest, CancelOrderRequest,
+    Date, FindOrderRequest, FindRefundRequest, LegacyOrderDetail, LegacyOrderDetailData,
+    LegacyRefundRequest, OrderDetail, OrderInfo, OrderInfoDraft, Params, QueryOrderDetailRequest,
+    RefundRecord, SyncOrderStatusRequest,
+};
+use baidupay_model::envelope::{ApiError, decode_baidu};
+use baidupay_model::{AppKey, DealId, Fen, OrderId, PayAppId, TpOrderId, UserId};
+use baidupay_transport::{Transport, mark_idempotent};
+use bytes::Bytes;
+use http::Method;
+use serde::de::DeserializeOwned;
+
+use crate::error::{CashierError, Result, excerpt};
+use crate::token::TokenProvider;
+use crate::url::with_query;
+
+/// The production OpenAPI host.
+pub const OPENAPI_BASE: &str = "https://openapi.baidu.com";
+/// The 1.0 APIs' new host (新正式环境).
+pub const ETRADE_BASE: &str = "https://etrade-api.baidu.com";
+/// The 1.0 APIs' old host (即将废弃), which takes a `method` parameter.
+pub const NUOMI_REST: &str = "https://nop.nuomi.com/nop/server/rest";
+/// The 1.0 `queryorderdetail` host.
+pub const DIANSHANG_BASE: &str = "https://dianshang.baidu.com";
+
+const PAY_PATH: &str = "/rest/2.0/smartapp/pay/paymentservice";
+
+/// Which host serves the 1.0 refund and cancel-consumption APIs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LegacyHost {
+    /// `etrade-api.baidu.com/cashier/...` (no `method`), or another base such as a sandbox.
+    Etrade(String),
+    /// `nop.nuomi.com/nop/server/rest` with `method=nuomi.cashier.*` (deprecated).
+    Nuomi(String),
+}
+
+impl Default for LegacyHost {
+    fn default() -> Self {
+        LegacyHost::Etrade(ETRADE_BASE.to_owned())
+    }
+}
+
+/// What the client needs to know about the merchant.
+#[derive(Clone)]
+pub struct CashierConfig {
+    app_key: AppKey,
+    deal_id: DealId,
+    app_id: Option<PayAppId>,
+    merchant_key: PrivateKey,
+    api_base: String,
+    query_base: String,
+    legacy: LegacyHost,
+}
+
+impl fmt::Debug for CashierConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CashierConfig")
+            .field("app_key", &self.app_key)
+            .field("deal_id", &self.deal_id)
+            .field("app_id", &self.app_id)
+            .field("merchant_key", &"[redacted]")
+            .field("api_base", &self.api_base)
+            .field("query_base", &self.query_base)
+            .field("legacy", &self.legacy)
+            .finish()
+    }
+}
+
+impl CashierConfig {
+    /// The payment service `app_key` (pmAppKey) and `deal_id`, and the merchant's private key
+    /// (the pair of the public key uploaded to Baidu).
+    pub fn new(app_key: AppKey, deal_id: DealId, merchant_key: PrivateKey) -> Self {
+        Self {
+            app_key,
+            deal_id,
+            app_id: None,
+            merchant_key,
+            api_base: OPENAPI_BASE.to_owned(),
+            query_base: DIANSHANG_BASE.to_owned(),
+            legacy: LegacyHost::default(),
+        }
+    }
+
+    /// The numeric payment APP ID (needed by the 1.0 `queryorderdetail`).
+    #[must_use]
+    pub fn app_id(mut self, app_id: PayAppId) -> Self {
+        self.app_id = Some(app_id);
+        self
+    }
+
+    /// Another OpenAPI base (a sandbox, for instance).
+    #[must_use]
+    pub fn api_base(mut self, base: impl Into<String>) -> Self {
+        self.api_base = base.into().trim_end_matches('/').to_owned();
+        self
+    }
+
+    /// Another base for `queryorderdetail`.
+    #[must_use]
+    pub fn query_base(mut self, base: impl Into<String>) -> Self {
+        self.query_base = base.into().trim_end_matches('/').to_owned();
+        self
+    }
+
+    /// The host of the 1.0 refund and cancel-consumption APIs.
+    #[must_use]
+    pub fn legacy_host(mut self, host: LegacyHost) -> Self {
+        self.legacy = host;
+        self
+    }
+}
+
+struct Inner {
+    config: CashierConfig,
+    signer: Signer,
+    transport: Arc<dyn Transport>,
+    tokens: Arc<dyn TokenProvider>,
+}
+
+/// The Baidu cashier client: cheap to clone, `Send + Sync`; one per process is enough.
+#[derive(Clone)]
+pub struct CashierClient {
+    inner: Arc<Inner>,
+}
+
+impl fmt::Debug for CashierClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CashierClient")
+            .field("config", &self.inner.config)
+            .field("transport", &self.inner.transport)
+            .field("tokens", &self.inner.tokens)
+            .finish()
+    }
+}
+
+enum Body {
+    Query,
+    Form,
+}
+
+impl CashierClient {
+    /// A client over `transport`, with access tokens from `tokens`.
+    pub fn new(
+        config: CashierConfig,
+        transport: Arc<dyn Transport>,
+        tokens: Arc<dyn TokenProvider>,
+    ) -> Self {
+        let signer = Signer::new(config.merchant_key.clone(), Algorithm::RsaSha1);
+        Self {
+            inner: Arc::new(Inner {
+                config,
+                signer,
+                transport,
+                tokens,
+            }),
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &CashierConfig {
+        &self.inner.config
+    }
+
+    /// A draft `orderInfo` for this merchant (add `return_data`, `banned_channels`, … then
+    /// [`CashierClient::sign_order_info`]).
+    ///
+    /// # Errors
+    /// [`CashierError::Invalid`] for a zero amount or an empty title.
+    pub fn order_info_draft(
+        &self,
+        tp_order_id: TpOrderId,
+        total_amount: Fen,
+        deal_title: impl Into<String>,
+    ) -> Result<OrderInfoDraft> {
+        OrderInfoDraft::new(
+            self.inner.config.app_key.clone(),
+            self.inner.config.deal_id,
+            total_amount,
+            tp_order_id,
+            deal_title,
+        )
+        .map_err(CashierError::Invalid)
+    }
+
+    /// Signs a draft: `rsaSign` over appKey, dealId, totalAmount, tpOrderId (SHA1withRSA).
+    ///
+    /// # Errors
+    /// [`CashierError::Signing`] or [`CashierError::Invalid`].
+    pub fn sign_order_info(&self, draft: OrderInfoDraft) -> Result<OrderInfo> {
+        let (_, sig) = self
+            .inner
+            .signer
+            .sign_params(Rules::Baidu, draft.sign_params())
+            .map_err(CashierError::Signing)?;
+        draft.into_order_info(sig).map_err(CashierError::Invalid)
+    }
+
+    /// The signed `orderInfo` for `swan.requestPolymerPayment`, in one call.
+    ///
+    /// # Errors
+    /// As [`CashierClient::order_info_draft`] and [`CashierClient::sign_order_info`].
+    pub fn order_info(
+        &self,
+        tp_order_id: TpOrderId,
+        total_amount: Fen,
+        deal_title: impl Into<String>,
+    ) -> Result<OrderInfo> {
+        self.sign_order_info(self.order_info_draft(tp_order_id, total_amount, deal_title)?)
+    }
+
+    async fn call<T: DeserializeOwned>(
+        &self,
+        op: &'static str,
+        method: Method,
+        path: &str,
+        params: Vec<(&'static str, String)>,
+        body: Body,
+        idempotent: bool,
+    ) -> Result<T> {
+        let base = format!("{}{PAY_PATH}/{path}", self.inner.config.api_base);
+        let mut retried = false;
+        loop {
+            let token = self.inner.tokens.access_token().await?;
+            let mut query = vec![("access_token", token.expose().to_owned())];
+            let form_body = match body {
+                Body::Query => {
+                    query.extend(params.iter().cloned());
+                    Bytes::new()
+                }
+                Body::Form => {
+                    Bytes::from(form::encode(params.iter().map(|(k, v)| (*k, v.as_str()))))
+                }
+            };
+            let url = with_query(&base, &query)?;
+            let mut builder = http::Request::builder().method(method.clone()).uri(url);
+            if matches!(body, Body::Form) {
+                builder = builder.header("content-type", "application/x-www-form-urlencoded");
+            }
+            let mut req = builder
+                .body(form_body)
+                .map_err(|e| CashierError::BadBaseUrl {
+                    base: base.clone(),
+                    reason: e.to_string(),
+                })?;
+            if idempotent {
+                mark_idempotent(&mut req);
+            }
+            let resp =
+                self.inner
+                    .transport
+                    .send(req)
+                    .await
+                    .map_err(|source| CashierError::Transport {
+                        operation: op,
+                        source,
+                    })?;
+            match decode_baidu::<T>(resp.body(), op) {
+                Ok(v) => return Ok(v),
+                // An expired token was refused before anything happened: refresh once, retry.
+                Err(e) if e.is_token_expired() && !retried => {
+                    tracing::info!(operation = op, "access token expired; refreshing once");
+                    self.inner.tokens.invalidate(&token).await;
+                    retried = true;
+                }
+                Err(ApiError::Decode { .. }) => {
+                    return Err(CashierError::UnexpectedAnswer {
+                        operation: op,
+                        status: resp.status().as_u16(),
+                        excerpt: excerpt(resp.body()),
+                    });
+                }
+                Err(e) => {
+                    return Err(CashierError::Api {
+                        operation: op,
+                        source: e,
+                    });
+                }
+            }
+        }
+    }
+
+    /// 查询订单: the order with the merchant order id `tp_order_id`.
+    ///
+    /// # Errors
+    /// [`CashierError`] from the token, the transport or Baidu.
+    pub async fn find_order(&self, tp_order_id: TpOrderId) -> Result<OrderDetail> {
+        let req = FindOrderRequest::new(tp_order_id, self.inner.config.app_key.clone());
+        self.call(
+            "findByTpOrderId",
+            Method::GET,
+            "findByTpOrderId",
+            req.to_params(),
+            Body::Query,
+            true,
+        )
+        .await
+    }
+
+    /// 关闭订单: closes an unpaid order; `true` when Baidu closed it.
+    ///
+    /// # Errors
+    /// As [`CashierClient::find_order`].
+    pub async fn cancel_order(&self, order_id: OrderId) -> Result<bool> {
+        let req = CancelOrderRequest::new(order_id, self.inner.config.app_key.clone());
+        // closing twice is harmless, so a retry after a timeout is safe
+        self.call(
+            "cancelOrder",
+            Method::GET,
+            "cancelOrder",
+            req.to_params(),
+            Body::Query,
+            true,
+        )
+        .await
+    }
+
+    /// 申请退款. The request's `bizRefundBatchId` is the idempotency key: after an error with
+    /// [`CashierError::may_have_been_sent`], retry with the same request, never a new batch id.
+    ///
+    /// # Errors
+    /// As [`CashierClient::find_order`].
+    pub async fn apply_refund(&self, req: &ApplyRefundRequest) -> Result<ApplyRefundResult> {
+        self.call(
+            "applyOrderRefund",
+            Method::POST,
+            "applyOrderRefund",
+            req.to_params(),
+            Body::Form,
+            true,
+        )
+        .await
+    }
+
+    /// 查询退款: the refunds of an order.
+    ///
+    /// # Errors
+    /// As [`CashierClient::find_order`].
+    pub async fn find_refunds(
+        &self,
+        tp_order_id: TpOrderId,
+        user_id: UserId,
+    ) -> Result<Vec<RefundRecord>> {
+        let req = FindRefundRequest::new(tp_order_id, user_id, self.inner.config.app_key.clone());
+        let list: Option<Vec<RefundRecord>> = self
+            .call(
+                "findOrderRefund",
+                Method::GET,
+                "findOrderRefund",
+                req.to_params(),
+                Body::Query,
+                true,
+            )
+            .await?;
+        Ok(list.unwrap_or_default())
+    }
+
+    /// 下载订单对账单 / 下载资金账单 (`orderBill` / `capitaBill`) for one day.
+    ///
+    /// # Errors
+    /// As [`CashierClient::find_order`].
+    pub async fn bill(&self, kind: BillKind, day: Date) -> Result<BillList> {
+        let req = BillRequest::new(day, self.inner.config.app_key.clone());
+        let op = kind.path_segment();
+        self.call(op, Method::GET, op, req.to_params(), Body::Query, true)
+            .await
+    }
+
+    async fn signed_call<T: DeserializeOwned>(
+        &self,
+        op: &'static str,
+        method: Method,
+        url: String,
+        mut params: Vec<(&'static str, String)>,
+        sig_field: &'static str,
+        idempotent: bool,
+    ) -> Result<T> {
+        let (_, sig) = self
+            .inner
+            .signer
+            .sign_params(Rules::Baidu, params.iter().map(|(k, v)| (*k, v.as_str())))
+            .map_err(CashierError::Signing)?;
+        params.push((sig_field, sig));
+        let built = if method == Method::GET {
+            http::Request::get(with_query(&url, &params)?).body(Bytes::new())
+        } else {
+            let body = Bytes::from(form::encode(params.iter().map(|(k, v)| (*k, v.as_str()))));
+            http::Request::builder()
+                .method(method)
+                .uri(&url)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(body)
+        };
+        let mut req = built.map_err(|e| CashierError::BadBaseUrl {
+            base: url.clone(),
+            reason: e.to_string(),
+        })?;
+        if idempotent {
+            mark_idempotent(&mut req);
+        }
+        let resp =
+            self.inner
+                .transport
+                .send(req)
+                .await
+                .map_err(|source| CashierError::Transport {
+                    operation: op,
+                    source,
+                })?;
+        decode_baidu::<T>(resp.body(), op).map_err(|e| match e {
+            ApiError::Decode { .. } => CashierError::UnexpectedAnswer {
+                operation: op,
+                status: resp.status().as_u16(),
+                excerpt: excerpt(resp.body()),
+            },
+            other => CashierError::Api {
+                operation: op,
+                source: other,
+            },
+        })
+    }
+
+    /// 1.0 支付状态查询 (`queryorderdetail`, signed with the merchant key).
+    ///
+    /// # Errors
+    /// [`CashierError::Invalid`] when the payment `app_id` is not configured; otherwise as
+    /// [`CashierClient::find_order`].
+    pub async fn query_order_detail(
+        &self,
+        order_id: OrderId,
+        user_id: UserId,
+    ) -> Result<LegacyOrderDetail> {
+        let app_id = self.inner.config.app_id.ok_or_else(|| {
+            CashierError::Invalid(baidupay_model::Error::InvalidField {
+                field: "appId",
+                reason: "queryorderdetail needs the payment APP ID: CashierConfig::app_id".into(),
+            })
+        })?;
+        let req = QueryOrderDetailRequest::new(
+            app_id,
+            self.inner.config.app_key.clone(),
+            order_id,
+            user_id,
+        );
+        let url = format!(
+            "{}/platform/entity/openapi/queryorderdetail",
+            self.inner.config.query_base
+        );
+        let data: LegacyOrderDetailData = self
+            .signed_call(
+                "queryorderdetail",
+                Method::GET,
+                url,
+                req.to_params(),
+                "sign",
+                true,
+            )
+            .await?;
+        Ok(data.data)
+    }
+
+    fn legacy_url(
+        &self,
+        etrade_path: &str,
+        method: &str,
+        params: &mut Vec<(&'static str, String)>,
+    ) -> String {
+        match &self.inner.config.legacy {
+            LegacyHost::Etrade(base) => {
+                format!("{}/cashier/{etrade_path}", base.trim_end_matches('/'))
+            }
+            LegacyHost::Nuomi(url) => {
+                params.insert(0, ("method", method.to_owned()));
+                url.clone()
+            }
+        }
+    }
+
+    /// 1.0 申请退款 (signed). Partial refunds carry a `bizRefundBatchId`, which makes a retry
+    /// safe; a full refund without one is not retried automatically.
+    ///
+    /// # Errors
+    /// As [`CashierClient::find_order`].
+    pub async fn legacy_refund(&self, req: &LegacyRefundRequest) -> Result<ApplyRefundResult> {
+        let mut params = req.to_params();
+        let url = self.legacy_url("applyOrderRefund", LegacyRefundRequest::METHOD, &mut params);
+        let idempotent = req.biz_refund_batch_id.is_some();
+        self.signed_call(
+            "applyOrderRefund (1.0)",
+            Method::POST,
+            url,
+            params,
+            "rsaSign",
+            idempotent,
+        )
+        .await
+    }
+
+    /// 1.0 取消核销 (`syncOrderStatus`, type 3): needed before refunding a consumed order.
+    ///
+    /// # Errors
+    /// As [`CashierClient::find_order`].
+    pub async fn sync_order_status(&self, order_id: OrderId, user_id: UserId) -> Result<()> {
+        let req = SyncOrderStatusRequest::new(order_id, user_id, self.inner.config.app_key.clone());
+        let mut params = req.to_params();
+        let url = self.legacy_url(
+            "syncOrderStatus",
+            SyncOrderStatusRequest::METHOD,
+            &mut params,
+        );
+        let _: Option<serde_json::Value> = self
+            .signed_call(
+                "syncOrderStatus",
+                Method::POST,
+                url,
+                params,
+                "rsaSign",
+                true,
+            )
+            .await?;
+        Ok(())
+    }
+}
