@@ -5,10 +5,10 @@ use std::sync::Arc;
 
 use baidupay_crypto::{Algorithm, PrivateKey, Rules, Signer, form};
 use baidupay_model::cashier::{
-    ApplyRefundRequest, ApplyRefundResult, BillKind, BillList, BillRequest, CancelOrderRequest,
-    Date, FindOrderRequest, FindRefundRequest, LegacyOrderDetail, LegacyOrderDetailData,
-    LegacyRefundRequest, OrderDetail, OrderInfo, OrderInfoDraft, Params, QueryOrderDetailRequest,
-    RefundRecord, SyncOrderStatusRequest,
+    ApplyRefundRequest, ApplyRefundResult, BillFile, BillKind, BillList, BillRequest,
+    CancelOrderRequest, Date, FindOrderRequest, FindRefundRequest, LegacyOrderDetail,
+    LegacyOrderDetailData, LegacyRefundRequest, OrderDetail, OrderInfo, OrderInfoDraft, Params,
+    QueryOrderDetailRequest, RefundRecord, SyncOrderStatusRequest,
 };
 use baidupay_model::envelope::{ApiError, decode_baidu};
 use baidupay_model::{AppKey, DealId, Fen, OrderId, PayAppId, TpOrderId, UserId};
@@ -17,6 +17,7 @@ use bytes::Bytes;
 use http::Method;
 use serde::de::DeserializeOwned;
 
+use crate::bill::{BillDownload, parse_bill};
 use crate::error::{CashierError, Result, excerpt};
 use crate::token::TokenProvider;
 use crate::url::with_query;
@@ -371,6 +372,54 @@ impl CashierClient {
         let op = kind.path_segment();
         self.call(op, Method::GET, op, req.to_params(), Body::Query, true)
             .await
+    }
+
+    /// Downloads a bill file from the URL a bill listing returned, and parses its rows when the
+    /// file is UTF-8 text in the documented layout (`#` header lines, then a header row and
+    /// comma- or tab-separated rows). The raw bytes are always returned.
+    ///
+    /// # Errors
+    /// [`CashierError::Invalid`] when the entry has no URL; transport errors; a non-2xx answer
+    /// is [`CashierError::UnexpectedAnswer`].
+    pub async fn download_bill(&self, file: &BillFile) -> Result<BillDownload> {
+        const OP: &str = "bill download";
+        let url = file
+            .url
+            .as_deref()
+            .filter(|u| !u.is_empty())
+            .ok_or_else(|| {
+                CashierError::Invalid(baidupay_model::Error::InvalidField {
+                    field: "url",
+                    reason: "the bill is not ready (no download URL yet; see exportStatus)".into(),
+                })
+            })?;
+        let mut req =
+            http::Request::get(url)
+                .body(Bytes::new())
+                .map_err(|e| CashierError::BadBaseUrl {
+                    base: url.to_owned(),
+                    reason: e.to_string(),
+                })?;
+        mark_idempotent(&mut req);
+        let resp =
+            self.inner
+                .transport
+                .send(req)
+                .await
+                .map_err(|source| CashierError::Transport {
+                    operation: OP,
+                    source,
+                })?;
+        if !resp.status().is_success() {
+            return Err(CashierError::UnexpectedAnswer {
+                operation: OP,
+                status: resp.status().as_u16(),
+                excerpt: excerpt(resp.body()),
+            });
+        }
+        let bytes = resp.into_body();
+        let parsed = parse_bill(&bytes);
+        Ok(BillDownload { bytes, parsed })
     }
 
     async fn signed_call<T: DeserializeOwned>(

@@ -35,11 +35,13 @@
 
 #![warn(missing_docs)]
 
+mod bill;
 mod client;
 mod error;
 mod token;
 mod url;
 
+pub use bill::{BillDownload, ParsedBill};
 pub use client::{
     CashierClient, CashierConfig, DIANSHANG_BASE, ETRADE_BASE, LegacyHost, NUOMI_REST, OPENAPI_BASE,
 };

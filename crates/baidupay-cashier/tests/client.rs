@@ -97,6 +97,7 @@ async fn find_order_cancel_and_bills_exact_requests() {
         .await
         .unwrap();
     assert_eq!(b.data[0].url.as_deref(), Some("https://x/y"));
+
     let r = c
         .find_refunds(
             TpOrderId::new("3028903626").unwrap(),
@@ -105,6 +106,13 @@ async fn find_order_cancel_and_bills_exact_requests() {
         .await
         .unwrap();
     assert_eq!(r[0].refund_status, RefundQueryStatus::Succeeded);
+    t.push(
+        Expect::get("/y").respond(200, "#Dealid:[470193086]\n交易时间,百度订单号,订单金额(元)\n2021-03-01 10:00:00,2645985458,113.00\n"),
+    );
+    let file = c.download_bill(&b.data[0]).await.unwrap();
+    let parsed = file.parsed.unwrap();
+    assert_eq!(parsed.rows[0]["订单金额(元)"], "113.00");
+    assert!(file.bytes.starts_with(b"#Dealid"));
     t.assert_done();
 }
 
