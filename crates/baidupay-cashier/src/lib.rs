@@ -36,12 +36,14 @@
 #![warn(missing_docs)]
 
 mod bill;
+mod check;
 mod client;
 mod error;
 mod token;
 mod url;
 
 pub use bill::{BillDownload, ParsedBill};
+pub use check::{OrderCheck, check_order_info};
 pub use client::{
     CashierClient, CashierConfig, DIANSHANG_BASE, ETRADE_BASE, LegacyHost, NUOMI_REST, OPENAPI_BASE,
 };

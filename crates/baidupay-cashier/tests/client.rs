@@ -339,3 +339,66 @@ async fn token_request_is_exact() {
     assert!(e.to_string().contains("invalid_client"), "{e}");
     t.assert_done();
 }
+
+#[test]
+fn check_order_names_each_broken_item() {
+    let c = client(Arc::new(ReplayTransport::default()));
+    let key = PublicKey::parse(fixture("tv1-doc2021-public.pem")).unwrap();
+    let info = serde_json::to_value(
+        c.order_info(
+            TpOrderId::new("3028903626").unwrap(),
+            Fen::new(11300),
+            "爱鲜蜂",
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let failed = |v: &serde_json::Value, k: &PublicKey| -> Vec<&'static str> {
+        baidupay_cashier::check_order_info(v, k)
+            .into_iter()
+            .filter(|c| !c.ok)
+            .map(|c| c.name)
+            .collect()
+    };
+    assert!(
+        failed(&info, &key).is_empty(),
+        "SDK output passes: {:?}",
+        failed(&info, &key)
+    );
+    assert_eq!(baidupay_cashier::check_order_info(&info, &key).len(), 6);
+
+    let mut object = info.clone();
+    object["bizInfo"] = serde_json::from_str(info["bizInfo"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        failed(&object, &key),
+        [
+            "bizInfo is a string holding a JSON object",
+            "bizInfo.tpData agrees with the signed fields"
+        ]
+    );
+
+    let mut amount = info.clone();
+    amount["totalAmount"] = "11400".into();
+    assert_eq!(
+        failed(&amount, &key),
+        [
+            "bizInfo.tpData agrees with the signed fields",
+            "rsaSign verifies with the merchant public key"
+        ]
+    );
+
+    let other = PrivateKey::generate(1024).unwrap();
+    assert_eq!(
+        failed(&info, other.public_key()),
+        ["rsaSign verifies with the merchant public key"]
+    );
+
+    let mut range = info.clone();
+    range["signFieldsRange"] = "0".into();
+    assert_eq!(failed(&range, &key), ["signFieldsRange is 1"]);
+
+    assert_eq!(
+        failed(&serde_json::json!("x"), &key),
+        ["orderInfo is a JSON object"]
+    );
+}

@@ -7,6 +7,7 @@
 mod error;
 mod keys;
 mod notify;
+mod order;
 
 use std::process::ExitCode;
 
@@ -30,6 +31,8 @@ enum Command {
     Verify(keys::VerifyArgs),
     /// Verify and parse a callback body; prints the notification and the exact answer
     Notify(notify::NotifyArgs),
+    /// Run the cashier's "errCode:6 请求签名错误" checklist on an orderInfo JSON file
+    CheckOrder(order::CheckOrderArgs),
 }
 
 fn main() -> ExitCode {
@@ -70,6 +73,7 @@ fn main() -> ExitCode {
         Command::Sign(args) => keys::sign(args),
         Command::Verify(args) => keys::verify(args),
         Command::Notify(args) => notify::notify(args),
+        Command::CheckOrder(args) => order::check_order(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -471,3 +471,60 @@ fn notify_alipay_trade_n1() {
     ]);
     assert_eq!(code(&o), 1);
 }
+
+#[test]
+fn check_order_passes_on_good_output_and_names_broken_items() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.json");
+    let sig = TV1_SIGNATURE;
+    let biz = r#"{\"tpData\":{\"appKey\":\"MMMabc\",\"dealId\":\"470193086\",\"tpOrderId\":\"3028903626\",\"rsaSign\":\"\",\"totalAmount\":\"11300\"}}"#;
+    let body = |amount: &str, range: &str| {
+        format!(
+            r#"{{"appKey":"MMMabc","dealId":"470193086","totalAmount":"{amount}","tpOrderId":"3028903626","dealTitle":"x","signFieldsRange":"{range}","rsaSign":"{sig}","bizInfo":"{biz}"}}"#
+        )
+    };
+    std::fs::write(&good, body("11300", "1")).unwrap();
+    let public = fixture("tv1-doc2021-public.pem");
+    let o = baidupay(&[
+        "check-order",
+        "--pubkey",
+        &public,
+        "--order-info",
+        good.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    assert_eq!(
+        stdout(&o).lines().filter(|l| l.starts_with("ok ")).count(),
+        6,
+        "{}",
+        stdout(&o)
+    );
+
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, body("11400", "0")).unwrap();
+    let o = baidupay(&[
+        "check-order",
+        "--pubkey",
+        &public,
+        "--order-info",
+        bad.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 1);
+    let out = stdout(&o);
+    assert!(out.contains("FAIL  signFieldsRange is 1"), "{out}");
+    assert!(out.contains("FAIL  rsaSign verifies"), "{out}");
+    assert!(out.contains("FAIL  bizInfo.tpData agrees"), "{out}");
+    assert_one_line_reason(&o, "3 of 6 checks failed");
+
+    let not_json = dir.path().join("x.json");
+    std::fs::write(&not_json, "orderInfo=1").unwrap();
+    let o = baidupay(&[
+        "check-order",
+        "--pubkey",
+        &public,
+        "--order-info",
+        not_json.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 2);
+    assert_one_line_reason(&o, "not JSON");
+}
