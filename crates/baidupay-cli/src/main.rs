@@ -4,6 +4,7 @@
 //! success, 1 when a signature does not verify or a check fails, 2 on bad input, with the
 //! reason on standard error in one line.
 
+mod config;
 mod error;
 mod keys;
 mod notify;
@@ -31,6 +32,8 @@ enum Command {
     Verify(keys::VerifyArgs),
     /// Verify and parse a callback body; prints the notification and the exact answer
     Notify(notify::NotifyArgs),
+    /// Print the signed orderInfo JSON for swan.requestPolymerPayment
+    Order(order::OrderArgs),
     /// Run the cashier's "errCode:6 请求签名错误" checklist on an orderInfo JSON file
     CheckOrder(order::CheckOrderArgs),
 }
@@ -73,6 +76,7 @@ fn main() -> ExitCode {
         Command::Sign(args) => keys::sign(args),
         Command::Verify(args) => keys::verify(args),
         Command::Notify(args) => notify::notify(args),
+        Command::Order(args) => order::order(args),
         Command::CheckOrder(args) => order::check_order(args),
     };
     match result {

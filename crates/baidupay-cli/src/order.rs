@@ -46,3 +46,73 @@ pub(crate) fn check_order(args: &CheckOrderArgs) -> CliResult {
         )))
     }
 }
+
+#[derive(Debug, Args)]
+pub(crate) struct OrderArgs {
+    /// The config file (else BAIDUPAY_CONFIG, else ./baidupay.toml).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// The merchant order id.
+    #[arg(long)]
+    tp_order_id: String,
+    /// The amount in fen.
+    #[arg(long)]
+    amount: String,
+    /// The order title (dealTitle).
+    #[arg(long)]
+    title: String,
+    /// Pass-through data (a JSON value) echoed in the payment notify.
+    #[arg(long)]
+    return_data: Option<String>,
+}
+
+pub(crate) fn order(args: &OrderArgs) -> CliResult {
+    use baidupay_model::{AppKey, DealId, Fen, TpOrderId};
+    let config = crate::config::Config::load(args.config.as_deref())?;
+    let b = &config.baidu;
+    let bad = |what: &str, e: &dyn std::fmt::Display| CliError::input(format!("{what}: {e}"));
+    let app_key = AppKey::new(crate::config::required(
+        b.app_key.clone(),
+        "baidu",
+        "app_key",
+    )?)
+    .map_err(|e| bad("config app_key", &e))?;
+    let deal_id: DealId = crate::config::required(b.deal_id.clone(), "baidu", "deal_id")?
+        .parse()
+        .map_err(|e| bad("config deal_id", &e))?;
+    let key_path = config.path(&crate::config::required(
+        b.private_key.clone(),
+        "baidu",
+        "private_key",
+    )?);
+    let key = crate::keys::load_private_key(&key_path)?;
+    let tp_order_id =
+        TpOrderId::new(args.tp_order_id.clone()).map_err(|e| bad("--tp-order-id", &e))?;
+    let amount: Fen = args.amount.parse().map_err(|e| bad("--amount (fen)", &e))?;
+    let client = baidupay_cashier::CashierClient::new(
+        baidupay_cashier::CashierConfig::new(app_key, deal_id, key),
+        std::sync::Arc::new(baidupay_transport_stub()),
+        std::sync::Arc::new(baidupay_cashier::StaticToken(baidupay_model::Secret::new(
+            "",
+        ))),
+    );
+    let mut draft = client
+        .order_info_draft(tp_order_id, amount, args.title.clone())
+        .map_err(|e| bad("order", &e))?;
+    if let Some(rd) = &args.return_data {
+        let v: serde_json::Value =
+            serde_json::from_str(rd).map_err(|e| bad("--return-data is not JSON", &e))?;
+        draft = draft.return_data(v);
+    }
+    let info = client
+        .sign_order_info(draft)
+        .map_err(|e| bad("signing", &e))?;
+    let json = serde_json::to_string(&info).map_err(|e| bad("output", &e))?;
+    println!("{json}");
+    Ok(())
+}
+
+/// `order` never sends anything: an empty scripted transport.
+fn baidupay_transport_stub() -> baidupay_transport::replay::ReplayTransport {
+    baidupay_transport::replay::ReplayTransport::default()
+}

@@ -528,3 +528,85 @@ fn check_order_passes_on_good_output_and_names_broken_items() {
     assert_eq!(code(&o), 2);
     assert_one_line_reason(&o, "not JSON");
 }
+
+#[test]
+fn order_prints_signed_order_info_from_config_and_env() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        fixture("tv1-doc2021-private-pkcs1.pem"),
+        dir.path().join("merchant.pem"),
+    )
+    .unwrap();
+    let config = dir.path().join("baidupay.toml");
+    std::fs::write(
+        &config,
+        "[baidu]\napp_key = \"MMMabc\"\ndeal_id = 470193086\nprivate_key = \"merchant.pem\"\n",
+    )
+    .unwrap();
+    let args = [
+        "order",
+        "--config",
+        config.to_str().unwrap(),
+        "--tp-order-id",
+        "3028903626",
+        "--amount",
+        "11300",
+        "--title",
+        "爱鲜蜂",
+        "--return-data",
+        r#"{"k":"v"}"#,
+    ];
+    let o = baidupay(&args);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    assert_eq!(v["rsaSign"], TV1_SIGNATURE);
+    assert_eq!(v["signFieldsRange"], "1");
+    assert_eq!(v["totalAmount"], "11300");
+    let biz: serde_json::Value = serde_json::from_str(v["bizInfo"].as_str().unwrap()).unwrap();
+    assert_eq!(biz["tpData"]["returnData"]["k"], "v");
+    // the printed orderInfo passes check-order
+    let printed = dir.path().join("order.json");
+    std::fs::write(&printed, stdout(&o)).unwrap();
+    let c = baidupay(&[
+        "check-order",
+        "--pubkey",
+        &fixture("tv1-doc2021-public.pem"),
+        "--order-info",
+        printed.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&c), 0, "{}", stdout(&c));
+    // an environment variable overrides the file
+    let o = Command::new(env!("CARGO_BIN_EXE_baidupay"))
+        .args(args)
+        .env("BAIDUPAY_BAIDU_APP_KEY", "MMMxyz")
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains(r#""appKey":"MMMxyz""#),
+        "{}",
+        stdout(&o)
+    );
+    // usage errors: missing key setting, bad amount
+    std::fs::write(
+        &config,
+        "[baidu]\napp_key = \"MMMabc\"\ndeal_id = \"470193086\"\n",
+    )
+    .unwrap();
+    let o = baidupay(&args);
+    assert_eq!(code(&o), 2);
+    assert_one_line_reason(&o, "BAIDUPAY_BAIDU_PRIVATE_KEY");
+    let o = baidupay(&[
+        "order",
+        "--config",
+        "/nonexistent/baidupay.toml",
+        "--tp-order-id",
+        "1",
+        "--amount",
+        "1",
+        "--title",
+        "t",
+    ]);
+    assert_eq!(code(&o), 2);
+    assert_one_line_reason(&o, "cannot read config");
+}
