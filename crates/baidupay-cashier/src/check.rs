@@ -72,6 +72,26 @@ pub fn check_order_info(order_info: &Value, merchant_key: &PublicKey) -> Vec<Ord
         "fill every signed field (strings or numbers)",
     );
 
+    // the values' form (FAQ item 3: "按照要求填写正确")
+    let mut wrong = Vec::new();
+    for (f, v) in &fields {
+        let ok = match *f {
+            "totalAmount" => v.parse::<baidupay_model::Fen>().is_ok_and(|a| !a.is_zero()),
+            "dealId" => v.parse::<baidupay_model::DealId>().is_ok(),
+            "appKey" => baidupay_model::AppKey::new(v.as_str()).is_ok(),
+            _ => baidupay_model::TpOrderId::new(v.as_str()).is_ok(),
+        };
+        if !ok {
+            wrong.push(format!("{f}={v:?}"));
+        }
+    }
+    push(
+        "the signed fields have the documented form",
+        wrong.is_empty(),
+        wrong.join(", "),
+        "totalAmount in integer fen (11300, not 113.00), dealId digits, appKey letters and digits, tpOrderId without spaces, & or =",
+    );
+
     // bizInfo
     let biz = obj.get("bizInfo");
     let tp_data = match biz {

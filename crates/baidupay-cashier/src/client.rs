@@ -6,12 +6,12 @@ use std::sync::Arc;
 use baidupay_crypto::{Algorithm, PrivateKey, Rules, Signer, form};
 use baidupay_model::cashier::{
     ApplyRefundRequest, ApplyRefundResult, BillFile, BillKind, BillList, BillRequest,
-    CancelOrderRequest, Date, FindOrderRequest, FindRefundRequest, LegacyOrderDetail,
-    LegacyOrderDetailData, LegacyRefundRequest, OrderDetail, OrderInfo, OrderInfoDraft, Params,
-    QueryOrderDetailRequest, RefundRecord, SyncOrderStatusRequest,
+    CancelOrderRequest, ClientCredentials, Date, FindOrderRequest, FindRefundRequest,
+    LegacyOrderDetail, LegacyOrderDetailData, LegacyRefundRequest, OrderDetail, OrderInfo,
+    OrderInfoDraft, Params, QueryOrderDetailRequest, RefundRecord, SyncOrderStatusRequest,
 };
 use baidupay_model::envelope::{ApiError, decode_baidu};
-use baidupay_model::{AppKey, DealId, Fen, OrderId, PayAppId, TpOrderId, UserId};
+use baidupay_model::{AppKey, ClientId, DealId, Fen, OrderId, PayAppId, Secret, TpOrderId, UserId};
 use baidupay_transport::{Transport, mark_idempotent};
 use bytes::Bytes;
 use http::Method;
@@ -19,7 +19,7 @@ use serde::de::DeserializeOwned;
 
 use crate::bill::{BillDownload, parse_bill};
 use crate::error::{CashierError, Result, excerpt};
-use crate::token::TokenProvider;
+use crate::token::{ClientCredentialsProvider, TokenProvider};
 use crate::url::with_query;
 
 /// The production OpenAPI host.
@@ -163,6 +163,22 @@ impl CashierClient {
                 tokens,
             }),
         }
+    }
+
+    /// A client whose tokens come from the mini program's AppKey (`client_id`) and AppSecret
+    /// through a [`ClientCredentialsProvider`] on the same transport and API base.
+    pub fn with_client_credentials(
+        config: CashierConfig,
+        transport: Arc<dyn Transport>,
+        client_id: ClientId,
+        client_secret: Secret,
+    ) -> Self {
+        let tokens = Arc::new(ClientCredentialsProvider::new(
+            transport.clone(),
+            &config.api_base,
+            ClientCredentials::new(client_id, client_secret),
+        ));
+        Self::new(config, transport, tokens)
     }
 
     /// The configuration.

@@ -317,6 +317,33 @@ async fn token_cache_single_flight_expiry_and_expired_answer() {
 }
 
 #[tokio::test]
+async fn client_credentials_constructor_fetches_then_calls() {
+    let t = Arc::new(ReplayTransport::new([
+        Expect::get("/oauth/2.0/token").respond_json(r#"{"access_token":"TT","expires_in":86400}"#),
+        Expect::get(format!("{PAY}/cancelOrder"))
+            .query(&[
+                ("access_token", "TT"),
+                ("orderId", "1"),
+                ("pmAppKey", "MMMabc"),
+            ])
+            .respond_json(r#"{"errno":0,"msg":"success","data":false}"#),
+    ]));
+    let c = CashierClient::with_client_credentials(
+        config().api_base("http://127.0.0.1:8700/"),
+        t.clone(),
+        ClientId::new("Va5yQRHlA4Fq4eR").unwrap(),
+        Secret::new("S"),
+    );
+    assert!(!c.cancel_order(OrderId::new(1)).await.unwrap());
+    assert_eq!(
+        t.requests()[0].uri.host(),
+        Some("127.0.0.1"),
+        "the sandbox base is used for tokens too"
+    );
+    t.assert_done();
+}
+
+#[tokio::test]
 async fn token_request_is_exact() {
     let t = Arc::new(ReplayTransport::new([Expect::get("/oauth/2.0/token")
         .query(&[
@@ -365,7 +392,7 @@ fn check_order_names_each_broken_item() {
         "SDK output passes: {:?}",
         failed(&info, &key)
     );
-    assert_eq!(baidupay_cashier::check_order_info(&info, &key).len(), 6);
+    assert_eq!(baidupay_cashier::check_order_info(&info, &key).len(), 7);
 
     let mut object = info.clone();
     object["bizInfo"] = serde_json::from_str(info["bizInfo"].as_str().unwrap()).unwrap();

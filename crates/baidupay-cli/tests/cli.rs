@@ -495,7 +495,7 @@ fn check_order_passes_on_good_output_and_names_broken_items() {
     assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
     assert_eq!(
         stdout(&o).lines().filter(|l| l.starts_with("ok ")).count(),
-        6,
+        7,
         "{}",
         stdout(&o)
     );
@@ -514,7 +514,7 @@ fn check_order_passes_on_good_output_and_names_broken_items() {
     assert!(out.contains("FAIL  signFieldsRange is 1"), "{out}");
     assert!(out.contains("FAIL  rsaSign verifies"), "{out}");
     assert!(out.contains("FAIL  bizInfo.tpData agrees"), "{out}");
-    assert_one_line_reason(&o, "3 of 6 checks failed");
+    assert_one_line_reason(&o, "3 of 7 checks failed");
 
     let not_json = dir.path().join("x.json");
     std::fs::write(&not_json, "orderInfo=1").unwrap();
