@@ -3,7 +3,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use baidupay_crypto::{Algorithm, PrivateKey, Rules, Signer, form};
+use baidupay_crypto::{Algorithm, PrivateKey, PublicKey, Rules, Signer, form};
 use baidupay_model::cashier::{
     ApplyRefundRequest, ApplyRefundResult, BillFile, BillKind, BillList, BillRequest,
     CancelOrderRequest, ClientCredentials, Date, FindOrderRequest, FindRefundRequest,
@@ -56,6 +56,7 @@ pub struct CashierConfig {
     deal_id: DealId,
     app_id: Option<PayAppId>,
     merchant_key: PrivateKey,
+    platform_key: Option<PublicKey>,
     api_base: String,
     query_base: String,
     legacy: LegacyHost,
@@ -68,6 +69,7 @@ impl fmt::Debug for CashierConfig {
             .field("deal_id", &self.deal_id)
             .field("app_id", &self.app_id)
             .field("merchant_key", &"[redacted]")
+            .field("platform_key", &self.platform_key.is_some())
             .field("api_base", &self.api_base)
             .field("query_base", &self.query_base)
             .field("legacy", &self.legacy)
@@ -84,6 +86,7 @@ impl CashierConfig {
             deal_id,
             app_id: None,
             merchant_key,
+            platform_key: None,
             api_base: OPENAPI_BASE.to_owned(),
             query_base: DIANSHANG_BASE.to_owned(),
             legacy: LegacyHost::default(),
@@ -95,6 +98,19 @@ impl CashierConfig {
     pub fn app_id(mut self, app_id: PayAppId) -> Self {
         self.app_id = Some(app_id);
         self
+    }
+
+    /// The platform public key (平台公钥) that signs Baidu's callbacks, kept with the rest of
+    /// the merchant's settings (build a `baidupay_notify::BaiduNotifier` from it).
+    #[must_use]
+    pub fn platform_key(mut self, key: PublicKey) -> Self {
+        self.platform_key = Some(key);
+        self
+    }
+
+    /// The platform public key, when configured.
+    pub fn platform_public_key(&self) -> Option<&PublicKey> {
+        self.platform_key.as_ref()
     }
 
     /// Another OpenAPI base (a sandbox, for instance).

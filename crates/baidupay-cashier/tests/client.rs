@@ -429,3 +429,75 @@ fn check_order_names_each_broken_item() {
         ["orderInfo is a JSON object"]
     );
 }
+
+#[tokio::test]
+async fn order_bill_and_legacy_refund_exact_requests() {
+    let t = Arc::new(ReplayTransport::new([
+        Expect::get(format!("{PAY}/orderBill"))
+            .query(&[("access_token", "T0"), ("billTime", "2021-03-01"), ("pmAppKey", "MMMabc")])
+            .respond_json(r#"{"errno":0,"msg":"success","data":{"data":null,"totalCount":0}}"#),
+        Expect::post("/cashier/applyOrderRefund")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .respond_json(r#"{"errno":0,"msg":"success","data":{"refundBatchId":"152713835","refundPayMoney":"9800"}}"#),
+    ]));
+    let c = CashierClient::new(
+        config().platform_key(PublicKey::parse(fixture("tv1-doc2021-public.pem")).unwrap()),
+        t.clone(),
+        Arc::new(StaticToken(Secret::new("T0"))),
+    );
+    assert!(c.config().platform_public_key().is_some());
+    let b = c
+        .bill(BillKind::Order, "2021-03-01".parse().unwrap())
+        .await
+        .unwrap();
+    assert!(b.data.is_empty(), "null list reads as empty");
+    let req = baidupay_model::cashier::LegacyRefundRequest::new(
+        OrderId::new(800_200_451),
+        UserId::new(2_250_333_905),
+        TpOrderId::new("10000234").unwrap(),
+        RefundType::CustomerService,
+        "充值未到账",
+        AppKey::new("MMM4hG").unwrap(),
+    )
+    .unwrap()
+    .partial(
+        Fen::new(9800),
+        BizRefundBatchId::new("12132434546634535").unwrap(),
+    )
+    .unwrap();
+    let r = c.legacy_refund(&req).await.unwrap();
+    assert_eq!(
+        r.refund_pay_money,
+        Fen::new(9800),
+        "the 1.0 answer sends the amount as a string"
+    );
+    let sent = &t.requests()[1];
+    let pairs = sent.form_pairs();
+    for expected in [
+        ("orderId", "800200451"),
+        ("userId", "2250333905"),
+        ("refundType", "2"),
+        ("refundReason", "充值未到账"),
+        ("tpOrderId", "10000234"),
+        ("appKey", "MMM4hG"),
+        ("applyRefundMoney", "9800"),
+        ("bizRefundBatchId", "12132434546634535"),
+    ] {
+        assert!(
+            pairs.contains(&(expected.0.to_owned(), expected.1.to_owned())),
+            "{expected:?} in {pairs:?}"
+        );
+    }
+    assert!(
+        !pairs.iter().any(|(k, _)| k == "method"),
+        "the etrade host takes no method"
+    );
+    let sig = &pairs.iter().find(|(k, _)| k == "rsaSign").unwrap().1;
+    Verifier::new(
+        PublicKey::parse(fixture("tv1-doc2021-public.pem")).unwrap(),
+        Algorithm::RsaSha1,
+    )
+    .verify_params(Rules::Baidu, pairs.iter().map(|(k, v)| (k, v)), sig)
+    .unwrap();
+    t.assert_done();
+}
