@@ -135,11 +135,136 @@ impl CashierConfig {
     }
 }
 
+/// Where the business parameters of an OpenAPI call go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Body {
+    /// In the query string, next to `access_token` (GET endpoints).
+    Query,
+    /// In an `application/x-www-form-urlencoded` body (POST endpoints).
+    Form,
+}
+
+/// The Baidu OpenAPI caller shared by the cashier and third-party-platform clients: puts the
+/// `access_token` in the query, decodes the `{errno,msg,data}` envelope (and the gateway and
+/// OAuth error shapes), refreshes the token and retries exactly once when Baidu says it
+/// expired, and marks requests idempotent only when asked.
+#[derive(Clone)]
+pub struct OpenApi {
+    base: String,
+    transport: Arc<dyn Transport>,
+    tokens: Arc<dyn TokenProvider>,
+}
+
+impl fmt::Debug for OpenApi {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OpenApi")
+            .field("base", &self.base)
+            .field("transport", &self.transport)
+            .field("tokens", &self.tokens)
+            .finish()
+    }
+}
+
+impl OpenApi {
+    /// A caller for `base` (e.g. `https://openapi.baidu.com`) with tokens from `tokens`.
+    pub fn new(
+        base: impl Into<String>,
+        transport: Arc<dyn Transport>,
+        tokens: Arc<dyn TokenProvider>,
+    ) -> Self {
+        Self {
+            base: base.into().trim_end_matches('/').to_owned(),
+            transport,
+            tokens,
+        }
+    }
+
+    /// The transport (for requests outside the OpenAPI, such as bill downloads).
+    pub fn transport(&self) -> &Arc<dyn Transport> {
+        &self.transport
+    }
+
+    /// Calls `method base+path` with `params` (in the query or a form body) and decodes `data`
+    /// as `T`.
+    ///
+    /// # Errors
+    /// [`CashierError`] from the token provider, the transport or Baidu.
+    pub async fn call<T: DeserializeOwned>(
+        &self,
+        op: &'static str,
+        method: Method,
+        path: &str,
+        params: Vec<(&'static str, String)>,
+        body: Body,
+        idempotent: bool,
+    ) -> Result<T> {
+        let base = format!("{}{path}", self.base);
+        let mut retried = false;
+        loop {
+            let token = self.tokens.access_token().await?;
+            let mut query = vec![("access_token", token.expose().to_owned())];
+            let form_body = match body {
+                Body::Query => {
+                    query.extend(params.iter().cloned());
+                    Bytes::new()
+                }
+                Body::Form => {
+                    Bytes::from(form::encode(params.iter().map(|(k, v)| (*k, v.as_str()))))
+                }
+            };
+            let url = with_query(&base, &query)?;
+            let mut builder = http::Request::builder().method(method.clone()).uri(url);
+            if matches!(body, Body::Form) {
+                builder = builder.header("content-type", "application/x-www-form-urlencoded");
+            }
+            let mut req = builder
+                .body(form_body)
+                .map_err(|e| CashierError::BadBaseUrl {
+                    base: base.clone(),
+                    reason: e.to_string(),
+                })?;
+            if idempotent {
+                mark_idempotent(&mut req);
+            }
+            let resp =
+                self.transport
+                    .send(req)
+                    .await
+                    .map_err(|source| CashierError::Transport {
+                        operation: op,
+                        source,
+                    })?;
+            match decode_baidu::<T>(resp.body(), op) {
+                Ok(v) => return Ok(v),
+                // An expired token was refused before anything happened: refresh once, retry.
+                Err(e) if e.is_token_expired() && !retried => {
+                    tracing::info!(operation = op, "access token expired; refreshing once");
+                    self.tokens.invalidate(&token).await;
+                    retried = true;
+                }
+                Err(ApiError::Decode { .. }) => {
+                    return Err(CashierError::UnexpectedAnswer {
+                        operation: op,
+                        status: resp.status().as_u16(),
+                        excerpt: excerpt(resp.body()),
+                    });
+                }
+                Err(e) => {
+                    return Err(CashierError::Api {
+                        operation: op,
+                        source: e,
+                    });
+                }
+            }
+        }
+    }
+}
+
 struct Inner {
     config: CashierConfig,
     signer: Signer,
-    transport: Arc<dyn Transport>,
-    tokens: Arc<dyn TokenProvider>,
+    api: OpenApi,
 }
 
 /// The Baidu cashier client: cheap to clone, `Send + Sync`; one per process is enough.
@@ -152,15 +277,9 @@ impl fmt::Debug for CashierClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CashierClient")
             .field("config", &self.inner.config)
-            .field("transport", &self.inner.transport)
-            .field("tokens", &self.inner.tokens)
+            .field("api", &self.inner.api)
             .finish()
     }
-}
-
-enum Body {
-    Query,
-    Form,
 }
 
 impl CashierClient {
@@ -171,12 +290,12 @@ impl CashierClient {
         tokens: Arc<dyn TokenProvider>,
     ) -> Self {
         let signer = Signer::new(config.merchant_key.clone(), Algorithm::RsaSha1);
+        let api = OpenApi::new(config.api_base.clone(), transport, tokens);
         Self {
             inner: Arc::new(Inner {
                 config,
                 signer,
-                transport,
-                tokens,
+                api,
             }),
         }
     }
@@ -258,66 +377,17 @@ impl CashierClient {
         body: Body,
         idempotent: bool,
     ) -> Result<T> {
-        let base = format!("{}{PAY_PATH}/{path}", self.inner.config.api_base);
-        let mut retried = false;
-        loop {
-            let token = self.inner.tokens.access_token().await?;
-            let mut query = vec![("access_token", token.expose().to_owned())];
-            let form_body = match body {
-                Body::Query => {
-                    query.extend(params.iter().cloned());
-                    Bytes::new()
-                }
-                Body::Form => {
-                    Bytes::from(form::encode(params.iter().map(|(k, v)| (*k, v.as_str()))))
-                }
-            };
-            let url = with_query(&base, &query)?;
-            let mut builder = http::Request::builder().method(method.clone()).uri(url);
-            if matches!(body, Body::Form) {
-                builder = builder.header("content-type", "application/x-www-form-urlencoded");
-            }
-            let mut req = builder
-                .body(form_body)
-                .map_err(|e| CashierError::BadBaseUrl {
-                    base: base.clone(),
-                    reason: e.to_string(),
-                })?;
-            if idempotent {
-                mark_idempotent(&mut req);
-            }
-            let resp =
-                self.inner
-                    .transport
-                    .send(req)
-                    .await
-                    .map_err(|source| CashierError::Transport {
-                        operation: op,
-                        source,
-                    })?;
-            match decode_baidu::<T>(resp.body(), op) {
-                Ok(v) => return Ok(v),
-                // An expired token was refused before anything happened: refresh once, retry.
-                Err(e) if e.is_token_expired() && !retried => {
-                    tracing::info!(operation = op, "access token expired; refreshing once");
-                    self.inner.tokens.invalidate(&token).await;
-                    retried = true;
-                }
-                Err(ApiError::Decode { .. }) => {
-                    return Err(CashierError::UnexpectedAnswer {
-                        operation: op,
-                        status: resp.status().as_u16(),
-                        excerpt: excerpt(resp.body()),
-                    });
-                }
-                Err(e) => {
-                    return Err(CashierError::Api {
-                        operation: op,
-                        source: e,
-                    });
-                }
-            }
-        }
+        self.inner
+            .api
+            .call(
+                op,
+                method,
+                &format!("{PAY_PATH}/{path}"),
+                params,
+                body,
+                idempotent,
+            )
+            .await
     }
 
     /// 查询订单: the order with the merchant order id `tp_order_id`.
@@ -435,6 +505,7 @@ impl CashierClient {
         mark_idempotent(&mut req);
         let resp =
             self.inner
+                .api
                 .transport
                 .send(req)
                 .await
@@ -488,6 +559,7 @@ impl CashierClient {
         }
         let resp =
             self.inner
+                .api
                 .transport
                 .send(req)
                 .await

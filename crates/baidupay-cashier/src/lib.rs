@@ -7,6 +7,8 @@
 //! * [`ClientCredentialsProvider`] caches the token until shortly before it expires, refreshes
 //!   once for any number of concurrent callers, and the client refreshes and retries once when
 //!   Baidu says the token expired. [`StaticToken`] is for callers who manage tokens.
+//! * [`OpenApi`] is the shared caller (token in the query, envelope decoding, one refresh and
+//!   retry on an expired token) that the third-party-platform client reuses.
 //! * Queries and refunds (which carry their idempotency key `bizRefundBatchId`) are marked
 //!   idempotent, so a [`baidupay_transport::Retry`] wrapper may resend them; everything else
 //!   is sent once. [`CashierError::may_have_been_sent`] says whether a failed call may have
@@ -45,7 +47,8 @@ mod url;
 pub use bill::{BillDownload, ParsedBill};
 pub use check::{OrderCheck, check_order_info};
 pub use client::{
-    CashierClient, CashierConfig, DIANSHANG_BASE, ETRADE_BASE, LegacyHost, NUOMI_REST, OPENAPI_BASE,
+    Body, CashierClient, CashierConfig, DIANSHANG_BASE, ETRADE_BASE, LegacyHost, NUOMI_REST,
+    OPENAPI_BASE, OpenApi,
 };
 pub use error::{CashierError, Result};
 pub use token::{ClientCredentialsProvider, Clock, StaticToken, SystemClock, TokenProvider};
