@@ -36,7 +36,9 @@
 mod client;
 mod error;
 mod pages;
+mod token;
 
 pub use client::{ACCOUNT_PATH, DEVELOP_CONFIG_PATH, SERVICE_PATH, TP_PAY_PATH, TpClient};
 pub use error::{Result, TpError};
 pub use pages::Pages;
+pub use token::{AuthorizerTokens, ComponentToken, PersistRefreshToken};
