@@ -35,10 +35,12 @@
 
 mod client;
 mod error;
+mod onboarding;
 mod pages;
 mod token;
 
 pub use client::{ACCOUNT_PATH, DEVELOP_CONFIG_PATH, SERVICE_PATH, TP_PAY_PATH, TpClient};
 pub use error::{Result, TpError};
+pub use onboarding::{NextAction, ONBOARDING_EVENTS, Onboarding, StepState};
 pub use pages::Pages;
 pub use token::{AuthorizerTokens, ComponentToken, PersistRefreshToken};
