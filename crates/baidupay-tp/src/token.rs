@@ -50,11 +50,8 @@ async fn get<T: DeserializeOwned>(
         ApiError::Decode { .. } => CashierError::UnexpectedAnswer {
             operation: op,
             status: resp.status().as_u16(),
-            excerpt: String::from_utf8_lossy(resp.body())
-                .chars()
-                .take(40)
-                .collect::<String>()
-                + "…",
+            // a token endpoint's body may hold tokens: never echo it
+            excerpt: format!("{} bytes withheld", resp.body().len()),
         },
         other => CashierError::Api {
             operation: op,
