@@ -243,6 +243,62 @@ impl TpClient {
         .await
     }
 
+    /// Every page of the income list from `req.current_page` on.
+    pub fn finance_balance_pages(&self, req: FinanceRangeRequest) -> Pages<'_, FinanceBalance> {
+        Pages::new(
+            req.current_page,
+            Box::new(move |page| {
+                let req = FinanceRangeRequest {
+                    current_page: page,
+                    ..req.clone()
+                };
+                Box::pin(async move { self.finance_balance(&req).await })
+            }),
+        )
+    }
+
+    /// Every page of the income detail of one day from `req.current_page` on.
+    pub fn income_detail_pages(&self, req: IncomeDetailRequest) -> Pages<'_, IncomeDetail> {
+        Pages::new(
+            req.current_page,
+            Box::new(move |page| {
+                let req = IncomeDetailRequest {
+                    current_page: page,
+                    ..req.clone()
+                };
+                Box::pin(async move { self.income_detail(&req).await })
+            }),
+        )
+    }
+
+    /// Every page of the other-income list from `req.current_page` on.
+    pub fn other_detail_pages(&self, req: FinanceRangeRequest) -> Pages<'_, OtherDetail> {
+        Pages::new(
+            req.current_page,
+            Box::new(move |page| {
+                let req = FinanceRangeRequest {
+                    current_page: page,
+                    ..req.clone()
+                };
+                Box::pin(async move { self.other_detail(&req).await })
+            }),
+        )
+    }
+
+    /// Every page of the expense list from `req.current_page` on.
+    pub fn expense_pages(&self, req: FinanceRangeRequest) -> Pages<'_, ExpenseList> {
+        Pages::new(
+            req.current_page,
+            Box::new(move |page| {
+                let req = FinanceRangeRequest {
+                    current_page: page,
+                    ..req.clone()
+                };
+                Box::pin(async move { self.expenses(&req).await })
+            }),
+        )
+    }
+
     /// 支付收入货款列表 (one day): one page.
     ///
     /// # Errors
