@@ -261,3 +261,93 @@ async fn finance_pages_end_with_the_seed_totals() {
     assert_eq!(pages.len(), 1);
     t.assert_done();
 }
+
+#[tokio::test]
+async fn every_validation_rule_stops_the_request_before_sending() {
+    use baidupay_model::tp::{AccountCreateRequest, OrderListRequest, OrderStatusFilter};
+    use baidupay_tp::TpError;
+    let t = Arc::new(ReplayTransport::default());
+    let tp = TpClient::new(
+        "https://openapi.baidu.com",
+        t.clone(),
+        Arc::new(StaticToken(Secret::new("AT"))),
+    );
+    let account = AccountCreateRequest {
+        business_scope: "软件开发".into(),
+        business_province: "北京市".into(),
+        business_city: "海淀区".into(),
+        business_detail_address: "上地十街10号".into(),
+        legal_person: "张三".into(),
+        legal_id: "11010519491231002X".into(),
+        id_card_front_url: "https://b.bdstatic.com/front.jpg".into(),
+        id_card_back_url: "https://b.bdstatic.com/back.jpg".into(),
+    };
+    let field = |e: TpError| match e {
+        TpError::Invalid(baidupay_model::Error::InvalidField { field, .. }) => field,
+        other => panic!("{other:?}"),
+    };
+    let mut a = account.clone();
+    a.legal_person = "张".repeat(26);
+    assert_eq!(
+        field(tp.create_account(&a).await.unwrap_err()),
+        "legal_person"
+    );
+    let mut a = account.clone();
+    a.legal_id = "1101051949123100".into();
+    assert_eq!(field(tp.create_account(&a).await.unwrap_err()), "legal_id");
+    let mut a = account;
+    a.business_scope = "x".into();
+    assert_eq!(
+        field(tp.create_account(&a).await.unwrap_err()),
+        "business_scope"
+    );
+    let mut s = service();
+    s.commission_rate = 10;
+    assert_eq!(
+        field(tp.create_service(&s).await.unwrap_err()),
+        "commission_rate"
+    );
+    let mut s = service();
+    s.payment_days = PaymentDays::Unknown(30);
+    assert_eq!(
+        field(tp.update_bound_service(&s).await.unwrap_err()),
+        "payment_days"
+    );
+    let mut s = service();
+    s.day_max_frozen_amount = 10_001;
+    assert_eq!(
+        field(tp.create_service(&s).await.unwrap_err()),
+        "day_max_frozen_amount"
+    );
+    let d = DevelopConfigRequest {
+        tp_public_key: String::new(),
+        pay_notify_url: "https://m.example/pay".into(),
+        refund_audit_url: "https://m.example/audit".into(),
+        refund_succ_url: "https://m.example/refund".into(),
+    };
+    assert_eq!(
+        field(tp.submit_develop_config(&d).await.unwrap_err()),
+        "tp_public_key"
+    );
+    let list = OrderListRequest {
+        status: OrderStatusFilter::All,
+        start_time: 1_559_000_000_000,
+        end_time: 1_559_999_999,
+        current_page: 1,
+        page_size: 10,
+    };
+    assert_eq!(field(tp.order_list(&list).await.unwrap_err()), "start_time");
+    let mut r = range();
+    r.end_time = "2019-04-01".parse().unwrap();
+    assert_eq!(field(tp.expenses(&r).await.unwrap_err()), "end_time");
+    let u = PaymentServiceUpdateRequest {
+        app_name: String::new(),
+        service_phone: "1".into(),
+        pool_cash_pledge: 0,
+    };
+    assert_eq!(field(tp.update_service(&u).await.unwrap_err()), "app_name");
+    assert!(
+        t.requests().is_empty(),
+        "no invalid request reached the transport"
+    );
+}
