@@ -30,6 +30,25 @@ pub const SERVICE_PATH: &str = "/rest/2.0/smartapp/pay/paymentservice";
 /// `/rest/2.0/smartapp/pay/paymentservice/tp`: the TP variants of the pay APIs.
 pub const TP_PAY_PATH: &str = "/rest/2.0/smartapp/pay/paymentservice/tp";
 
+/// A `Pages` constructor for a list endpoint whose request has `current_page`.
+macro_rules! pages_fn {
+    ($(#[$m:meta])* $name:ident, $req:ident, $resp:ty, $call:ident) => {
+        $(#[$m])*
+        pub fn $name(&self, req: $req) -> Pages<'_, $resp> {
+            Pages::new(
+                req.current_page,
+                Box::new(move |page| {
+                    let req = $req {
+                        current_page: page,
+                        ..req.clone()
+                    };
+                    Box::pin(async move { self.$call(&req).await })
+                }),
+            )
+        }
+    };
+}
+
 /// The TP client for one mini program (its authorizer token comes from `tokens`). Cheap to
 /// clone.
 #[derive(Debug, Clone)]
@@ -214,20 +233,26 @@ impl TpClient {
         .await
     }
 
-    /// Every page of the order list from `req.current_page` on.
-    pub fn order_pages(&self, req: OrderListRequest) -> Pages<'_, OrderList> {
-        let first = req.current_page;
-        Pages::new(
-            first,
-            Box::new(move |page| {
-                let req = OrderListRequest {
-                    current_page: page,
-                    ..req.clone()
-                };
-                Box::pin(async move { self.order_list(&req).await })
-            }),
-        )
-    }
+    pages_fn!(
+        /// Every page of the order list from `req.current_page` on.
+        order_pages, OrderListRequest, OrderList, order_list
+    );
+    pages_fn!(
+        /// Every page of the income list from `req.current_page` on.
+        finance_balance_pages, FinanceRangeRequest, FinanceBalance, finance_balance
+    );
+    pages_fn!(
+        /// Every page of one day's income detail from `req.current_page` on.
+        income_detail_pages, IncomeDetailRequest, IncomeDetail, income_detail
+    );
+    pages_fn!(
+        /// Every page of the other-income list from `req.current_page` on.
+        other_detail_pages, FinanceRangeRequest, OtherDetail, other_detail
+    );
+    pages_fn!(
+        /// Every page of the expense list from `req.current_page` on.
+        expense_pages, FinanceRangeRequest, ExpenseList, expenses
+    );
 
     /// 支付收入列表: one page.
     ///
@@ -241,62 +266,6 @@ impl TpClient {
             req.to_params(),
         )
         .await
-    }
-
-    /// Every page of the income list from `req.current_page` on.
-    pub fn finance_balance_pages(&self, req: FinanceRangeRequest) -> Pages<'_, FinanceBalance> {
-        Pages::new(
-            req.current_page,
-            Box::new(move |page| {
-                let req = FinanceRangeRequest {
-                    current_page: page,
-                    ..req.clone()
-                };
-                Box::pin(async move { self.finance_balance(&req).await })
-            }),
-        )
-    }
-
-    /// Every page of the income detail of one day from `req.current_page` on.
-    pub fn income_detail_pages(&self, req: IncomeDetailRequest) -> Pages<'_, IncomeDetail> {
-        Pages::new(
-            req.current_page,
-            Box::new(move |page| {
-                let req = IncomeDetailRequest {
-                    current_page: page,
-                    ..req.clone()
-                };
-                Box::pin(async move { self.income_detail(&req).await })
-            }),
-        )
-    }
-
-    /// Every page of the other-income list from `req.current_page` on.
-    pub fn other_detail_pages(&self, req: FinanceRangeRequest) -> Pages<'_, OtherDetail> {
-        Pages::new(
-            req.current_page,
-            Box::new(move |page| {
-                let req = FinanceRangeRequest {
-                    current_page: page,
-                    ..req.clone()
-                };
-                Box::pin(async move { self.other_detail(&req).await })
-            }),
-        )
-    }
-
-    /// Every page of the expense list from `req.current_page` on.
-    pub fn expense_pages(&self, req: FinanceRangeRequest) -> Pages<'_, ExpenseList> {
-        Pages::new(
-            req.current_page,
-            Box::new(move |page| {
-                let req = FinanceRangeRequest {
-                    current_page: page,
-                    ..req.clone()
-                };
-                Box::pin(async move { self.expenses(&req).await })
-            }),
-        )
     }
 
     /// 支付收入货款列表 (one day): one page.
