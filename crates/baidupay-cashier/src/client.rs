@@ -10,7 +10,7 @@ use baidupay_model::cashier::{
     LegacyOrderDetail, LegacyOrderDetailData, LegacyRefundRequest, OrderDetail, OrderInfo,
     OrderInfoDraft, Params, QueryOrderDetailRequest, RefundRecord, SyncOrderStatusRequest,
 };
-use baidupay_model::envelope::{ApiError, decode_baidu};
+use baidupay_model::envelope::decode_baidu;
 use baidupay_model::{AppKey, ClientId, DealId, Fen, OrderId, PayAppId, Secret, TpOrderId, UserId};
 use baidupay_transport::{Transport, mark_idempotent};
 use bytes::Bytes;
@@ -18,7 +18,7 @@ use http::Method;
 use serde::de::DeserializeOwned;
 
 use crate::bill::{BillDownload, parse_bill};
-use crate::error::{CashierError, Result, excerpt};
+use crate::error::{CashierError, Result, answer_error, excerpt};
 use crate::token::{ClientCredentialsProvider, TokenProvider};
 use crate::url::with_query;
 
@@ -243,18 +243,8 @@ impl OpenApi {
                     self.tokens.invalidate(&token).await;
                     retried = true;
                 }
-                Err(ApiError::Decode { .. }) => {
-                    return Err(CashierError::UnexpectedAnswer {
-                        operation: op,
-                        status: resp.status().as_u16(),
-                        excerpt: excerpt(resp.body()),
-                    });
-                }
                 Err(e) => {
-                    return Err(CashierError::Api {
-                        operation: op,
-                        source: e,
-                    });
+                    return Err(answer_error(op, resp.status().as_u16(), resp.body(), e));
                 }
             }
         }
@@ -567,17 +557,8 @@ impl CashierClient {
                     operation: op,
                     source,
                 })?;
-        decode_baidu::<T>(resp.body(), op).map_err(|e| match e {
-            ApiError::Decode { .. } => CashierError::UnexpectedAnswer {
-                operation: op,
-                status: resp.status().as_u16(),
-                excerpt: excerpt(resp.body()),
-            },
-            other => CashierError::Api {
-                operation: op,
-                source: other,
-            },
-        })
+        decode_baidu::<T>(resp.body(), op)
+            .map_err(|e| answer_error(op, resp.status().as_u16(), resp.body(), e))
     }
 
     /// 1.0 支付状态查询 (`queryorderdetail`, signed with the merchant key).

@@ -81,6 +81,28 @@ impl CashierError {
     }
 }
 
+/// Turns a failed decode of a Baidu answer into a [`CashierError`]: an undocumented shape
+/// becomes [`CashierError::UnexpectedAnswer`] with a redacted excerpt of the body, a platform
+/// error becomes [`CashierError::Api`]. Shared by every client that talks to Baidu.
+pub fn answer_error(
+    operation: &'static str,
+    status: u16,
+    body: &[u8],
+    e: ApiError,
+) -> CashierError {
+    match e {
+        ApiError::Decode { .. } => CashierError::UnexpectedAnswer {
+            operation,
+            status,
+            excerpt: excerpt(body),
+        },
+        other => CashierError::Api {
+            operation,
+            source: other,
+        },
+    }
+}
+
 /// Shorthand for results whose error is [`CashierError`].
 pub type Result<T, E = CashierError> = std::result::Result<T, E>;
 

@@ -50,5 +50,5 @@ pub use client::{
     Body, CashierClient, CashierConfig, DIANSHANG_BASE, ETRADE_BASE, LegacyHost, NUOMI_REST,
     OPENAPI_BASE, OpenApi,
 };
-pub use error::{CashierError, Result};
+pub use error::{CashierError, Result, answer_error};
 pub use token::{ClientCredentialsProvider, Clock, StaticToken, SystemClock, TokenProvider};

@@ -7,11 +7,11 @@ use std::time::{Duration, Instant};
 
 use baidupay_model::Secret;
 use baidupay_model::cashier::{AccessToken, ClientCredentials, Params};
-use baidupay_model::envelope::{ApiError, decode_oauth};
+use baidupay_model::envelope::decode_oauth;
 use baidupay_transport::{Transport, mark_idempotent};
 use bytes::Bytes;
 
-use crate::error::{CashierError, Result, excerpt};
+use crate::error::{CashierError, Result, answer_error};
 use crate::url::with_query;
 
 /// A source of `access_token`s.
@@ -125,17 +125,8 @@ impl ClientCredentialsProvider {
                 operation: OP,
                 source,
             })?;
-        let token: AccessToken = decode_oauth(resp.body(), OP).map_err(|e| match e {
-            ApiError::Decode { .. } => CashierError::UnexpectedAnswer {
-                operation: OP,
-                status: resp.status().as_u16(),
-                excerpt: excerpt(resp.body()),
-            },
-            other => CashierError::Api {
-                operation: OP,
-                source: other,
-            },
-        })?;
+        let token: AccessToken = decode_oauth(resp.body(), OP)
+            .map_err(|e| answer_error(OP, resp.status().as_u16(), resp.body(), e))?;
         let lifetime = Duration::from_secs(token.expires_in);
         let margin = (lifetime / 10).min(Duration::from_secs(300));
         Ok(Cached {

@@ -19,19 +19,13 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::Request;
-use axum::http::{HeaderMap, Response, StatusCode, header};
+use axum::http::{HeaderMap, Response, StatusCode};
 use axum::routing::{MethodRouter, post};
 use baidupay_model::alipay::TradeNotification;
 
 use crate::error::NotifyError;
 use crate::http::{BaiduAnswer, json_response, refused_response, text_response};
 use crate::{AlipayNotifier, BaiduCallback, BaiduKind, BaiduNotifier};
-
-fn content_type(headers: &HeaderMap) -> Option<&str> {
-    headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-}
 
 /// Splits the request without copying its headers and reads the body up to the cap (one byte
 /// over the cap is read so that the notifier reports `BodyTooLarge`).
@@ -77,8 +71,9 @@ where
                 Ok(x) => x,
                 Err(r) => return r,
             };
-            let parsed = crate::form::check_form_content_type(content_type(&headers))
-                .and_then(|()| notifier.parse(kind, &body));
+            let parsed =
+                crate::form::check_form_content_type(crate::http::content_type_of(&headers))
+                    .and_then(|()| notifier.parse(kind, &body));
             match parsed {
                 Ok(cb) => json_response(handler(cb).await.to_json()).map(Body::from),
                 Err(e) => refused("baidu", &e),
@@ -104,8 +99,9 @@ where
                 Ok(x) => x,
                 Err(r) => return r,
             };
-            let parsed = crate::form::check_form_content_type(content_type(&headers))
-                .and_then(|()| notifier.trade(&body));
+            let parsed =
+                crate::form::check_form_content_type(crate::http::content_type_of(&headers))
+                    .and_then(|()| notifier.trade(&body));
             match parsed {
                 Ok(n) => {
                     let body = if handler(n).await {

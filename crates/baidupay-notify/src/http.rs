@@ -13,8 +13,12 @@ use crate::error::NotifyError;
 
 /// The request's `Content-Type`, if it is valid text.
 pub fn content_type<B>(request: &Request<B>) -> Option<&str> {
-    request
-        .headers()
+    content_type_of(request.headers())
+}
+
+/// The `Content-Type` of these headers, if it is valid text.
+pub fn content_type_of(headers: &http::HeaderMap) -> Option<&str> {
+    headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
 }

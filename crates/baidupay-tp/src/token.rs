@@ -6,9 +6,9 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use baidupay_cashier::{CashierError, Clock, SystemClock, TokenProvider};
+use baidupay_cashier::{CashierError, Clock, SystemClock, TokenProvider, answer_error};
 use baidupay_model::Secret;
-use baidupay_model::envelope::{ApiError, decode_baidu, decode_oauth};
+use baidupay_model::envelope::{decode_baidu, decode_oauth};
 use baidupay_model::tp::{AuthorizerToken, TpToken};
 use baidupay_transport::{Transport, mark_idempotent};
 use bytes::Bytes;
@@ -46,18 +46,7 @@ async fn get<T: DeserializeOwned>(
     } else {
         decode_oauth(resp.body(), op)
     };
-    decoded.map_err(|e| match e {
-        ApiError::Decode { .. } => CashierError::UnexpectedAnswer {
-            operation: op,
-            status: resp.status().as_u16(),
-            // a token endpoint's body may hold tokens: never echo it
-            excerpt: format!("{} bytes withheld", resp.body().len()),
-        },
-        other => CashierError::Api {
-            operation: op,
-            source: other,
-        },
-    })
+    decoded.map_err(|e| answer_error(op, resp.status().as_u16(), resp.body(), e))
 }
 
 fn enc(s: &str) -> String {
