@@ -131,14 +131,14 @@ where
     K: AsRef<str>,
     V: AsRef<str>,
 {
-    let owned: Vec<(K, V)> = params.into_iter().collect();
-    let mut pairs: Vec<(&str, &str)> = owned
-        .iter()
-        .map(|(k, v)| (k.as_ref(), v.as_ref()))
-        .collect();
-    pairs.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-    if let Some(w) = pairs.windows(2).find(|w| matches!(w, [a, b] if a.0 == b.0)) {
-        let key = w.first().map(|p| p.0).unwrap_or_default();
+    // one allocation for the pairs (sorted in place) and one for the output
+    let mut pairs: Vec<(K, V)> = params.into_iter().collect();
+    pairs.sort_unstable_by(|a, b| a.0.as_ref().as_bytes().cmp(b.0.as_ref().as_bytes()));
+    if let Some(w) = pairs
+        .windows(2)
+        .find(|w| matches!(w, [a, b] if a.0.as_ref() == b.0.as_ref()))
+    {
+        let key = w.first().map(|p| p.0.as_ref()).unwrap_or_default();
         return Err(Error::DuplicateParameter {
             key: key.to_owned(),
         });
@@ -148,10 +148,11 @@ where
     let mut out = String::with_capacity(
         pairs
             .iter()
-            .map(|(k, v)| k.len() + v.len() + 2)
+            .map(|(k, v)| k.as_ref().len() + v.as_ref().len() + 2)
             .sum::<usize>(),
     );
-    for (k, v) in pairs {
+    for (k, v) in &pairs {
+        let (k, v) = (k.as_ref(), v.as_ref());
         if excluded.contains(&k) || (!keep_empty && v.is_empty()) {
             continue;
         }

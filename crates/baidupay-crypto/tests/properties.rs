@@ -7,6 +7,7 @@ use std::sync::OnceLock;
 use baidupay_crypto::{
     Algorithm, Error, PrivateKey, PublicKey, Rules, Signer, Verifier, canonical_string, form,
 };
+use base64::Engine as _;
 use proptest::prelude::*;
 
 fn fixture(path: &str) -> Vec<u8> {
@@ -135,6 +136,10 @@ proptest! {
             let v = Verifier::new(key.public_key().clone(), alg);
             prop_assert!(v.verify(b"message", &sig).is_err());
             prop_assert!(v.verify_base64(b"message", &text).is_err());
+            // well-formed base64 of any length (also past the 512-byte stack buffer) is a
+            // bad signature, never an encoding error
+            let b64 = base64::engine::general_purpose::STANDARD.encode(&sig);
+            prop_assert!(v.verify_base64(b"message", &b64).unwrap_err().is_bad_signature());
         }
     }
 
