@@ -428,7 +428,9 @@ fn bench_load(quick: bool, target: &Path) -> Result {
     );
     for _round in 0..2 {
         let (mut h, addr) = start_server(&bin("hello"), &["--listen", "127.0.0.1:0"])?;
-        let r = load(&bin("load"), &format!("http://{addr}/"), None, seconds);
+        // the reference gets the same POST body as the notify endpoint (as in perf.md's Go
+        // anchors), so that the ratio isolates what the notify handler adds
+        let r = load(&bin("load"), &format!("http://{addr}/"), Some(&body), seconds);
         let _ = h.kill();
         let _ = h.wait();
         let r = r?;
@@ -541,7 +543,7 @@ fn bench_load_wrk(
     let (mut hello, mut notify) = (0.0, 0.0);
     for _round in 0..2 {
         let (mut h, addr) = start_server(&bin("hello"), &["--listen", "127.0.0.1:0"])?;
-        let r = wrk(&format!("http://{addr}/"));
+        let r = wrk(&format!("http://{addr}/")); // same POST body as the notify runs
         let _ = h.kill();
         let _ = h.wait();
         hello += r?;

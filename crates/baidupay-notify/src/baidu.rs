@@ -14,7 +14,8 @@ use crate::form::{self, DEFAULT_MAX_BODY};
 /// The signature field of Baidu callbacks.
 const SIGNATURE: &str = "rsaSign";
 
-/// Form pairs whose Baidu signature verified (everything but `rsaSign`, in body order),
+/// Form pairs whose Baidu signature verified (everything but `rsaSign`, sorted by name
+/// as in the canonical string),
 /// borrowing from the body where nothing needed decoding.
 ///
 /// Only [`BaiduNotifier::verify`] makes one, so holding a `VerifiedForm` means the platform
@@ -33,8 +34,9 @@ impl<'a> VerifiedForm<'a> {
     /// The value of `name`, if present.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.pairs
-            .iter()
-            .find(|(k, _)| k == name)
+            .binary_search_by(|(k, _)| k.as_bytes().cmp(name.as_bytes()))
+            .ok()
+            .and_then(|i| self.pairs.get(i))
             .map(|(_, v)| v.as_ref())
     }
 
@@ -132,11 +134,15 @@ impl BaiduNotifier {
     pub fn verify<'a>(&self, body: &'a [u8]) -> Result<VerifiedForm<'a>> {
         form::check_size(body, self.max_body)?;
         let mut pairs = form::decode(body)?;
+        // sorted once here: the canonical string and the typed parse sort again, and a sorted
+        // input makes those sorts a single linear pass
+        pairs.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
         let sig = form::take_signature(&mut pairs, SIGNATURE)?;
         match self.check(&pairs, &sig) {
             Err(NotifyError::BadSignature) if has_literal_plus_outside_signature(body) => {
                 let rewritten = plus_as_literal(body);
                 let mut literal = form::decode(&rewritten)?;
+                literal.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
                 form::take_signature(&mut literal, SIGNATURE)?;
                 self.check(&literal, &sig)?;
                 let pairs = literal
