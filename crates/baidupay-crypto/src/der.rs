@@ -13,7 +13,18 @@ pub(crate) mod tag {
     pub(crate) const OCTET_STRING: u8 = 0x04;
     pub(crate) const NULL: u8 = 0x05;
     pub(crate) const OID: u8 = 0x06;
+    pub(crate) const UTF8_STRING: u8 = 0x0c;
+    pub(crate) const PRINTABLE_STRING: u8 = 0x13;
+    pub(crate) const TELETEX_STRING: u8 = 0x14;
+    pub(crate) const IA5_STRING: u8 = 0x16;
+    pub(crate) const UTC_TIME: u8 = 0x17;
+    pub(crate) const GENERALIZED_TIME: u8 = 0x18;
+    pub(crate) const UNIVERSAL_STRING: u8 = 0x1c;
+    pub(crate) const BMP_STRING: u8 = 0x1e;
     pub(crate) const SEQUENCE: u8 = 0x30;
+    pub(crate) const SET: u8 = 0x31;
+    /// `[0]` constructed, context-specific (the certificate version).
+    pub(crate) const CONTEXT_0: u8 = 0xa0;
 }
 
 /// What went wrong while reading DER.
@@ -72,7 +83,7 @@ impl<'a> Reader<'a> {
         })?;
         if tag & 0x1f == 0x1f {
             return Err(DerError::Malformed(
-                "multi-byte tags are not used in RSA keys".into(),
+                "multi-byte tags are not used in RSA keys or certificates".into(),
             ));
         }
         let (&first, after_len0) = after_tag
@@ -203,6 +214,27 @@ pub(crate) fn oid_to_string(oid: &[u8]) -> String {
     parts.join(".")
 }
 
+/// Checks an OID's contents and formats them in dotted form.
+///
+/// Unlike [`oid_to_string`], an empty OID, one whose last byte announces a continuation and one
+/// with an arc above 2^64 are errors.
+pub(crate) fn parse_oid(oid: &[u8], what: &str) -> Result<String, DerError> {
+    match oid.last() {
+        None => Err(DerError::Malformed(format!("{what} is an empty OID"))),
+        Some(b) if b & 0x80 != 0 => Err(DerError::Truncated(format!(
+            "{what} ends inside an OID arc"
+        ))),
+        Some(_) => {
+            let dotted = oid_to_string(oid);
+            if dotted.starts_with('<') {
+                Err(DerError::Malformed(format!("{what} has an oversized arc")))
+            } else {
+                Ok(dotted)
+            }
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Writer
 
@@ -311,5 +343,28 @@ mod tests {
             "1.2.840.113549.1.1.1"
         );
         assert_eq!(oid_to_string(&[0x2b, 0x65, 0x70]), "1.3.101.112");
+    }
+
+    #[test]
+    fn checked_oids() {
+        assert_eq!(
+            parse_oid(&[0x2a, 0x81, 0x1c, 0xcf, 0x55, 0x01, 0x83, 0x75], "x").unwrap(),
+            "1.2.156.10197.1.501"
+        );
+        assert_eq!(parse_oid(&[0x55, 0x04, 0x03], "x").unwrap(), "2.5.4.3");
+        assert!(matches!(parse_oid(&[], "x"), Err(DerError::Malformed(_))));
+        assert!(matches!(
+            parse_oid(&[0x2a, 0x86], "x"),
+            Err(DerError::Truncated(_))
+        ));
+        assert!(matches!(
+            parse_oid(
+                &[
+                    0x2a, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f
+                ],
+                "x"
+            ),
+            Err(DerError::Malformed(_))
+        ));
     }
 }

@@ -67,6 +67,35 @@ pub enum Error {
         /// The modulus length in bits.
         bits: usize,
     },
+    /// The data is not a well-formed X.509 certificate (or PEM text holding one).
+    #[error("malformed certificate: {detail}")]
+    MalformedCertificate {
+        /// What was wrong.
+        detail: String,
+    },
+    /// Several certificates were given where exactly one is expected.
+    #[error(
+        "expected one certificate, found {found}: read a bundle with `Certificate::all_from_pem`"
+    )]
+    MultipleCertificates {
+        /// How many certificates the input holds.
+        found: usize,
+    },
+    /// One certificate of a bundle could not be read.
+    #[error("certificate {position} of the bundle cannot be read")]
+    BundleCertificate {
+        /// The 1-based position of the certificate in the bundle.
+        position: usize,
+        /// Why it cannot be read.
+        #[source]
+        source: Box<Error>,
+    },
+    /// A root certificate bundle holds no RSA-signed certificate, so it has no Alipay root SN.
+    #[error("none of the {found} certificates of the root bundle is RSA-signed")]
+    NoRsaCertificate {
+        /// How many certificates the bundle holds.
+        found: usize,
+    },
     /// The same parameter name appeared twice in the input of a canonical string.
     #[error("duplicate parameter `{key}`: each parameter may appear only once")]
     DuplicateParameter {
@@ -108,7 +137,7 @@ impl Error {
         matches!(self, Self::BadSignature)
     }
 
-    /// True for errors about key material (format, type, size).
+    /// True for errors about key material (format, type, size), certificates included.
     pub fn is_key_error(&self) -> bool {
         matches!(
             self,
@@ -121,6 +150,10 @@ impl Error {
                 | Self::UnsupportedKeyFormat { .. }
                 | Self::KeyTooSmall { .. }
                 | Self::KeyTooLarge { .. }
+                | Self::MalformedCertificate { .. }
+                | Self::MultipleCertificates { .. }
+                | Self::BundleCertificate { .. }
+                | Self::NoRsaCertificate { .. }
         )
     }
 }

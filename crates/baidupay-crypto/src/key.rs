@@ -64,7 +64,7 @@ impl fmt::Display for KeyFormat {
 // Input decoding: PEM / base64 / DER -> DER bytes
 
 /// Lenient base64 for key bodies: standard alphabet, padding optional.
-const KEY_B64: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::new(
+pub(crate) const KEY_B64: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::new(
     &base64::alphabet::STANDARD,
     base64::engine::GeneralPurposeConfig::new()
         .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),

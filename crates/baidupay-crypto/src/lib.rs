@@ -7,6 +7,9 @@
 //! * [`PrivateKey`] and [`PublicKey`] load every format the consoles hand out (PEM PKCS#1 or
 //!   PKCS#8, SPKI, PKCS#1 public, one-line base64, DER, X.509 certificates) and say exactly
 //!   what is wrong with anything else.
+//! * [`Certificate`] reads X.509 certificates for Alipay's certificate mode:
+//!   [`alipay_cert_sn`] and [`alipay_root_cert_sn`] compute `app_cert_sn` and
+//!   `alipay_root_cert_sn`, [`Certificate::public_key`] gives the key to verify with.
 //! * [`Signer`] and [`Verifier`] do SHA1withRSA ([`Algorithm::RsaSha1`], Baidu) and
 //!   SHA256withRSA ([`Algorithm::RsaSha256`], Alipay RSA2) with PKCS#1 v1.5 padding and
 //!   standard base64.
@@ -54,6 +57,7 @@
 
 mod backend;
 mod canonical;
+pub mod cert;
 mod der;
 mod error;
 pub mod form;
@@ -61,6 +65,7 @@ mod key;
 mod sign;
 
 pub use canonical::{ParseNameError, Rules, canonical_string};
+pub use cert::{Certificate, UtcDateTime, alipay_cert_sn, alipay_root_cert_sn};
 pub use error::{Error, Result};
 pub use key::{KeyFormat, MAX_KEY_BITS, MIN_KEY_BITS, PrivateKey, PublicKey, detect_format};
 pub use sign::{Algorithm, Signer, Verifier, decode_signature};
