@@ -430,7 +430,12 @@ fn bench_load(quick: bool, target: &Path) -> Result {
         let (mut h, addr) = start_server(&bin("hello"), &["--listen", "127.0.0.1:0"])?;
         // the reference gets the same POST body as the notify endpoint (as in perf.md's Go
         // anchors), so that the ratio isolates what the notify handler adds
-        let r = load(&bin("load"), &format!("http://{addr}/"), Some(&body), seconds);
+        let r = load(
+            &bin("load"),
+            &format!("http://{addr}/"),
+            Some(&body),
+            seconds,
+        );
         let _ = h.kill();
         let _ = h.wait();
         let r = r?;

@@ -312,6 +312,12 @@ pub trait BizRequest: Serialize {
     const METHOD: &'static str;
     /// The `<method>_response` object.
     type Response: DeserializeOwned;
+    /// Whether the method takes the `notify_url` common parameter (the asynchronous notify of
+    /// a trade); the client adds its configured URL only to these.
+    const SENDS_NOTIFY_URL: bool = false;
+    /// Whether sending the same request twice is harmless (queries; a refund, which Alipay
+    /// applies once per `out_request_no`), so that a transport retry layer may resend it.
+    const IDEMPOTENT: bool = true;
 
     /// Checks the documented limits before sending.
     ///
@@ -869,6 +875,10 @@ pub fn check_timeout_express(v: &str) -> Result<()> {
 impl BizRequest for TradeCreate {
     const METHOD: &'static str = "alipay.trade.create";
     type Response = TradeCreateResponse;
+    const SENDS_NOTIFY_URL: bool = true;
+    // a retried create with the same out_trade_no is answered, not duplicated, but a changed
+    // body would be ACQ.CONTEXT_INCONSISTENT: never resent automatically
+    const IDEMPOTENT: bool = false;
 
     fn validate(&self) -> Result<()> {
         if self.subject.trim().is_empty() {

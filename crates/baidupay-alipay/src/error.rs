@@ -1,0 +1,158 @@
+//! The crate's error type.
+
+use baidupay_model::alipay::{BusinessError, SubCode};
+use baidupay_transport::TransportError;
+
+/// `Result` with [`AlipayError`].
+pub type Result<T, E = AlipayError> = std::result::Result<T, E>;
+
+/// A mistake in the client's configuration, caught before anything is sent.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// A key or certificate could not be loaded; `what` names the setting.
+    #[error("{what}: {source}")]
+    Key {
+        /// The setting, e.g. `alipay public key`.
+        what: &'static str,
+        /// The loader's error (it names the format it saw and the one it expected).
+        #[source]
+        source: baidupay_crypto::Error,
+    },
+    /// The "Alipay public key" is the app's own public key.
+    #[error(
+        "the Alipay public key is the app's own public key (the public half of the app private \
+         key): configure the key shown as 支付宝公钥 (Alipay public key) in the console, not the \
+         应用公钥 (app public key)"
+    )]
+    AlipayKeyIsAppKey,
+    /// In certificate mode, the app certificate does not hold the app private key's public half.
+    #[error(
+        "the app certificate (appCertPublicKey_*.crt) does not belong to the app private key: \
+         its public key differs from the private key's public half"
+    )]
+    AppCertMismatch,
+    /// The root certificate bundle holds no RSA certificate.
+    #[error("alipayRootCert.crt: {0}")]
+    RootCert(String),
+    /// The gateway URL is not an absolute http(s) URL.
+    #[error("gateway URL {url:?}: {reason}")]
+    Gateway {
+        /// The URL given.
+        url: String,
+        /// What is wrong.
+        reason: &'static str,
+    },
+}
+
+/// Everything an Alipay call can fail with.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AlipayError {
+    /// Alipay answered with a **verified** business or gateway error (`code` other than
+    /// 10000); `sub_code` is typed ([`SubCode`]) with its description and remedy.
+    #[error("{method}: {source}")]
+    Api {
+        /// The API method.
+        method: &'static str,
+        /// The error as Alipay signed it.
+        #[source]
+        source: BusinessError,
+    },
+    /// Alipay's answer carries no signature (or an empty one). Nothing in it is trusted; the
+    /// excerpt is for the log only.
+    #[error("{method}: the response is not signed (unverified excerpt: {excerpt})")]
+    MissingSignature {
+        /// The API method.
+        method: &'static str,
+        /// The first 300 characters of the unverified response object.
+        excerpt: String,
+    },
+    /// The response signature does not verify over the raw response bytes.
+    #[error(
+        "{method}: the response signature does not verify (wrong Alipay public key or \
+         certificate, or the response was altered)"
+    )]
+    BadSignature {
+        /// The API method.
+        method: &'static str,
+    },
+    /// The response names an Alipay certificate (`alipay_cert_sn`) that is neither configured
+    /// nor obtainable from the configured fetcher.
+    #[error("{method}: unknown Alipay certificate {sn}: {reason}")]
+    UnknownCertificate {
+        /// The API method.
+        method: &'static str,
+        /// The serial number in the response.
+        sn: String,
+        /// Why it could not be used.
+        reason: String,
+    },
+    /// The body is not the documented envelope (not JSON, no `<method>_response`, a duplicated
+    /// key, a non-2xx HTTP status...).
+    #[error("{method}: unexpected answer (HTTP {status}): {detail}")]
+    UnexpectedAnswer {
+        /// The API method.
+        method: &'static str,
+        /// HTTP status.
+        status: u16,
+        /// What is wrong, with a short excerpt.
+        detail: String,
+    },
+    /// The verified response object does not decode into the expected type.
+    #[error("{method}: verified response does not decode: {detail}")]
+    Decode {
+        /// The API method.
+        method: &'static str,
+        /// The decoder's message.
+        detail: String,
+    },
+    /// The request could not be sent or answered.
+    #[error("{method}: {source}")]
+    Transport {
+        /// The API method.
+        method: &'static str,
+        /// The transport failure.
+        #[source]
+        source: TransportError,
+    },
+    /// A request value breaks the documented limits (nothing was sent).
+    #[error("invalid request: {0}")]
+    Invalid(#[source] baidupay_model::Error),
+    /// Signing failed (should not happen with a loaded key).
+    #[error("signing failed: {0}")]
+    Signing(#[source] baidupay_crypto::Error),
+    /// The configuration is wrong.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+}
+
+impl AlipayError {
+    /// The verified business error, if Alipay answered with one.
+    pub fn business(&self) -> Option<&BusinessError> {
+        match self {
+            AlipayError::Api { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+
+    /// The verified `sub_code`, if any.
+    pub fn sub_code(&self) -> Option<&SubCode> {
+        self.business().and_then(|b| b.sub_code.as_ref())
+    }
+
+    /// Whether the request may have reached Alipay (and so may have taken effect). A refund
+    /// that failed with `true` must be retried with the same `out_request_no`.
+    pub fn may_have_been_sent(&self) -> bool {
+        match self {
+            AlipayError::Transport { source, .. } => source.may_have_been_sent(),
+            AlipayError::Invalid(_) | AlipayError::Signing(_) | AlipayError::Config(_) => false,
+            AlipayError::Api { .. }
+            | AlipayError::MissingSignature { .. }
+            | AlipayError::BadSignature { .. }
+            | AlipayError::UnknownCertificate { .. }
+            | AlipayError::UnexpectedAnswer { .. }
+            | AlipayError::Decode { .. } => true,
+        }
+    }
+}
