@@ -6,8 +6,8 @@ use std::sync::Arc;
 use baidupay_crypto::{PublicKey, Rules, Verifier, canonical_string, form};
 use baidupay_model::alipay::{
     BillDownloadUrlQuery, BillDownloadUrlResponse, BizRequest, RefundQuery, RefundQueryResponse,
-    ResponseCommon, TradeClose, TradeCloseResponse, TradeCreate, TradeCreateResponse, TradeQuery,
-    TradeQueryResponse, TradeRefund, TradeRefundResponse,
+    ResponseCommon, SubCode, TradeClose, TradeCloseResponse, TradeCreate, TradeCreateResponse,
+    TradeQuery, TradeQueryResponse, TradeRefund, TradeRefundResponse,
 };
 use baidupay_transport::{Transport, mark_idempotent, redact_query};
 use bytes::Bytes;
@@ -53,6 +53,58 @@ impl PreparedRequest {
     /// `isv.invalid-signature` sub_msg.
     pub fn canonical_string(&self) -> &str {
         &self.canonical
+    }
+
+    /// Compares the string this request signed with the one the gateway quotes in the
+    /// `sub_msg` of an `isv.invalid-signature` answer ("…网关生成的验签字符串为：…", HTML-escaped),
+    /// and says what differs; `None` when `sub_msg` quotes no string.
+    pub fn explain_invalid_signature(&self, sub_msg: &str) -> Option<String> {
+        let (_, theirs) = sub_msg.split_once("验签字符串为：")?;
+        let theirs = theirs.trim().replace("&amp;", "&");
+        if theirs == self.canonical {
+            return Some(
+                "the gateway verified the same string that was signed: the app private key does \
+                 not match the app public key (or app certificate) uploaded to Alipay, or \
+                 sign_type differs"
+                    .into(),
+            );
+        }
+        let split = |s: &str| -> Vec<(String, String)> {
+            s.split('&')
+                .map(|p| {
+                    let (k, v) = p.split_once('=').unwrap_or((p, ""));
+                    (k.to_owned(), v.to_owned())
+                })
+                .collect()
+        };
+        let (ours, theirs) = (split(&self.canonical), split(&theirs));
+        let shown = |k: &str, v: &str| {
+            if baidupay_transport::is_secret_param(k) {
+                "[redacted]".to_owned()
+            } else {
+                format!("{v:?}")
+            }
+        };
+        for (k, v) in &ours {
+            match theirs.iter().find(|(tk, _)| tk == k) {
+                None => return Some(format!("the gateway did not receive `{k}`")),
+                Some((_, tv)) if tv != v => {
+                    return Some(format!(
+                        "`{k}`: signed {} but the gateway read {}",
+                        shown(k, v),
+                        shown(k, tv)
+                    ));
+                }
+                Some(_) => {}
+            }
+        }
+        match theirs
+            .iter()
+            .find(|(k, _)| !ours.iter().any(|(ok, _)| ok == k))
+        {
+            Some((k, _)) => Some(format!("the gateway read `{k}`, which was not signed")),
+            None => Some("the strings differ in order or separators".into()),
+        }
     }
 
     /// The common parameters as sent (including `sign`).
@@ -291,7 +343,17 @@ impl AlipayClient {
     pub async fn execute<R: BizRequest>(&self, request: &R) -> Result<R::Response> {
         let prepared = self.prepare(request)?;
         let verified = self.send(&prepared).await?;
-        verified.check(R::METHOD)?;
+        if let Err(e) = verified.check(R::METHOD) {
+            if let Some(sub_msg) = e
+                .business()
+                .filter(|b| b.sub_code == Some(SubCode::InvalidSignature))
+                .and_then(|b| b.sub_msg.as_deref())
+                .and_then(|m| prepared.explain_invalid_signature(m))
+            {
+                tracing::warn!(method = R::METHOD, "isv.invalid-signature: {sub_msg}");
+            }
+            return Err(e);
+        }
         serde_json::from_str(&verified.content).map_err(|e| AlipayError::Decode {
             method: R::METHOD,
             detail: e.to_string(),

@@ -338,3 +338,48 @@ fn a_custom_gateway_must_be_an_absolute_url() {
         "https://openapi-sandbox.dl.alipaydev.com/gateway.do"
     );
 }
+
+#[test]
+fn the_gateways_string_to_sign_is_compared_with_ours() {
+    let c = client(
+        "node_app-private-key.pem",
+        &fixture("node_alipay-public-key.pem"),
+    );
+    let p = c
+        .prepare_raw(
+            "alipay.trade.query",
+            Some(r#"{"out_trade_no":"T1"}"#.into()),
+            false,
+            true,
+        )
+        .unwrap();
+    // the gateway quotes its string HTML-escaped, after the prefix V-2 shows
+    let v2 = text("responses/v2.json");
+    let prefix = v2
+        .split("网关生成的验签字符串为：")
+        .next()
+        .and_then(|s| s.rsplit("\"sub_msg\":\"").next())
+        .unwrap();
+    let quote = |s: &str| {
+        format!(
+            "{prefix}网关生成的验签字符串为：{}",
+            s.replace('&', "&amp;")
+        )
+    };
+    let same = p
+        .explain_invalid_signature(&quote(p.canonical_string()))
+        .unwrap();
+    assert!(same.contains("app private key does not match"), "{same}");
+    let shifted = p.canonical_string().replace("17:49:20", "09:49:20");
+    let diff = p.explain_invalid_signature(&quote(&shifted)).unwrap();
+    assert_eq!(
+        diff,
+        "`timestamp`: signed \"2024-05-13 17:49:20\" but the gateway read \"2024-05-13 09:49:20\""
+    );
+    let dropped = p.canonical_string().replace("&charset=utf-8", "");
+    assert_eq!(
+        p.explain_invalid_signature(&quote(&dropped)).unwrap(),
+        "the gateway did not receive `charset`"
+    );
+    assert_eq!(p.explain_invalid_signature("解密出错, 未知错误"), None);
+}
