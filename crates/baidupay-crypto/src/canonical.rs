@@ -133,16 +133,47 @@ where
 {
     // one allocation for the pairs (sorted in place) and one for the output
     let mut pairs: Vec<(K, V)> = params.into_iter().collect();
-    pairs.sort_unstable_by(|a, b| a.0.as_ref().as_bytes().cmp(b.0.as_ref().as_bytes()));
-    if let Some(w) = pairs
-        .windows(2)
-        .find(|w| matches!(w, [a, b] if a.0.as_ref() == b.0.as_ref()))
-    {
-        let key = w.first().map(|p| p.0.as_ref()).unwrap_or_default();
-        return Err(Error::DuplicateParameter {
-            key: key.to_owned(),
-        });
+    if !strictly_increasing(&pairs) {
+        pairs.sort_unstable_by(|a, b| a.0.as_ref().as_bytes().cmp(b.0.as_ref().as_bytes()));
+        if let Some(w) = pairs
+            .windows(2)
+            .find(|w| matches!(w, [a, b] if a.0.as_ref() == b.0.as_ref()))
+        {
+            let key = w.first().map(|p| p.0.as_ref()).unwrap_or_default();
+            return Err(Error::DuplicateParameter {
+                key: key.to_owned(),
+            });
+        }
     }
+    join(rules, &pairs)
+}
+
+/// Whether the keys are sorted by bytes with no duplicates (one comparison per pair).
+fn strictly_increasing<K: AsRef<str>, V>(pairs: &[(K, V)]) -> bool {
+    pairs
+        .windows(2)
+        .all(|w| matches!(w, [a, b] if a.0.as_ref().as_bytes() < b.0.as_ref().as_bytes()))
+}
+
+/// [`canonical_string`] of a slice, without copying it when its keys are already sorted and
+/// distinct (as a decoded Baidu callback body usually is); otherwise exactly
+/// [`canonical_string`].
+///
+/// # Errors
+/// [`Error::DuplicateParameter`], as [`canonical_string`].
+pub fn canonical_string_of<K, V>(rules: Rules, pairs: &[(K, V)]) -> Result<String>
+where
+    K: AsRef<str>,
+    V: AsRef<str>,
+{
+    if strictly_increasing(pairs) {
+        return join(rules, pairs);
+    }
+    canonical_string(rules, pairs.iter().map(|(k, v)| (k.as_ref(), v.as_ref())))
+}
+
+/// Joins sorted, distinct pairs under `rules`.
+fn join<K: AsRef<str>, V: AsRef<str>>(rules: Rules, pairs: &[(K, V)]) -> Result<String> {
     let excluded = rules.excluded();
     let keep_empty = rules.keeps_empty_values();
     let mut out = String::with_capacity(
@@ -151,7 +182,7 @@ where
             .map(|(k, v)| k.as_ref().len() + v.as_ref().len() + 2)
             .sum::<usize>(),
     );
-    for (k, v) in &pairs {
+    for (k, v) in pairs {
         let (k, v) = (k.as_ref(), v.as_ref());
         if excluded.contains(&k) || (!keep_empty && v.is_empty()) {
             continue;

@@ -64,7 +64,7 @@ pub mod form;
 mod key;
 mod sign;
 
-pub use canonical::{ParseNameError, Rules, canonical_string};
+pub use canonical::{ParseNameError, Rules, canonical_string, canonical_string_of};
 pub use cert::{Certificate, UtcDateTime, alipay_cert_sn, alipay_root_cert_sn};
 pub use error::{Error, Result};
 pub use key::{KeyFormat, MAX_KEY_BITS, MIN_KEY_BITS, PrivateKey, PublicKey, detect_format};

@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use baidupay_crypto::{
-    Algorithm, Error, PrivateKey, PublicKey, Rules, Signer, Verifier, canonical_string, form,
+    Algorithm, Error, PrivateKey, PublicKey, Rules, Signer, Verifier, canonical_string,
+    canonical_string_of, form,
 };
 use base64::Engine as _;
 use proptest::prelude::*;
@@ -72,6 +73,9 @@ proptest! {
         let a = canonical_string(rules, sorted.iter().map(|(k, v)| (k, v))).unwrap();
         let b = canonical_string(rules, shuffled.iter().map(|(k, v)| (k, v))).unwrap();
         prop_assert_eq!(&a, &b);
+        // the slice form: the sorted fast path and the shuffled fallback agree
+        prop_assert_eq!(&canonical_string_of(rules, &sorted).unwrap(), &a);
+        prop_assert_eq!(&canonical_string_of(rules, &shuffled).unwrap(), &a);
         // and it contains exactly the kept pairs
         for (k, v) in &map {
             let kept = !rules.excluded().contains(&k.as_str()) && (rules.keeps_empty_values() || !v.is_empty());
@@ -84,9 +88,13 @@ proptest! {
 
     #[test]
     fn canonical_string_never_panics(pairs in prop::collection::vec(("\\PC{0,8}", "\\PC{0,8}"), 0..10), rules in any_rules()) {
+        let slice_form = canonical_string_of(rules, &pairs);
         match canonical_string(rules, pairs.iter().map(|(k, v)| (k, v))) {
-            Ok(_) => {}
-            Err(Error::DuplicateParameter { key }) => prop_assert!(pairs.iter().filter(|(k, _)| *k == key).count() >= 2),
+            Ok(s) => prop_assert_eq!(slice_form.ok(), Some(s)),
+            Err(Error::DuplicateParameter { key }) => {
+                prop_assert!(slice_form.is_err());
+                prop_assert!(pairs.iter().filter(|(k, _)| *k == key).count() >= 2)
+            }
             Err(e) => prop_assert!(false, "unexpected error {e}"),
         }
     }

@@ -34,7 +34,10 @@ pub const SIGNATURE_FIELD: &str = "rsaSign";
 /// Decoded form fields, consumed one by one: sorted once by name (which also exposes
 /// duplicates), then looked up by binary search. No map, and no allocation per field: values
 /// are parsed in place from borrowed text.
-struct Fields<K, V>(Vec<(K, Option<V>)>);
+/// The pairs of a callback, sorted by name, taken one by one. The typed parsers take fields in
+/// name order, so a forward cursor finds each with one or two comparisons (a binary search
+/// covers any other order).
+struct Fields<K, V>(Vec<(K, Option<V>)>, usize);
 
 impl<K, V> Fields<K, V>
 where
@@ -47,20 +50,35 @@ where
             .filter(|(k, _)| k.as_ref() != SIGNATURE_FIELD)
             .map(|(k, v)| (k, Some(v)))
             .collect();
-        items.sort_unstable_by(|a, b| a.0.as_ref().cmp(b.0.as_ref()));
-        if let Some(w) = items
-            .windows(2)
-            .find(|w| w[0].0.as_ref() == w[1].0.as_ref())
-        {
-            return Err(Error::InvalidField {
-                field: "body",
-                reason: format!("parameter {:?} appears more than once", w[0].0.as_ref()),
-            });
+        // a verified body arrives sorted and distinct: one comparison per pair tells
+        if !items.windows(2).all(|w| w[0].0.as_ref() < w[1].0.as_ref()) {
+            items.sort_unstable_by(|a, b| a.0.as_ref().cmp(b.0.as_ref()));
+            if let Some(w) = items
+                .windows(2)
+                .find(|w| w[0].0.as_ref() == w[1].0.as_ref())
+            {
+                return Err(Error::InvalidField {
+                    field: "body",
+                    reason: format!("parameter {:?} appears more than once", w[0].0.as_ref()),
+                });
+            }
         }
-        Ok(Self(items))
+        Ok(Self(items, 0))
     }
 
     fn take(&mut self, field: &str) -> Option<V> {
+        let mut i = self.1;
+        while let Some((k, _)) = self.0.get(i) {
+            match k.as_ref().cmp(field) {
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Equal => {
+                    self.1 = i + 1;
+                    return self.0.get_mut(i).and_then(|(_, v)| v.take());
+                }
+                std::cmp::Ordering::Greater => break,
+            }
+        }
+        // not ahead of the cursor: anywhere (or nowhere)
         let i = self
             .0
             .binary_search_by(|(k, _)| k.as_ref().cmp(field))
@@ -204,25 +222,26 @@ impl PaymentNotification {
         V: AsRef<str> + Into<String>,
     {
         let mut f = Fields::new(pairs)?;
+        // in wire-name order (see `Fields`)
         Ok(Self {
-            user_id: f.req("userId")?,
-            order_id: f.req("orderId")?,
-            tp_order_id: f.req("tpOrderId")?,
-            deal_id: f.req("dealId")?,
-            total_money: f.req("totalMoney")?,
-            pay_money: f.req("payMoney")?,
-            unit_price: f.opt("unitPrice")?,
             count: f.opt("count")?,
-            promo_money: f.opt("promoMoney")?,
-            hb_money: f.opt("hbMoney")?,
-            hb_balance_money: f.opt("hbBalanceMoney")?,
+            deal_id: f.req("dealId")?,
             gift_card_money: f.opt("giftCardMoney")?,
+            hb_balance_money: f.opt("hbBalanceMoney")?,
+            hb_money: f.opt("hbMoney")?,
+            order_id: f.req("orderId")?,
+            partner_id: f.opt("partnerId")?,
+            pay_money: f.req("payMoney")?,
             pay_time: f.opt("payTime")?,
             pay_type: f.opt("payType")?,
-            partner_id: f.opt("partnerId")?,
-            status: f.status("status")?,
             promo_detail: f.raw("promoDetail"),
+            promo_money: f.opt("promoMoney")?,
             return_data: f.raw("returnData"),
+            status: f.status("status")?,
+            total_money: f.req("totalMoney")?,
+            tp_order_id: f.req("tpOrderId")?,
+            unit_price: f.opt("unitPrice")?,
+            user_id: f.req("userId")?,
             extra: f.rest(),
         })
     }
@@ -291,11 +310,11 @@ impl RefundAuditRequest {
     {
         let mut f = Fields::new(pairs)?;
         Ok(Self {
-            order_id: f.req("orderId")?,
-            user_id: f.req("userId")?,
-            tp_order_id: f.req("tpOrderId")?,
-            refund_batch_id: f.req("refundBatchId")?,
             apply_refund_money: f.opt("applyRefundMoney")?,
+            order_id: f.req("orderId")?,
+            refund_batch_id: f.req("refundBatchId")?,
+            tp_order_id: f.req("tpOrderId")?,
+            user_id: f.req("userId")?,
             extra: f.rest(),
         })
     }
@@ -358,11 +377,11 @@ impl RefundNotification {
     {
         let mut f = Fields::new(pairs)?;
         Ok(Self {
-            user_id: f.opt("userId")?,
             order_id: f.req("orderId")?,
-            tp_order_id: f.opt("tpOrderId")?,
             refund_batch_id: f.req("refundBatchId")?,
             refund_status: f.status("refundStatus")?,
+            tp_order_id: f.opt("tpOrderId")?,
+            user_id: f.opt("userId")?,
             extra: f.rest(),
         })
     }
@@ -615,6 +634,32 @@ mod tests {
         assert!(PaymentAck::parse(b"success").is_err());
         assert!(RefundNotifyAck::parse(RefundNotifyAck.to_json().as_bytes()).is_ok());
         assert!(RefundNotifyAck::parse(RetryAnswer::new("x").to_json().as_bytes()).is_err());
+    }
+
+    #[test]
+    fn field_order_and_unknown_fields_do_not_matter() {
+        let sorted = pairs(&[
+            ("aNew", "1"),
+            ("dealId", "470193086"),
+            ("orderId", "2645985458"),
+            ("payMoney", "1"),
+            ("status", "2"),
+            ("totalMoney", "1"),
+            ("tpOrderId", "T1"),
+            ("userId", "3269234686470"),
+            ("zNew", "z"),
+        ]);
+        let a = PaymentNotification::from_pairs(sorted.clone()).unwrap();
+        let mut reversed = sorted.clone();
+        reversed.reverse();
+        assert_eq!(PaymentNotification::from_pairs(reversed.clone()).unwrap(), a);
+        assert_eq!(a.extra.len(), 2);
+        assert_eq!(a.tp_order_id.as_str(), "T1");
+        // a duplicate is found whether or not the input is sorted
+        for mut p in [sorted, reversed] {
+            p.push(("orderId".into(), "1".into()));
+            assert!(PaymentNotification::from_pairs(p).is_err());
+        }
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 
 use baidupay_crypto::form::CowPair;
-use baidupay_crypto::{Algorithm, PublicKey, Rules, Verifier};
+use baidupay_crypto::{Algorithm, PublicKey, Rules, Verifier, canonical_string_of};
 use baidupay_model::callback::{PaymentNotification, RefundAuditRequest, RefundNotification};
 use baidupay_model::cashier::PayStatus;
 use baidupay_model::{Fen, TpOrderId};
@@ -157,12 +157,9 @@ impl BaiduNotifier {
     }
 
     fn check(&self, pairs: &[CowPair<'_>], sig: &str) -> Result<()> {
-        self.verifier
-            .verify_params(
-                Rules::BaiduCallback,
-                pairs.iter().map(|(k, v)| (k.as_ref(), v.as_ref())),
-                sig,
-            )
+        // the pairs are sorted already: the canonical string is built without copying them
+        canonical_string_of(Rules::BaiduCallback, pairs)
+            .and_then(|s| self.verifier.verify_base64(s.as_bytes(), sig))
             .map_err(|e| NotifyError::from_crypto(e, SIGNATURE))
     }
 
