@@ -652,7 +652,10 @@ mod tests {
         let a = PaymentNotification::from_pairs(sorted.clone()).unwrap();
         let mut reversed = sorted.clone();
         reversed.reverse();
-        assert_eq!(PaymentNotification::from_pairs(reversed.clone()).unwrap(), a);
+        assert_eq!(
+            PaymentNotification::from_pairs(reversed.clone()).unwrap(),
+            a
+        );
         assert_eq!(a.extra.len(), 2);
         assert_eq!(a.tp_order_id.as_str(), "T1");
         // a duplicate is found whether or not the input is sorted
