@@ -7,10 +7,10 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use baidupay_cashier::{CashierClient, CashierConfig};
+use baidupay_cashier::{CashierClient, CashierConfig, LegacyHost};
 use baidupay_crypto::PrivateKey;
 use baidupay_example_merchant::App;
-use baidupay_model::{AppKey, ClientId, DealId, Secret};
+use baidupay_model::{AppKey, ClientId, DealId, PayAppId, Secret};
 use baidupay_notify::{AlipayNotifier, BaiduNotifier};
 use baidupay_sandbox::{RunningSandbox, Sandbox, SandboxConfig};
 use baidupay_transport::{HyperTransport, Settings, Transport};
@@ -21,6 +21,8 @@ use serde_json::{Value, json};
 pub const APP_KEY: &str = "MMMsandbox";
 /// Deal id.
 pub const DEAL_ID: u64 = 470_193_086;
+/// Payment APP ID (1.0 APIs).
+pub const APP_ID: u64 = 10026;
 /// Mini program AppKey (client_id).
 pub const CLIENT_ID: &str = "sandboxClientId";
 /// Mini program AppSecret.
@@ -119,7 +121,7 @@ pub fn registration(merchant: SocketAddr, key: &PrivateKey) -> Value {
     json!({
         "app_key": APP_KEY,
         "deal_id": DEAL_ID,
-        "app_id": 10026,
+        "app_id": APP_ID,
         "client_id": CLIENT_ID,
         "client_secret": CLIENT_SECRET,
         "merchant_public_key": key.public_key().to_base64(),
@@ -158,7 +160,10 @@ impl World {
             DealId::new(DEAL_ID),
             merchant_key.clone(),
         )
-        .api_base(running.base_url());
+        .api_base(running.base_url())
+        .app_id(PayAppId::new(APP_ID))
+        .query_base(running.base_url())
+        .legacy_host(LegacyHost::Etrade(running.base_url().to_owned()));
         let client = CashierClient::with_client_credentials(
             config,
             http.clone(),

@@ -11,7 +11,8 @@ use axum::routing::post;
 use baidupay_cashier::CashierError;
 use baidupay_e2e::*;
 use baidupay_model::cashier::{
-    ApplyRefundRequest, BillKind, Date, PayStatus, RefundQueryStatus, RefundType,
+    ApplyRefundRequest, BillKind, Date, LegacyPayStatus, LegacyRefundStatus, PayStatus,
+    RefundQueryStatus, RefundType, VerificationStatus,
 };
 use baidupay_model::{AppKey, BizRefundBatchId, Fen, TpOrderId};
 use baidupay_sandbox::{CallbackKind, SandboxConfig};
@@ -146,6 +147,34 @@ async fn pay_find_duplicate_refund_bill_and_close() {
         .await
         .unwrap();
     assert_eq!(refunds.len(), 1);
+
+    // 1.0 queryorderdetail (signed with the merchant key): paid, refunded, consumed
+    let user = order.user_id.unwrap();
+    let legacy = w
+        .client
+        .query_order_detail(order.order_id, user)
+        .await
+        .unwrap();
+    assert_eq!(legacy.pay_status.status_num, LegacyPayStatus::Paid);
+    assert_eq!(
+        legacy.refund_status.status_num,
+        LegacyRefundStatus::Refunded
+    );
+    assert_eq!(legacy.verification.status_num, VerificationStatus::Consumed);
+    // 1.0 syncOrderStatus cancels the consumption
+    w.client
+        .sync_order_status(order.order_id, user)
+        .await
+        .unwrap();
+    let legacy = w
+        .client
+        .query_order_detail(order.order_id, user)
+        .await
+        .unwrap();
+    assert_eq!(
+        legacy.verification.status_num,
+        VerificationStatus::NotConsumed
+    );
 
     // more than what is left: refused with the platform's error
     let over = ApplyRefundRequest::new(
