@@ -193,7 +193,7 @@ async fn pay_find_duplicate_refund_bill_and_close() {
     assert!(err.to_string().contains("10001"), "{err}");
 
     // today's order bill holds the order and the refund
-    let today = order_bill_day();
+    let today = baidupay_model::time::BeijingTime::now().date();
     let list = w
         .client
         .bill(BillKind::Order, Date::parse(&today).unwrap())
@@ -229,26 +229,6 @@ async fn pay_find_duplicate_refund_bill_and_close() {
     assert_eq!(closed.status, PayStatus::Cancelled);
     // a paid order cannot be closed
     assert!(w.client.cancel_order(order.order_id).await.is_err());
-}
-
-fn order_bill_day() -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    let days = (now + 8 * 3600) / 86_400;
-    // days since 1970-01-01 to a date (the same civil-from-days as the sandbox, computed here
-    // through chrono-free arithmetic and cross-checked by the bill's own header)
-    let z = i64::try_from(days).unwrap() + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

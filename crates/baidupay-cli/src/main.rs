@@ -5,6 +5,7 @@
 //! reason on standard error in one line.
 
 mod config;
+mod demo;
 mod error;
 mod keys;
 mod notify;
@@ -36,6 +37,10 @@ enum Command {
     Order(order::OrderArgs),
     /// Run the cashier's "errCode:6 请求签名错误" checklist on an orderInfo JSON file
     CheckOrder(order::CheckOrderArgs),
+    /// Run the offline Baidu cashier simulator until Ctrl-C
+    Sandbox(demo::SandboxArgs),
+    /// Run every Baidu cashier flow end to end against the sandbox; exit 0 when all pass
+    Demo,
 }
 
 fn main() -> ExitCode {
@@ -78,6 +83,8 @@ fn main() -> ExitCode {
         Command::Notify(args) => notify::notify(args),
         Command::Order(args) => order::order(args),
         Command::CheckOrder(args) => order::check_order(args),
+        Command::Sandbox(args) => demo::sandbox(args),
+        Command::Demo => demo::demo(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

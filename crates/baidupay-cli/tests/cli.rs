@@ -610,3 +610,30 @@ fn order_prints_signed_order_info_from_config_and_env() {
     assert_eq!(code(&o), 2);
     assert_one_line_reason(&o, "cannot read config");
 }
+
+#[test]
+fn demo_runs_every_step_against_the_sandbox() {
+    let o = baidupay(&["demo"]);
+    let out = stdout(&o);
+    assert_eq!(code(&o), 0, "{out}\n{}", stderr(&o));
+    assert!(out.contains("all 17 steps passed"), "{out}");
+    for step in [
+        "payment notify verified and acknowledged",
+        "duplicate notify acknowledged, not applied twice",
+        "refund notify verified and acknowledged",
+        "1.0 queryorderdetail (signed)",
+        "close an unpaid order (cancelOrder)",
+    ] {
+        assert!(
+            out.lines().any(|l| l.contains(step) && l.contains(" ok ")),
+            "{step}: {out}"
+        );
+    }
+}
+
+#[test]
+fn sandbox_refuses_db_until_it_is_implemented() {
+    let o = baidupay(&["sandbox", "--db", "state.sqlite", "--listen", "127.0.0.1:0"]);
+    assert_eq!(code(&o), 2);
+    assert_one_line_reason(&o, "not implemented");
+}

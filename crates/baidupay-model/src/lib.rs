@@ -43,6 +43,7 @@ mod error;
 mod id;
 mod money;
 mod secret;
+pub mod time;
 pub mod tp;
 
 pub use codes::BaiduErrno;

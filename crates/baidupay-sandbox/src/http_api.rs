@@ -11,6 +11,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use baidupay_crypto::{PublicKey, form};
+use baidupay_model::time::BeijingTime;
 use serde_json::{Value, json};
 
 use crate::book::{self, Order, RefundRefusal};
@@ -728,31 +729,12 @@ async fn find_refunds(State(inner): State<Arc<Inner>>, RawQuery(q): RawQuery) ->
 
 // --- bills ------------------------------------------------------------------------------------
 
-/// `yyyy-MM-dd` of a unix time in UTC+8.
 fn beijing_date(unix: i64) -> String {
-    let days = (unix + 8 * 3600).div_euclid(86_400);
-    // civil_from_days (Howard Hinnant)
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
+    BeijingTime::from_unix(unix).date()
 }
 
 fn beijing_time(unix: i64) -> String {
-    let secs = (unix + 8 * 3600).rem_euclid(86_400);
-    format!(
-        "{} {:02}:{:02}:{:02}",
-        beijing_date(unix),
-        secs / 3600,
-        secs % 3600 / 60,
-        secs % 60
-    )
+    BeijingTime::from_unix(unix).datetime()
 }
 
 fn yuan(fen: u64) -> String {
