@@ -30,7 +30,8 @@ pub(crate) struct SandboxArgs {
     /// Address to listen on (loopback unless told otherwise)
     #[arg(long, default_value = "127.0.0.1:8700")]
     listen: SocketAddr,
-    /// Keep state in this SQLite file (not supported yet: state is kept in memory)
+    /// Keep the state in this SQLite file (created when missing), so that it survives a
+    /// restart; without it the state is in memory only
     #[arg(long)]
     db: Option<PathBuf>,
     /// Where the platform key pair is loaded from or created
@@ -46,14 +47,11 @@ fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
 }
 
 pub(crate) fn sandbox(args: &SandboxArgs) -> Result<(), CliError> {
+    let mut config = SandboxConfig::default().keys_dir(&args.keys);
     if let Some(db) = &args.db {
-        return Err(CliError::input(format!(
-            "--db {}: SQLite persistence is not implemented yet; the sandbox keeps its state in memory (omit --db)",
-            db.display()
-        )));
+        config = config.db(db);
     }
-    let sandbox = Sandbox::new(SandboxConfig::default().keys_dir(&args.keys))
-        .map_err(|e| CliError::input(chain(&e)))?;
+    let sandbox = Sandbox::new(config).map_err(|e| CliError::input(chain(&e)))?;
     runtime()?.block_on(async {
         let running = sandbox
             .start(args.listen)
@@ -62,6 +60,10 @@ pub(crate) fn sandbox(args: &SandboxArgs) -> Result<(), CliError> {
         println!("sandbox listening on {}", running.base_url());
         if let Some(p) = sandbox.platform_public_key_path() {
             println!("platform public key: {}", p.display());
+        }
+        match &args.db {
+            Some(db) => println!("state: {} (SQLite; survives a restart)", db.display()),
+            None => println!("state: in memory (use --db FILE to keep it)"),
         }
         let _ = tokio::signal::ctrl_c().await;
         running.stop().await;

@@ -631,9 +631,116 @@ fn demo_runs_every_step_against_the_sandbox() {
     }
 }
 
+/// One plain HTTP/1.1 exchange (`Connection: close`): status and body.
+fn http_exchange(addr: &str, method: &str, path: &str, body: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).unwrap();
+    let status = answer
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap();
+    let body = answer
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    (status, body)
+}
+
+/// A `baidupay sandbox` in the background (killed when dropped) and its `host:port`.
+struct Served(std::process::Child, String);
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn serve_sandbox(args: &[&str]) -> Served {
+    use std::io::BufRead;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_baidupay"))
+        .args(["sandbox", "--listen", "127.0.0.1:0"])
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    out.read_line(&mut first).unwrap();
+    let addr = first
+        .trim()
+        .strip_prefix("sandbox listening on http://")
+        .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
+        .to_owned();
+    // keep reading so that the sandbox never blocks on a full pipe
+    std::thread::spawn(move || for _ in out.lines() {});
+    Served(child, addr)
+}
+
 #[test]
-fn sandbox_refuses_db_until_it_is_implemented() {
-    let o = baidupay(&["sandbox", "--db", "state.sqlite", "--listen", "127.0.0.1:0"]);
+fn sandbox_db_keeps_merchants_across_a_kill_and_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("state.sqlite");
+    let keys = dir.path().join("keys");
+    let (db, keys) = (db.to_str().unwrap(), keys.to_str().unwrap());
+    let public = std::fs::read_to_string(fixture("tv1-doc2021-public.pem")).unwrap();
+    let merchant = serde_json::json!({
+        "app_key": "MMMcli", "deal_id": 1, "app_id": 2, "client_id": "c", "client_secret": "s",
+        "merchant_public_key": public,
+        "notify_url": "http://127.0.0.1:9/pay",
+        "refund_audit_url": "http://127.0.0.1:9/audit",
+        "refund_notify_url": "http://127.0.0.1:9/refund",
+    })
+    .to_string();
+    let merchant = merchant.as_str();
+    {
+        let s = serve_sandbox(&["--db", db, "--keys", keys]);
+        let (status, body) = http_exchange(&s.1, "POST", "/sandbox/merchants", merchant);
+        assert_eq!(status, 201, "{body}");
+        let (status, _) = http_exchange(&s.1, "GET", "/sandbox/merchants/MMMcli", "");
+        assert_eq!(status, 200);
+    } // killed: SIGKILL, no graceful shutdown
+    let s = serve_sandbox(&["--db", db, "--keys", keys]);
+    let (status, body) = http_exchange(&s.1, "GET", "/sandbox/merchants/MMMcli", "");
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"deal_id\":1"), "{body}");
+    // registering it again is a conflict: the registration was really kept
+    let (status, _) = http_exchange(&s.1, "POST", "/sandbox/merchants", merchant);
+    assert_eq!(status, 409);
+    drop(s);
+    // without --db, a fresh sandbox does not know it
+    let s = serve_sandbox(&["--keys", keys]);
+    let (status, _) = http_exchange(&s.1, "GET", "/sandbox/merchants/MMMcli", "");
+    assert_eq!(status, 404);
+}
+
+#[test]
+fn sandbox_refuses_a_db_made_with_another_platform_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("state.sqlite");
+    let db = db.to_str().unwrap();
+    let a = dir.path().join("a");
+    drop(serve_sandbox(&["--db", db, "--keys", a.to_str().unwrap()]));
+    let b = dir.path().join("b");
+    let o = baidupay(&[
+        "sandbox",
+        "--listen",
+        "127.0.0.1:0",
+        "--db",
+        db,
+        "--keys",
+        b.to_str().unwrap(),
+    ]);
     assert_eq!(code(&o), 2);
-    assert_one_line_reason(&o, "not implemented");
+    assert_one_line_reason(&o, "another platform key");
 }

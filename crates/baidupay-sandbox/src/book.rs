@@ -43,6 +43,22 @@ pub(crate) struct Refund {
     pub(crate) amount: u64,
     pub(crate) status: i64,
     pub(crate) time: i64,
+    /// `isSkipAudit=1`: no refund-audit callback.
+    pub(crate) skip_audit: bool,
+    /// Where the refund notify goes.
+    pub(crate) notify_url: String,
+}
+
+/// A refund application, as the pay API received it.
+#[derive(Debug, Clone)]
+pub(crate) struct RefundRequest<'a> {
+    pub(crate) order_id: u64,
+    pub(crate) user_id: u64,
+    /// `None`: everything still refundable.
+    pub(crate) apply: Option<u64>,
+    pub(crate) biz_refund_batch_id: &'a str,
+    pub(crate) skip_audit: bool,
+    pub(crate) notify_url: &'a str,
 }
 
 /// Why a refund application is refused.
@@ -122,41 +138,46 @@ impl Book {
     /// `bizRefundBatchId` is answered by the caller with the existing refund, never here.
     pub(crate) fn apply_refund(
         &mut self,
-        order_id: u64,
-        user_id: u64,
-        apply: Option<u64>,
-        biz_refund_batch_id: &str,
+        req: &RefundRequest<'_>,
         refund_batch_id: u64,
         now: i64,
     ) -> Result<Refund, RefundRefusal> {
-        let order = self.by_id(order_id).ok_or(RefundRefusal::UnknownOrder)?;
+        let order = self
+            .by_id(req.order_id)
+            .ok_or(RefundRefusal::UnknownOrder)?;
         if order.status != PAID {
             return Err(RefundRefusal::NotPaid);
         }
-        if order.user_id != user_id {
+        if order.user_id != req.user_id {
             return Err(RefundRefusal::WrongUser);
         }
-        let refundable = self.refundable(order_id);
-        let amount = apply.unwrap_or(refundable);
+        let refundable = self.refundable(req.order_id);
+        let amount = req.apply.unwrap_or(refundable);
         if amount == 0 || amount > refundable {
             return Err(RefundRefusal::OverAmount { refundable });
         }
-        let tp_order_id = order.tp_order_id.clone();
         let refund = Refund {
             refund_batch_id,
-            biz_refund_batch_id: biz_refund_batch_id.to_owned(),
-            order_id,
-            user_id,
-            tp_order_id,
+            biz_refund_batch_id: req.biz_refund_batch_id.to_owned(),
+            order_id: req.order_id,
+            user_id: req.user_id,
+            tp_order_id: order.tp_order_id.clone(),
             apply: amount,
             amount,
             status: REFUNDING,
             time: now,
+            skip_audit: req.skip_audit,
+            notify_url: req.notify_url.to_owned(),
         };
-        self.by_biz_batch
-            .insert(biz_refund_batch_id.to_owned(), self.refunds.len());
-        self.refunds.push(refund.clone());
+        self.insert_refund(refund.clone());
         Ok(refund)
+    }
+
+    /// Adds a refund as it is (loading a stored book).
+    pub(crate) fn insert_refund(&mut self, refund: Refund) {
+        self.by_biz_batch
+            .insert(refund.biz_refund_batch_id.clone(), self.refunds.len());
+        self.refunds.push(refund);
     }
 
     /// Settles a refund: `Some(amount)` refunded (never more than applied), `None` refused.
@@ -207,38 +228,50 @@ mod tests {
         }
     }
 
+    fn req(order_id: u64, user_id: u64, apply: Option<u64>, biz: &str) -> RefundRequest<'_> {
+        RefundRequest {
+            order_id,
+            user_id,
+            apply,
+            biz_refund_batch_id: biz,
+            skip_audit: false,
+            notify_url: "http://127.0.0.1:1/refund",
+        }
+    }
+
     #[test]
     fn refunds_never_exceed_the_paid_amount() {
         let mut b = Book::default();
         b.insert(order(1, 1000, PAID));
         b.insert(order(2, 1000, UNPAID));
         assert_eq!(
-            b.apply_refund(2, 7, None, "x", 10, 0).unwrap_err(),
+            b.apply_refund(&req(2, 7, None, "x"), 10, 0).unwrap_err(),
             RefundRefusal::NotPaid
         );
         assert_eq!(
-            b.apply_refund(1, 8, None, "x", 10, 0).unwrap_err(),
+            b.apply_refund(&req(1, 8, None, "x"), 10, 0).unwrap_err(),
             RefundRefusal::WrongUser
         );
-        let r = b.apply_refund(1, 7, Some(600), "a", 11, 0).unwrap();
+        let r = b.apply_refund(&req(1, 7, Some(600), "a"), 11, 0).unwrap();
         assert_eq!(r.amount, 600);
         assert_eq!(b.refundable(1), 400);
         assert_eq!(
-            b.apply_refund(1, 7, Some(401), "b", 12, 0).unwrap_err(),
+            b.apply_refund(&req(1, 7, Some(401), "b"), 12, 0)
+                .unwrap_err(),
             RefundRefusal::OverAmount { refundable: 400 }
         );
         // the audit lowers the first refund to 500: 500 remain
         b.settle_refund(11, Some(500));
         assert_eq!(b.refundable(1), 500);
         // a failed refund gives its amount back
-        let r = b.apply_refund(1, 7, None, "c", 13, 0).unwrap();
+        let r = b.apply_refund(&req(1, 7, None, "c"), 13, 0).unwrap();
         assert_eq!(r.amount, 500);
         b.settle_refund(13, None);
         assert_eq!(b.refund(13).unwrap().status, REFUND_FAILED);
         assert_eq!(b.refundable(1), 500);
         assert_eq!(b.refund_by_biz_batch("a").unwrap().refund_batch_id, 11);
         // settling with more than applied is a failure, not an overdraft
-        let r = b.apply_refund(1, 7, Some(100), "d", 14, 0).unwrap();
+        let r = b.apply_refund(&req(1, 7, Some(100), "d"), 14, 0).unwrap();
         b.settle_refund(r.refund_batch_id, Some(101));
         assert_eq!(b.refund(14).unwrap().status, REFUND_FAILED);
     }

@@ -14,7 +14,7 @@ use baidupay_crypto::{PublicKey, form};
 use baidupay_model::time::BeijingTime;
 use serde_json::{Value, json};
 
-use crate::book::{self, Order, RefundRefusal};
+use crate::book::{self, Order, RefundRefusal, RefundRequest};
 use crate::deliver::{self, Answer, CallbackKind, signed_form};
 use crate::{Inner, Merchant, Token, lock, now_unix};
 
@@ -169,6 +169,7 @@ async fn register(State(inner): State<Arc<Inner>>, body: Bytes) -> Response {
             &json!({"error": format!("app_key {app_key} is already registered")}),
         );
     }
+    inner.persist(|db, next| db.merchant(&merchant.row(), next));
     all.insert(app_key, merchant);
     json_response(StatusCode::CREATED, &view)
 }
@@ -251,13 +252,28 @@ async fn token(
         lifetime.as_secs(),
         now_unix()
     );
-    lock(&inner.tokens).insert(
-        token.clone(),
-        Token {
-            app_keys,
-            expires: Instant::now() + lifetime,
-        },
-    );
+    let expires_at =
+        now_unix().saturating_add(i64::try_from(lifetime.as_secs()).unwrap_or(i64::MAX));
+    {
+        let mut tokens = lock(&inner.tokens);
+        inner.persist(|db, next| {
+            db.token(
+                &crate::store::TokenRow {
+                    token: token.clone(),
+                    app_keys: app_keys.clone(),
+                    expires_at,
+                },
+                next,
+            )
+        });
+        tokens.insert(
+            token.clone(),
+            Token {
+                app_keys,
+                expires: Instant::now() + lifetime,
+            },
+        );
+    }
     json_response(
         StatusCode::OK,
         &json!({
@@ -435,6 +451,7 @@ async fn cashier(inner: Arc<Inner>, body: &[u8], pay: bool) -> Response {
             o.status = book::PAID;
             o.pay_time = Some(now);
         }
+        inner.persist_order(&m.app_key, o);
         o.clone()
     };
     if pay {
@@ -486,6 +503,7 @@ async fn notify_payment(inner: Arc<Inner>, m: Arc<Merchant>, o: Order) {
         if let Some(order) = book.by_id_mut(o.order_id) {
             order.consumed = true;
             order.error_order = ack.is_error_order;
+            inner.persist_order(&m.app_key, order);
         }
     }
 }
@@ -548,6 +566,7 @@ async fn cancel_order(State(inner): State<Arc<Inner>>, RawQuery(q): RawQuery) ->
         Some(o) if o.status == book::PAID => errno(10001, "参数错误，订单已支付，不能关闭"),
         Some(o) => {
             o.status = book::CLOSED;
+            inner.persist_order(&m.app_key, o);
             ok(Value::Bool(true))
         }
     }
@@ -591,6 +610,19 @@ async fn apply_refund(
         },
     };
     let biz = get("bizRefundBatchId").to_owned();
+    let notify_url = p
+        .get("refundNotifyUrl")
+        .filter(|u| absolute_url(u))
+        .cloned()
+        .unwrap_or_else(|| m.refund_notify_url.clone());
+    let request = RefundRequest {
+        order_id,
+        user_id,
+        apply,
+        biz_refund_batch_id: &biz,
+        skip_audit: get("isSkipAudit") == "1",
+        notify_url: &notify_url,
+    };
     let refund = {
         let mut book = lock(&m.book);
         if let Some(r) = book.refund_by_biz_batch(&biz) {
@@ -602,8 +634,11 @@ async fn apply_refund(
         if book.by_id(order_id).map(|o| o.tp_order_id.as_str()) != Some(get("tpOrderId")) {
             return errno(10002, "系统错误，订单未找到");
         }
-        match book.apply_refund(order_id, user_id, apply, &biz, inner.next_id(), now_unix()) {
-            Ok(r) => r,
+        match book.apply_refund(&request, inner.next_id(), now_unix()) {
+            Ok(r) => {
+                inner.persist_refund(&m.app_key, &r);
+                r
+            }
             Err(RefundRefusal::UnknownOrder) => return errno(10002, "系统错误，订单未找到"),
             Err(RefundRefusal::NotPaid) => return errno(10002, "系统错误，订单未支付，不能退款"),
             Err(RefundRefusal::WrongUser) => return errno(10001, "参数错误，userId取值不合法"),
@@ -617,34 +652,16 @@ async fn apply_refund(
             }
         }
     };
-    let skip_audit = get("isSkipAudit") == "1";
-    let notify_url = p
-        .get("refundNotifyUrl")
-        .filter(|u| absolute_url(u))
-        .cloned()
-        .unwrap_or_else(|| m.refund_notify_url.clone());
-    tokio::spawn(run_refund(
-        inner.clone(),
-        m.clone(),
-        refund.refund_batch_id,
-        skip_audit,
-        notify_url,
-    ));
+    tokio::spawn(run_refund(inner.clone(), m.clone(), refund.refund_batch_id));
     ok(json!({"refundBatchId": refund.refund_batch_id.to_string(), "refundPayMoney": refund.apply}))
 }
 
 /// The refund sequence: audit (unless skipped), settlement, refund notify.
-async fn run_refund(
-    inner: Arc<Inner>,
-    m: Arc<Merchant>,
-    refund_batch_id: u64,
-    skip_audit: bool,
-    notify_url: String,
-) {
+async fn run_refund(inner: Arc<Inner>, m: Arc<Merchant>, refund_batch_id: u64) {
     let Some(r) = lock(&m.book).refund(refund_batch_id).cloned() else {
         return;
     };
-    let amount = if skip_audit {
+    let amount = if r.skip_audit {
         Some(r.apply)
     } else {
         let pairs = vec![
@@ -675,8 +692,11 @@ async fn run_refund(
     let succeeded = {
         let mut book = lock(&m.book);
         book.settle_refund(refund_batch_id, amount);
-        book.refund(refund_batch_id)
-            .is_some_and(|r| r.status == book::REFUNDED)
+        let settled = book.refund(refund_batch_id);
+        if let Some(r) = settled {
+            inner.persist_refund(&m.app_key, r);
+        }
+        settled.is_some_and(|r| r.status == book::REFUNDED)
     };
     let pairs = vec![
         ("orderId".to_owned(), r.order_id.to_string()),
@@ -693,7 +713,7 @@ async fn run_refund(
         inner,
         CallbackKind::Refund,
         m.app_key.clone(),
-        notify_url,
+        r.notify_url.clone(),
         body,
     )
     .await;
@@ -824,11 +844,14 @@ async fn bill(State(inner): State<Arc<Inner>>, RawQuery(q): RawQuery, kind: &str
         }
     }
     let id = format!("{kind}-{}-{}", m.app_key, inner.next_id());
-    inner
-        .bills
-        .write()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .insert(id.clone(), csv);
+    {
+        let mut bills = inner
+            .bills
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        inner.persist(|db, next| db.bill(&id, &csv, next));
+        bills.insert(id.clone(), csv);
+    }
     ok(json!({
         "data": [{
             "createTime": beijing_time(now_unix()),
@@ -963,6 +986,14 @@ async fn legacy_refund(
         "" => format!("full-{order_id}"),
         b => b.to_owned(),
     };
+    let request = RefundRequest {
+        order_id,
+        user_id,
+        apply,
+        biz_refund_batch_id: &biz,
+        skip_audit: false,
+        notify_url: &m.refund_notify_url,
+    };
     let refund = {
         let mut book = lock(&m.book);
         if let Some(r) = book.refund_by_biz_batch(&biz) {
@@ -973,8 +1004,11 @@ async fn legacy_refund(
         if book.by_id(order_id).map(|o| o.tp_order_id.as_str()) != Some(get("tpOrderId")) {
             return errno(10002, "系统错误，订单未找到");
         }
-        match book.apply_refund(order_id, user_id, apply, &biz, inner.next_id(), now_unix()) {
-            Ok(r) => r,
+        match book.apply_refund(&request, inner.next_id(), now_unix()) {
+            Ok(r) => {
+                inner.persist_refund(&m.app_key, &r);
+                r
+            }
             Err(RefundRefusal::OverAmount { refundable }) => {
                 return errno(
                     10001,
@@ -986,13 +1020,7 @@ async fn legacy_refund(
             Err(_) => return errno(10002, "系统错误，订单未找到或不能退款"),
         }
     };
-    tokio::spawn(run_refund(
-        inner.clone(),
-        m.clone(),
-        refund.refund_batch_id,
-        false,
-        m.refund_notify_url.clone(),
-    ));
+    tokio::spawn(run_refund(inner.clone(), m.clone(), refund.refund_batch_id));
     // the 1.0 answer carries refundPayMoney as a string
     ok(
         json!({"refundBatchId": refund.refund_batch_id.to_string(), "refundPayMoney": refund.apply.to_string()}),
@@ -1019,9 +1047,50 @@ async fn legacy_sync(
     match book.by_id_mut(order_id) {
         Some(o) if o.user_id == user_id => {
             o.consumed = false;
+            inner.persist_order(&m.app_key, o);
             ok(json!([]))
         }
         _ => errno(10002, "系统错误，orderId / userId取值不合法"),
+    }
+}
+
+// --- restart ---------------------------------------------------------------------------------
+
+/// Resumes what a loaded sandbox still owes its merchants: payment notifies not acknowledged
+/// (a fresh retry schedule) and refunds still being processed (from the audit on; merchants
+/// answer a repeated audit the same way, as they must for Baidu's own retries).
+pub(crate) fn resume(inner: &Arc<Inner>) {
+    let merchants: Vec<Arc<Merchant>> = inner
+        .merchants
+        .read()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .values()
+        .cloned()
+        .collect();
+    for m in merchants {
+        let (unacked, refunding): (Vec<Order>, Vec<u64>) = {
+            let book = lock(&m.book);
+            (
+                book.orders()
+                    .iter()
+                    .filter(|o| o.status == book::PAID && !o.consumed)
+                    .cloned()
+                    .collect(),
+                book.refunds()
+                    .iter()
+                    .filter(|r| r.status == book::REFUNDING)
+                    .map(|r| r.refund_batch_id)
+                    .collect(),
+            )
+        };
+        for o in unacked {
+            tracing::info!(order_id = o.order_id, "resuming the payment notify");
+            tokio::spawn(notify_payment(inner.clone(), m.clone(), o));
+        }
+        for id in refunding {
+            tracing::info!(refund_batch_id = id, "resuming the refund");
+            tokio::spawn(run_refund(inner.clone(), m.clone(), id));
+        }
     }
 }
 

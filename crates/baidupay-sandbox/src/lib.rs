@@ -22,18 +22,23 @@
 //! * `GET /sandbox/deliveries` lists every callback attempt with the platform's verdict: the
 //!   answer to "why does Baidu keep retrying my notify".
 //!
-//! State is kept in memory, one lock per merchant (merchants never wait for each other).
+//! State is kept in memory, one lock per merchant (merchants never wait for each other), and
+//! with [`SandboxConfig::db`] (feature `sqlite`, on by default) also in a SQLite file, written
+//! through on every change, so that it survives a restart. On start, a restarted sandbox
+//! resumes what the platform still owes: payment notifies not yet acknowledged (on a fresh
+//! retry schedule) and refunds still being processed (from the audit callback on).
 
 #![warn(missing_docs)]
 
 mod book;
 mod deliver;
 mod http_api;
+mod store;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -60,6 +65,8 @@ pub struct SandboxConfig {
     pub retry_schedule: Vec<Duration>,
     /// How long a merchant may take to answer a callback (default 2 s, as Baidu).
     pub callback_timeout: Duration,
+    /// A SQLite file holding the state (created when missing); none: memory only.
+    pub db: Option<PathBuf>,
 }
 
 impl Default for SandboxConfig {
@@ -72,6 +79,7 @@ impl Default for SandboxConfig {
                 .map(Duration::from_millis)
                 .collect(),
             callback_timeout: Duration::from_secs(2),
+            db: None,
         }
     }
 }
@@ -81,6 +89,13 @@ impl SandboxConfig {
     #[must_use]
     pub fn keys_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.keys_dir = Some(dir.into());
+        self
+    }
+
+    /// State in the SQLite file `path` (needs the `sqlite` feature).
+    #[must_use]
+    pub fn db(mut self, path: impl Into<PathBuf>) -> Self {
+        self.db = Some(path.into());
         self
     }
 
@@ -115,6 +130,10 @@ pub enum SandboxError {
     /// The stored platform key does not load.
     #[error("platform key: {0}")]
     Key(#[from] baidupay_crypto::Error),
+    /// The database cannot be opened or read, was made with another platform key, or this
+    /// build has no SQLite.
+    #[error("sandbox database {0}")]
+    Db(String),
     /// The callback HTTP client could not be built.
     #[error("callback client: {0}")]
     Transport(#[from] baidupay_transport::TransportError),
@@ -154,6 +173,9 @@ pub(crate) struct Inner {
     pub(crate) ids: AtomicU64,
     pub(crate) http: Arc<dyn Transport>,
     pub(crate) base_url: RwLock<String>,
+    pub(crate) db: Option<store::Db>,
+    /// Pending callbacks of a loaded database were resumed.
+    pub(crate) resumed: AtomicBool,
 }
 
 impl std::fmt::Debug for Inner {
@@ -188,7 +210,26 @@ impl Inner {
         if !d.acknowledged {
             tracing::info!(url = %d.url, attempt = d.attempt, reason = %d.reason, "callback not acknowledged");
         }
+        self.persist(|db, next| db.delivery(&d, next));
         all.push(d);
+    }
+
+    /// Writes a change through to the database, if there is one. A failed write is logged as
+    /// an error (the sandbox goes on in memory; what a restart would lose is named there).
+    pub(crate) fn persist(&self, f: impl FnOnce(&store::Db, u64) -> Result<(), String>) {
+        if let Some(db) = &self.db
+            && let Err(e) = f(db, self.ids.load(Ordering::Relaxed))
+        {
+            tracing::error!(error = %e, "sandbox database write failed: a restart loses this change");
+        }
+    }
+
+    pub(crate) fn persist_order(&self, app_key: &str, o: &book::Order) {
+        self.persist(|db, next| db.order(app_key, o, next));
+    }
+
+    pub(crate) fn persist_refund(&self, app_key: &str, r: &book::Refund) {
+        self.persist(|db, next| db.refund(app_key, r, next));
     }
 
     pub(crate) fn base_url(&self) -> String {
@@ -240,6 +281,85 @@ fn platform_key(dir: Option<&Path>) -> Result<(PrivateKey, Option<PathBuf>), San
     Ok((key, Some(public_path)))
 }
 
+/// Puts the stored merchants, books and tokens back in place.
+fn restore(
+    inner: &Inner,
+    merchants: Vec<store::MerchantRow>,
+    orders: Vec<(String, book::Order)>,
+    refunds: Vec<(String, book::Refund)>,
+    tokens: Vec<store::TokenRow>,
+) -> Result<(), SandboxError> {
+    let mut all = HashMap::new();
+    for row in merchants {
+        let key = PublicKey::parse(row.public_key.as_bytes()).map_err(|e| {
+            SandboxError::Db(format!("merchant {}: stored public key: {e}", row.app_key))
+        })?;
+        all.insert(row.app_key.clone(), Arc::new(Merchant::from_row(row, key)));
+    }
+    let owner = |app_key: &str| {
+        all.get(app_key).cloned().ok_or_else(|| {
+            SandboxError::Db(format!(
+                "a stored order or refund names merchant {app_key}, which is not stored"
+            ))
+        })
+    };
+    for (app_key, o) in orders {
+        lock(&owner(&app_key)?.book).insert(o);
+    }
+    for (app_key, r) in refunds {
+        lock(&owner(&app_key)?.book).insert_refund(r);
+    }
+    let now = now_unix();
+    let mut live = lock(&inner.tokens);
+    for t in tokens {
+        let left = u64::try_from(t.expires_at.saturating_sub(now)).unwrap_or(0);
+        live.insert(
+            t.token,
+            Token {
+                app_keys: t.app_keys,
+                expires: Instant::now() + Duration::from_secs(left),
+            },
+        );
+    }
+    drop(live);
+    *inner
+        .merchants
+        .write()
+        .unwrap_or_else(std::sync::PoisonError::into_inner) = all;
+    Ok(())
+}
+
+impl Merchant {
+    pub(crate) fn from_row(row: store::MerchantRow, key: PublicKey) -> Self {
+        Self {
+            app_key: row.app_key,
+            deal_id: row.deal_id,
+            app_id: row.app_id,
+            client_id: row.client_id,
+            client_secret: row.client_secret,
+            key,
+            notify_url: row.notify_url,
+            refund_audit_url: row.refund_audit_url,
+            refund_notify_url: row.refund_notify_url,
+            book: Mutex::default(),
+        }
+    }
+
+    pub(crate) fn row(&self) -> store::MerchantRow {
+        store::MerchantRow {
+            app_key: self.app_key.clone(),
+            deal_id: self.deal_id,
+            app_id: self.app_id,
+            client_id: self.client_id.clone(),
+            client_secret: self.client_secret.clone(),
+            public_key: self.key.to_spki_pem(),
+            notify_url: self.notify_url.clone(),
+            refund_audit_url: self.refund_audit_url.clone(),
+            refund_notify_url: self.refund_notify_url.clone(),
+        }
+    }
+}
+
 impl Sandbox {
     /// A simulator with the platform key of `config.keys_dir` (created when missing).
     ///
@@ -253,23 +373,43 @@ impl Sandbox {
                 .connect_timeout(config.callback_timeout)
                 .request_timeout(config.callback_timeout),
         )?;
+        let public = key.public_key().clone();
+        let (db, loaded) = match &config.db {
+            None => (None, store::Loaded::default()),
+            Some(path) => {
+                let (db, loaded) =
+                    store::Db::open(path, &public.to_spki_pem()).map_err(SandboxError::Db)?;
+                (Some(db), loaded)
+            }
+        };
+        // ids in the platform's ranges: orders like 2645985458, users like 3269234686470
+        let first_id = loaded
+            .next_id
+            .unwrap_or(2_700_000_000 + u64::try_from(now_unix() % 1_000_000).unwrap_or(0) * 100);
+        let inner = Inner {
+            public,
+            signer: Signer::new(key, Algorithm::RsaSha1),
+            public_path,
+            config,
+            merchants: RwLock::default(),
+            tokens: Mutex::default(),
+            deliveries: Mutex::new(loaded.deliveries),
+            bills: RwLock::new(loaded.bills.into_iter().collect()),
+            ids: AtomicU64::new(first_id),
+            http: Arc::new(http),
+            base_url: RwLock::new(String::new()),
+            db,
+            resumed: AtomicBool::new(false),
+        };
+        restore(
+            &inner,
+            loaded.merchants,
+            loaded.orders,
+            loaded.refunds,
+            loaded.tokens,
+        )?;
         Ok(Self {
-            inner: Arc::new(Inner {
-                public: key.public_key().clone(),
-                signer: Signer::new(key, Algorithm::RsaSha1),
-                public_path,
-                config,
-                merchants: RwLock::default(),
-                tokens: Mutex::default(),
-                deliveries: Mutex::default(),
-                bills: RwLock::default(),
-                // ids in the platform's ranges: orders like 2645985458, users like 3269234686470
-                ids: AtomicU64::new(
-                    2_700_000_000 + u64::try_from(now_unix() % 1_000_000).unwrap_or(0) * 100,
-                ),
-                http: Arc::new(http),
-                base_url: RwLock::new(String::new()),
-            }),
+            inner: Arc::new(inner),
         })
     }
 
@@ -294,7 +434,8 @@ impl Sandbox {
     }
 
     /// Binds `addr` (use port 0 for any free port) and serves in the background until the
-    /// returned handle is dropped or stopped.
+    /// returned handle is dropped or stopped. The first start of a sandbox made from a database
+    /// resumes the callbacks the platform still owes (see the crate docs).
     ///
     /// # Errors
     /// [`SandboxError::Io`] when the address cannot be bound.
@@ -311,6 +452,9 @@ impl Sandbox {
             .base_url
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = base.clone();
+        if !self.inner.resumed.swap(true, Ordering::AcqRel) {
+            http_api::resume(&self.inner);
+        }
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let router = self.router();
         let task = tokio::spawn(async move {
