@@ -1,0 +1,596 @@
+//! The sandbox's own API checked by a client that shares no code with the SDK: plain HTTP/1.1
+//! over `std::net`, hand-written form and percent encoding, and every signature made and
+//! checked by the `openssl` command-line tool. If the simulator and the SDK made the same
+//! mistake (a canonical string, an encoding, a field name), the SDK's end-to-end tests would
+//! pass together; this test would not.
+//!
+//! Skipped, with a notice, when the `openssl` CLI is not installed.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use baidupay_sandbox::{Sandbox, SandboxConfig};
+use serde_json::{Value, json};
+
+const APP_KEY: &str = "MMMindependent";
+const DEAL_ID: &str = "470000777";
+const APP_ID: &str = "10077";
+
+fn openssl_available() -> bool {
+    Command::new("openssl")
+        .arg("version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+fn openssl(args: &[&str], stdin: &[u8]) -> Vec<u8> {
+    let mut child = Command::new("openssl")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+/// SHA1withRSA by `openssl dgst`, base64 on one line.
+fn sign(key: &Path, message: &str) -> String {
+    let raw = openssl(
+        &["dgst", "-sha1", "-sign", key.to_str().unwrap()],
+        message.as_bytes(),
+    );
+    let b64 = openssl(&["base64", "-A"], &raw);
+    String::from_utf8(b64).unwrap().trim().to_owned()
+}
+
+/// Checks a base64 SHA1withRSA signature with `openssl dgst -verify`.
+fn verify(public: &Path, message: &str, signature_b64: &str, dir: &Path) -> bool {
+    let raw = Command::new("openssl")
+        .args(["base64", "-d", "-A"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            c.stdin
+                .take()
+                .unwrap()
+                .write_all(signature_b64.as_bytes())?;
+            c.wait_with_output()
+        })
+        .unwrap()
+        .stdout;
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let unique = dir.join(format!("sig-{}.bin", NEXT.fetch_add(1, Ordering::Relaxed)));
+    std::fs::write(&unique, raw).unwrap();
+    let out = Command::new("openssl")
+        .args([
+            "dgst",
+            "-sha1",
+            "-verify",
+            public.to_str().unwrap(),
+            "-signature",
+            unique.to_str().unwrap(),
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            c.stdin.take().unwrap().write_all(message.as_bytes())?;
+            c.wait_with_output()
+        })
+        .unwrap();
+    let _ = std::fs::remove_file(&unique);
+    out.status.success() && String::from_utf8_lossy(&out.stdout).contains("Verified OK")
+}
+
+// --- hand-written encodings -------------------------------------------------------------------
+
+fn percent_encode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap();
+                out.push(u8::from_str_radix(hex, 16).unwrap());
+                i += 2;
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).unwrap()
+}
+
+fn form(pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", percent_encode(k), percent_encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn parse_form(body: &str) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for pair in body.split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        let previous = out.insert(percent_decode(k), percent_decode(v));
+        assert!(previous.is_none(), "duplicate field {k} in {body}");
+    }
+    out
+}
+
+/// Baidu's sign string: every field but `rsaSign`/`sign`, sorted by name, `k=v` joined by `&`.
+fn sign_string(fields: &BTreeMap<String, String>) -> String {
+    fields
+        .iter()
+        .filter(|(k, _)| *k != "rsaSign" && *k != "sign")
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+// --- plain HTTP -------------------------------------------------------------------------------
+
+fn exchange(
+    addr: &str,
+    method: &str,
+    target: &str,
+    content_type: &str,
+    body: &str,
+) -> (u16, String) {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    write!(
+        s,
+        "{method} {target} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let text = String::from_utf8(raw).unwrap();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap();
+    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    assert!(
+        !head
+            .to_ascii_lowercase()
+            .contains("transfer-encoding: chunked"),
+        "this client reads Content-Length bodies only: {head}"
+    );
+    (status, body.to_owned())
+}
+
+fn get(addr: &str, target: &str) -> Value {
+    let (status, body) = exchange(addr, "GET", target, "text/plain", "");
+    assert_eq!(status, 200, "{target}: {body}");
+    serde_json::from_str(&body).unwrap()
+}
+
+fn post(addr: &str, target: &str, content_type: &str, body: &str) -> (u16, Value) {
+    let (status, body) = exchange(addr, "POST", target, content_type, body);
+    (
+        status,
+        serde_json::from_str(&body).unwrap_or(Value::String(body)),
+    )
+}
+
+// --- the merchant's callback endpoint ---------------------------------------------------------
+
+#[derive(Debug, Clone)]
+struct Callback {
+    path: String,
+    fields: BTreeMap<String, String>,
+    verified: bool,
+}
+
+/// A merchant endpoint on a plain `TcpListener`: verifies every callback with `openssl`
+/// against the platform public key and answers the documented JSON.
+fn merchant(platform: PathBuf, dir: PathBuf) -> (String, Arc<Mutex<Vec<Callback>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = seen.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { continue };
+            let (platform, dir, log) = (platform.clone(), dir.clone(), log.clone());
+            std::thread::spawn(move || answer(stream, &platform, &dir, &log));
+        }
+    });
+    (addr, seen)
+}
+
+fn answer(stream: TcpStream, platform: &Path, dir: &Path, log: &Mutex<Vec<Callback>>) {
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut request_line = String::new();
+    if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
+        return;
+    }
+    let path = request_line.split(' ').nth(1).unwrap_or("").to_owned();
+    let mut length = 0;
+    loop {
+        let mut line = String::new();
+        reader.read_line(&mut line).unwrap();
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        if let Some((name, value)) = line.split_once(':')
+            && name.eq_ignore_ascii_case("content-length")
+        {
+            length = value.trim().parse().unwrap();
+        }
+    }
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).unwrap();
+    let fields = parse_form(&String::from_utf8(body).unwrap());
+    let verified = fields
+        .get("rsaSign")
+        .is_some_and(|sig| verify(platform, &sign_string(&fields), sig, dir));
+    let reply = if !verified {
+        None
+    } else if path == "/pay" {
+        Some(r#"{"errno":0,"msg":"success","data":{"isConsumed":2}}"#.to_owned())
+    } else if path == "/audit" {
+        // approve what was applied for
+        let money = fields["applyRefundMoney"].clone();
+        Some(format!(
+            r#"{{"errno":0,"msg":"success","data":{{"auditStatus":1,"calculateRes":{{"refundPayMoney":{money}}}}}}}"#
+        ))
+    } else if path == "/refund" {
+        Some(r#"{"errno":0,"msg":"success","data":{}}"#.to_owned())
+    } else {
+        None
+    };
+    log.lock().unwrap().push(Callback {
+        path,
+        fields,
+        verified,
+    });
+    let (status, body) = match reply {
+        Some(b) => ("200 OK", b),
+        None => ("500 Internal Server Error", "not verified".to_owned()),
+    };
+    let mut stream = stream;
+    let _ = write!(
+        stream,
+        "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+}
+
+fn wait_for(what: &str, mut check: impl FnMut() -> bool) {
+    // a deadline for an asynchronous effect, not a speed check
+    for _ in 0..400 {
+        if check() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("gave up waiting: {what}");
+}
+
+fn order_info(key: &Path, tp_order_id: &str, total: &str) -> Value {
+    let signed =
+        format!("appKey={APP_KEY}&dealId={DEAL_ID}&totalAmount={total}&tpOrderId={tp_order_id}");
+    let rsa_sign = sign(key, &signed);
+    let tp_data = json!({
+        "appKey": APP_KEY, "dealId": DEAL_ID, "tpOrderId": tp_order_id, "rsaSign": rsa_sign,
+        "totalAmount": total, "returnData": {"cart": "independent"}, "displayData": {},
+    });
+    json!({
+        "dealId": DEAL_ID, "appKey": APP_KEY, "totalAmount": total, "tpOrderId": tp_order_id,
+        "dealTitle": "independent client", "signFieldsRange": "1", "rsaSign": rsa_sign,
+        "bizInfo": json!({"tpData": tp_data}).to_string(),
+    })
+}
+
+#[test]
+fn the_sandbox_api_against_a_client_that_shares_no_code_with_the_sdk() {
+    if !openssl_available() {
+        eprintln!("SKIPPED: the openssl command-line tool is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let keys = dir.path().join("keys");
+    let merchant_key = dir.path().join("merchant.pem");
+    let merchant_public = dir.path().join("merchant_public.pem");
+    openssl(
+        &[
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:1024",
+            "-out",
+            merchant_key.to_str().unwrap(),
+        ],
+        b"",
+    );
+    openssl(
+        &[
+            "pkey",
+            "-in",
+            merchant_key.to_str().unwrap(),
+            "-pubout",
+            "-out",
+            merchant_public.to_str().unwrap(),
+        ],
+        b"",
+    );
+
+    // the sandbox, started through its library API on its own runtime thread
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let sandbox = Sandbox::new(
+        SandboxConfig::default()
+            .keys_dir(&keys)
+            .retry_schedule([0, 100, 200].into_iter().map(Duration::from_millis)),
+    )
+    .unwrap();
+    let running = runtime
+        .block_on(sandbox.start("127.0.0.1:0".parse().unwrap()))
+        .unwrap();
+    let sandbox_addr = running
+        .base_url()
+        .strip_prefix("http://")
+        .unwrap()
+        .to_owned();
+    let sb = sandbox_addr.as_str();
+    // the platform public key file the sandbox wrote is what the merchant verifies with
+    let platform = keys.join("baidu_platform_public_key.pem");
+    assert!(platform.exists());
+    let (merchant_addr, seen) = merchant(platform, dir.path().to_path_buf());
+
+    // register
+    let registration = json!({
+        "app_key": APP_KEY, "deal_id": DEAL_ID, "app_id": APP_ID,
+        "client_id": "indClient", "client_secret": "indSecret",
+        "merchant_public_key": std::fs::read_to_string(&merchant_public).unwrap(),
+        "notify_url": format!("http://{merchant_addr}/pay"),
+        "refund_audit_url": format!("http://{merchant_addr}/audit"),
+        "refund_notify_url": format!("http://{merchant_addr}/refund"),
+    });
+    let (status, v) = post(
+        sb,
+        "/sandbox/merchants",
+        "application/json",
+        &registration.to_string(),
+    );
+    assert_eq!(status, 201, "{v}");
+    assert_eq!(v["app_key"], APP_KEY);
+
+    // token
+    let t = get(
+        sb,
+        "/oauth/2.0/token?grant_type=client_credentials&client_id=indClient&client_secret=indSecret&scope=smartapp_snsapi_base",
+    );
+    let token = t["access_token"].as_str().unwrap().to_owned();
+    assert!(t["expires_in"].as_u64().unwrap() > 0);
+    let (status, wrong) = exchange(
+        sb,
+        "GET",
+        "/oauth/2.0/token?grant_type=client_credentials&client_id=indClient&client_secret=nope&scope=smartapp_snsapi_base",
+        "text/plain",
+        "",
+    );
+    assert_eq!(status, 401);
+    let wrong: Value = serde_json::from_str(&wrong).unwrap();
+    assert_eq!(wrong["error"], "invalid_client");
+
+    // a tampered orderInfo: errCode 6 with the reason
+    let mut bad = order_info(&merchant_key, "IND-1", "1234");
+    bad["totalAmount"] = json!("1");
+    let (status, v) = post(
+        sb,
+        "/sandbox/cashier/pay",
+        "application/json",
+        &bad.to_string(),
+    );
+    assert_eq!(status, 400);
+    assert_eq!(v["errCode"], 6, "{v}");
+
+    // pay: the answer, then a payment notify whose signature openssl accepts
+    let info = order_info(&merchant_key, "IND-1", "1234");
+    let (status, paid) = post(
+        sb,
+        "/sandbox/cashier/pay",
+        "application/json",
+        &info.to_string(),
+    );
+    assert_eq!(status, 200, "{paid}");
+    assert_eq!(paid["status"], 2);
+    let order_id = paid["orderId"].as_u64().unwrap().to_string();
+    let user_id = paid["userId"].as_u64().unwrap().to_string();
+    wait_for("the payment notify", || {
+        seen.lock().unwrap().iter().any(|c| c.path == "/pay")
+    });
+    let notify = seen
+        .lock()
+        .unwrap()
+        .iter()
+        .find(|c| c.path == "/pay")
+        .cloned()
+        .unwrap();
+    assert!(notify.verified, "openssl rejected the notify: {notify:?}");
+    // the check can fail: the same signature over a changed field does not verify
+    let mut changed = notify.fields.clone();
+    changed.insert("totalMoney".to_owned(), "1235".to_owned());
+    assert!(!verify(
+        &keys.join("baidu_platform_public_key.pem"),
+        &sign_string(&changed),
+        &notify.fields["rsaSign"],
+        dir.path()
+    ));
+    assert_eq!(notify.fields["orderId"], order_id);
+    assert_eq!(notify.fields["userId"], user_id);
+    assert_eq!(notify.fields["tpOrderId"], "IND-1");
+    assert_eq!(notify.fields["totalMoney"], "1234");
+    assert_eq!(notify.fields["status"], "2");
+    assert_eq!(notify.fields["dealId"], DEAL_ID);
+    assert_eq!(notify.fields["returnData"], r#"{"cart":"independent"}"#);
+
+    // findByTpOrderId
+    let q = format!(
+        "access_token={}&tpOrderId=IND-1&pmAppKey={APP_KEY}",
+        percent_encode(&token)
+    );
+    let found = get(
+        sb,
+        &format!("/rest/2.0/smartapp/pay/paymentservice/findByTpOrderId?{q}"),
+    );
+    assert_eq!(found["errno"], 0, "{found}");
+    assert_eq!(found["data"]["status"], 2);
+    assert_eq!(found["data"]["totalMoney"], 1234);
+    assert_eq!(
+        found["data"]["orderId"].as_u64().unwrap().to_string(),
+        order_id
+    );
+    wait_for("the ack is recorded (subStatus consumed)", || {
+        get(
+            sb,
+            &format!("/rest/2.0/smartapp/pay/paymentservice/findByTpOrderId?{q}"),
+        )["data"]["subStatus"]
+            == 2
+    });
+
+    // a partial refund: audit callback, then refund notify, both verified by openssl
+    let refund = form(&[
+        ("orderId", &order_id),
+        ("userId", &user_id),
+        ("tpOrderId", "IND-1"),
+        ("refundType", "1"),
+        ("refundReason", "independent partial refund"),
+        ("bizRefundBatchId", "IND-RB-1"),
+        ("isSkipAudit", "0"),
+        ("applyRefundMoney", "234"),
+        ("pmAppKey", APP_KEY),
+    ]);
+    let target = format!(
+        "/rest/2.0/smartapp/pay/paymentservice/applyOrderRefund?access_token={}",
+        percent_encode(&token)
+    );
+    let (status, applied) = post(sb, &target, "application/x-www-form-urlencoded", &refund);
+    assert_eq!(status, 200);
+    assert_eq!(applied["errno"], 0, "{applied}");
+    assert_eq!(applied["data"]["refundPayMoney"], 234);
+    let batch = applied["data"]["refundBatchId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    wait_for("the refund notify", || {
+        seen.lock().unwrap().iter().any(|c| c.path == "/refund")
+    });
+    {
+        let seen = seen.lock().unwrap();
+        let audit = seen.iter().find(|c| c.path == "/audit").unwrap();
+        assert!(audit.verified, "{audit:?}");
+        assert_eq!(audit.fields["applyRefundMoney"], "234");
+        assert_eq!(audit.fields["refundBatchId"], batch);
+        let done = seen.iter().find(|c| c.path == "/refund").unwrap();
+        assert!(done.verified, "{done:?}");
+        assert_eq!(done.fields["refundStatus"], "1");
+        assert!(seen.iter().all(|c| c.verified), "{seen:?}");
+    }
+    // the same batch again: the same refund
+    let (_, again) = post(sb, &target, "application/x-www-form-urlencoded", &refund);
+    assert_eq!(again["data"]["refundBatchId"], batch.as_str());
+    // more than what is left: errno 10001
+    let over = refund
+        .replace("IND-RB-1", "IND-RB-2")
+        .replace("applyRefundMoney=234", "applyRefundMoney=1001");
+    let (_, refused) = post(sb, &target, "application/x-www-form-urlencoded", &over);
+    assert_eq!(refused["errno"], 10001, "{refused}");
+
+    // findOrderRefund
+    let refunds = get(
+        sb,
+        &format!(
+            "/rest/2.0/smartapp/pay/paymentservice/findOrderRefund?access_token={}&tpOrderId=IND-1&userId={user_id}&pmAppKey={APP_KEY}",
+            percent_encode(&token)
+        ),
+    );
+    assert_eq!(refunds["errno"], 0, "{refunds}");
+    let list = refunds["data"].as_array().unwrap();
+    assert_eq!(list.len(), 1, "{refunds}");
+    assert_eq!(list[0]["refundStatus"], 2);
+    assert_eq!(list[0]["bizRefundBatchId"], "IND-RB-1");
+
+    // 1.0 queryorderdetail, signed by openssl over appId, appKey, orderId, siteId
+    let mut params = BTreeMap::new();
+    params.insert("appId".to_owned(), APP_ID.to_owned());
+    params.insert("appKey".to_owned(), APP_KEY.to_owned());
+    params.insert("orderId".to_owned(), order_id.clone());
+    params.insert("siteId".to_owned(), user_id.clone());
+    let sig = sign(&merchant_key, &sign_string(&params));
+    let query = |sig: &str| {
+        format!(
+            "/platform/entity/openapi/queryorderdetail?appId={APP_ID}&appKey={APP_KEY}&orderId={order_id}&siteId={user_id}&sign={}",
+            percent_encode(sig)
+        )
+    };
+    let legacy = get(sb, &query(&sig));
+    assert_eq!(legacy["errno"], 0, "{legacy}");
+    assert_eq!(legacy["data"]["data"]["payStatus"]["statusNum"], 1);
+    assert_eq!(legacy["data"]["data"]["refundStatus"]["statusNum"], 2);
+    assert_eq!(legacy["data"]["data"]["verification"]["statusNum"], 1);
+    // a signature over other values is refused
+    params.insert("siteId".to_owned(), "1".to_owned());
+    let other = sign(&merchant_key, &sign_string(&params));
+    assert_eq!(get(sb, &query(&other))["errno"], 10000);
+
+    // the delivery log: payment, audit, refund, each acknowledged at the first attempt
+    let log = get(sb, &format!("/sandbox/deliveries?app_key={APP_KEY}"));
+    let kinds: Vec<(&str, bool, u64)> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["kind"].as_str().unwrap(),
+                d["acknowledged"].as_bool().unwrap(),
+                d["attempt"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("payment", true, 1),
+            ("refund-audit", true, 1),
+            ("refund", true, 1)
+        ]
+    );
+    runtime.block_on(running.stop());
+}
