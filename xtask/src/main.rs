@@ -3,10 +3,12 @@
 //! * `ci`: exactly what CI runs: fmt check, clippy (`-D warnings`, all targets, both crypto
 //!   backends), tests (default backend, then again with `rustcrypto`), docs with warnings
 //!   denied, and `cargo deny check licenses bans sources` when cargo-deny is installed.
-//! * `bench [rsa|notify|load] [--quick]`: the criterion RSA benches for both backends next to
+//! * `bench [rsa|notify|load|sandbox] [--quick]`: the criterion RSA benches for both backends next to
 //!   `openssl speed`; verify+parse of a Baidu notify next to a bare verify; and a loopback load
 //!   test of the example callback endpoint next to a hello-world hyper endpoint (with a
 //!   correctness check under concurrent duplicates). Ratios are measured in the same run.
+//! * `bench sandbox`: the sandbox's end-to-end order throughput (cashier/pay + notify delivered
+//!   and acknowledged; memory and SQLite) next to a hello-world endpoint, and the demo's wall time.
 //! * `release --dry-run`: checks a release could be cut and prints the plan; changes nothing.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -26,9 +28,9 @@ fn main() -> ExitCode {
         Some("release") => release(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <ci | bench [rsa|notify|load] [--quick] | release --dry-run>\n\
+                "usage: cargo xtask <ci | bench [rsa|notify|load|sandbox] [--quick] | release --dry-run>\n\
                  \n  ci                 fmt, clippy, tests (both backends), docs, cargo-deny\
-                 \n  bench [rsa|notify|load] [--quick]  RSA vs `openssl speed`; notify parse cost; loopback load\
+                 \n  bench [rsa|notify|load|sandbox] [--quick]  RSA vs `openssl speed`; notify parse cost; loopback load; sandbox throughput\
                  \n  release --dry-run  check a release could be cut; print the plan"
             );
             return ExitCode::from(2);
@@ -294,13 +296,15 @@ fn bench(args: &[String]) -> Result {
         .filter(|a| !a.starts_with("--"))
         .collect();
     if parts.is_empty() {
-        parts = vec!["rsa", "notify", "load"];
+        parts = vec!["rsa", "notify", "load", "sandbox"];
     }
     if let Some(bad) = parts
         .iter()
-        .find(|p| !["rsa", "notify", "load"].contains(p))
+        .find(|p| !["rsa", "notify", "load", "sandbox"].contains(p))
     {
-        return Err(format!("unknown bench {bad}: choose rsa, notify or load"));
+        return Err(format!(
+            "unknown bench {bad}: choose rsa, notify, load or sandbox"
+        ));
     }
     let meta = metadata()?;
     let target = PathBuf::from(
@@ -317,6 +321,100 @@ fn bench(args: &[String]) -> Result {
     if parts.contains(&"load") {
         bench_load(quick, &target)?;
     }
+    if parts.contains(&"sandbox") {
+        bench_sandbox(quick, &target)?;
+    }
+    Ok(())
+}
+
+/// Sandbox throughput (cashier/pay + the payment notify delivered, verified and acknowledged,
+/// end to end; in memory and with `--db`), next to a hello-world endpoint driven by the same
+/// client in the same run; and the wall time of `baidupay demo`.
+#[allow(clippy::float_arithmetic)] // reporting only
+fn bench_sandbox(quick: bool, target: &Path) -> Result {
+    run(
+        "build the sandbox load driver (release)",
+        cargo().args([
+            "build",
+            "--release",
+            "--locked",
+            "-p",
+            "baidupay-e2e",
+            "--bin",
+            "sandbox-load",
+        ]),
+    )?;
+    run(
+        "build the CLI (release)",
+        cargo().args(["build", "--release", "--locked", "-p", "baidupay-cli"]),
+    )?;
+    let orders = if quick { "1000" } else { "3000" };
+    let mut rows = Vec::new();
+    for db in ["0", "1", "0", "1"] {
+        let text = output(Command::new(target.join("release/sandbox-load")).args([
+            "--orders",
+            orders,
+            "--connections",
+            "32",
+            "--db",
+            db,
+        ]))?;
+        let v: Value = serde_json::from_str(text.trim())
+            .map_err(|e| format!("sandbox-load printed {text:?}: {e}"))?;
+        if v["acknowledged"] != v["orders"] || v["effects"] != v["orders"] {
+            return Err(format!(
+                "not every payment notify was acknowledged and applied once: {v}"
+            ));
+        }
+        rows.push(v);
+    }
+    println!();
+    println!(
+        "Sandbox throughput: {orders} orders, 32 connections, signed before the clock starts; one process (sandbox, example merchant, client):"
+    );
+    println!();
+    println!(
+        "| state | cashier/pay answers/s | paid + notified + acknowledged orders/s | hello-world POST/s (same client, same run) | ratio |"
+    );
+    println!("|---|---:|---:|---:|---:|");
+    for v in &rows {
+        println!(
+            "| {} | {} | {} | {} | {:.3}x |",
+            if v["db"] == true {
+                "SQLite (--db)"
+            } else {
+                "memory"
+            },
+            v["pay_per_s"],
+            v["e2e_orders_per_s"],
+            v["hello_per_s"],
+            v["ratio"].as_f64().unwrap_or(0.0)
+        );
+    }
+    let mut times = Vec::new();
+    for _ in 0..3 {
+        let start = Instant::now();
+        let out = Command::new(target.join("release/baidupay"))
+            .arg("demo")
+            .output()
+            .map_err(|e| format!("baidupay demo: {e}"))?;
+        if !out.status.success() {
+            return Err(format!(
+                "baidupay demo failed:\n{}",
+                String::from_utf8_lossy(&out.stdout)
+            ));
+        }
+        times.push(start.elapsed().as_secs_f64());
+    }
+    println!();
+    println!(
+        "`baidupay demo` wall time (release build, 3 runs): {}",
+        times
+            .iter()
+            .map(|t| format!("{t:.2} s"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     Ok(())
 }
 
