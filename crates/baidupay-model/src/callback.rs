@@ -127,7 +127,8 @@ where
     fn rest(self) -> BTreeMap<String, String> {
         self.0
             .into_iter()
-            .filter_map(|(k, v)| Some((k.into(), v?.into())))
+            // the value first: a taken field costs nothing (no key copied only to be dropped)
+            .filter_map(|(k, v)| v.map(|v| (k.into(), v.into())))
             .collect()
     }
 }

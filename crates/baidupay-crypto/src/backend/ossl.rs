@@ -22,15 +22,22 @@ fn backend_err(e: openssl::error::ErrorStack) -> Error {
     Error::Backend(Box::new(e))
 }
 
+/// The message digest, by the `sha1`/`sha2` crates (SHA-NI or AVX2 when the CPU has them):
+/// OpenSSL 3's one-shot `SHA1()`/`SHA256()` look the algorithm up in the provider store on
+/// every call (`EVP_Q_digest`), which costs about as much as hashing a whole callback body.
+/// The messages are public (sign strings), so nothing secret passes through this code.
 fn digest(alg: Algorithm, msg: &[u8]) -> ([u8; 32], usize) {
+    use sha1::Digest as _;
     let mut out = [0u8; 32];
     match alg {
         Algorithm::RsaSha1 => {
-            let d = openssl::sha::sha1(msg);
-            out[..20].copy_from_slice(&d);
+            out[..20].copy_from_slice(&sha1::Sha1::digest(msg));
             (out, 20)
         }
-        Algorithm::RsaSha256 => (openssl::sha::sha256(msg), 32),
+        Algorithm::RsaSha256 => {
+            out.copy_from_slice(&sha2::Sha256::digest(msg));
+            (out, 32)
+        }
     }
 }
 
