@@ -42,9 +42,16 @@ fn main() -> anyhow::Result<()> {
     };
     let baidu = BaiduNotifier::new(load(baidu_key, "baidu")?);
     let alipay = AlipayNotifier::new(load(alipay_key, "alipay")?);
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
+    let mut rt = tokio::runtime::Builder::new_multi_thread();
+    if let Ok(n) = std::env::var("MERCHANT_THREADS") {
+        rt.worker_threads(
+            n.parse()
+                .ok()
+                .filter(|&n: &usize| n > 0)
+                .context("MERCHANT_THREADS must be a positive number")?,
+        );
+    }
+    let rt = rt.enable_all().build()?;
     rt.block_on(async move {
         let app = App::new(app_id);
         for (id, fen) in orders {
