@@ -139,11 +139,10 @@ impl World {
         let sandbox = Sandbox::new(config.keys_dir(keys.path())).unwrap();
         let running = sandbox.start("127.0.0.1:0".parse().unwrap()).await.unwrap();
         let app = App::new("2021000122671080");
-        let platform = sandbox.platform_public_key().clone();
         let router = baidupay_example_merchant::router(
             app.clone(),
-            BaiduNotifier::new(platform.clone()),
-            AlipayNotifier::new(platform),
+            BaiduNotifier::new(sandbox.platform_public_key().clone()),
+            AlipayNotifier::new(sandbox.alipay_public_key().clone()),
         );
         let merchant = serve(router).await;
         let merchant_key = PrivateKey::generate(1024).unwrap();

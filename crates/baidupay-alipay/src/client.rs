@@ -60,7 +60,7 @@ impl PreparedRequest {
     /// and says what differs; `None` when `sub_msg` quotes no string.
     pub fn explain_invalid_signature(&self, sub_msg: &str) -> Option<String> {
         let (_, theirs) = sub_msg.split_once("验签字符串为：")?;
-        let theirs = theirs.trim().replace("&amp;", "&");
+        let theirs = html_unescape(theirs.trim());
         if theirs == self.canonical {
             return Some(
                 "the gateway verified the same string that was signed: the app private key does \
@@ -599,4 +599,15 @@ pub struct BillFile {
     pub file_name: Option<String>,
     /// The file (a ZIP archive).
     pub bytes: Bytes,
+}
+/// Undoes the HTML escaping of the gateway's `sub_msg` (`&amp;` between pairs, `&quot;` in a
+/// JSON `biz_content`); `&amp;` last, so that an escaped entity stays as it was sent.
+fn html_unescape(s: &str) -> String {
+    s.replace("&quot;", "\"")
+        .replace("&#34;", "\"")
+        .replace("&#39;", "'")
+        .replace("&apos;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
 }

@@ -382,4 +382,13 @@ fn the_gateways_string_to_sign_is_compared_with_ours() {
         "the gateway did not receive `charset`"
     );
     assert_eq!(p.explain_invalid_signature("解密出错, 未知错误"), None);
+    // quotes in biz_content escaped as well (`&quot;`): still the same string
+    let escaped = format!(
+        "{prefix}网关生成的验签字符串为：{}",
+        p.canonical_string()
+            .replace('&', "&amp;")
+            .replace('"', "&quot;")
+    );
+    let same = p.explain_invalid_signature(&escaped).unwrap();
+    assert!(same.contains("app private key does not match"), "{same}");
 }

@@ -21,6 +21,8 @@ pub enum CallbackKind {
     RefundAudit,
     /// 通知退款状态.
     Refund,
+    /// Alipay's trade notify (`trade_status_sync`), answered with `success`.
+    AlipayTrade,
 }
 
 /// One attempt to deliver a callback, as `GET /sandbox/deliveries` lists it.
@@ -54,6 +56,7 @@ pub(crate) enum Answer {
     Payment(PaymentAck),
     Audit(RefundAuditAnswer),
     Refund,
+    Alipay,
 }
 
 /// Signs `pairs` as the platform does (every field but `rsaSign`) and returns the form body.
@@ -86,6 +89,13 @@ fn judge(kind: CallbackKind, status: u16, body: &[u8]) -> Result<Answer, String>
             Ok(a) => Ok(Answer::Audit(a)),
             Err(e) => Err(format!("not a refund-audit answer: {e}")),
         },
+        CallbackKind::AlipayTrade => {
+            if body == b"success" {
+                Ok(Answer::Alipay)
+            } else {
+                Err("not `success` (exactly these 7 characters): Alipay sends the notify again".to_owned())
+            }
+        }
         CallbackKind::Refund => RefundNotifyAck::parse(body)
             .map(|_| Answer::Refund)
             .map_err(|e| format!("not the refund ack {{\"errno\":0,\"msg\":\"success\",\"data\":{{}}}}: {e}")),
@@ -175,6 +185,10 @@ mod tests {
             )
             .is_ok()
         );
+        assert!(judge(CallbackKind::AlipayTrade, 200, b"success").is_ok());
+        for no in [&b"success\n"[..], b"SUCCESS", b"\"success\"", b"fail"] {
+            assert!(judge(CallbackKind::AlipayTrade, 200, no).is_err());
+        }
         let undecided = br#"{"errno":0,"msg":"success","data":{"auditStatus":3,"calculateRes":{"refundPayMoney":0}}}"#;
         assert!(judge(CallbackKind::RefundAudit, 200, undecided).is_err());
         let approved = br#"{"errno":0,"msg":"success","data":{"auditStatus":1,"calculateRes":{"refundPayMoney":100}}}"#;

@@ -29,6 +29,14 @@ pub(crate) fn router(inner: Arc<Inner>) -> Router {
         .route("/sandbox/deliveries", get(deliveries))
         .route("/sandbox/bills/{id}", get(bill_file))
         .route("/oauth/2.0/token", get(token).post(token))
+        .route("/gateway.do", post(crate::alipay::gateway))
+        .route("/sandbox/alipay/apps", post(crate::alipay::register))
+        .route(
+            "/sandbox/alipay/apps/{app_id}",
+            get(crate::alipay::show_app),
+        )
+        .route("/sandbox/alipay/pay", post(crate::alipay::pay))
+        .route("/sandbox/alipay/bills/{id}", get(crate::alipay::bill_file))
         .route(&format!("{PAY}/findByTpOrderId"), get(find_order))
         .route(&format!("{PAY}/cancelOrder"), get(cancel_order))
         .route(&format!("{PAY}/applyOrderRefund"), post(apply_refund))

@@ -33,6 +33,7 @@
 
 #![warn(missing_docs)]
 
+mod alipay;
 mod book;
 mod deliver;
 mod http_api;
@@ -54,6 +55,10 @@ pub use deliver::{CallbackKind, Delivery};
 pub const PUBLIC_KEY_FILE: &str = "baidu_platform_public_key.pem";
 /// The file the platform private key is kept in (PKCS#8 PEM).
 pub const PRIVATE_KEY_FILE: &str = "baidu_platform_private_key.pem";
+/// The file the simulated Alipay public key is written to in the keys directory.
+pub const ALIPAY_PUBLIC_KEY_FILE: &str = "alipay_public_key.pem";
+/// The file the simulated Alipay private key is kept in (PKCS#8 PEM).
+pub const ALIPAY_PRIVATE_KEY_FILE: &str = "alipay_private_key.pem";
 
 /// How the simulator behaves.
 #[derive(Debug, Clone)]
@@ -177,6 +182,7 @@ pub(crate) struct Inner {
     pub(crate) http: Arc<dyn Transport>,
     pub(crate) base_url: RwLock<String>,
     pub(crate) db: Option<store::Db>,
+    pub(crate) alipay: alipay::Alipay,
     /// Pending callbacks of a loaded database were resumed.
     pub(crate) resumed: AtomicBool,
 }
@@ -260,25 +266,30 @@ fn io(what: String) -> impl FnOnce(std::io::Error) -> SandboxError {
     move |source| SandboxError::Io { what, source }
 }
 
-/// Loads the platform key from `dir`, or creates it there.
-fn platform_key(dir: Option<&Path>) -> Result<(PrivateKey, Option<PathBuf>), SandboxError> {
+/// Loads a key pair from `dir` (`private`, `public`), or creates it there with `bits`.
+fn key_pair(
+    dir: Option<&Path>,
+    private: &str,
+    public: &str,
+    bits: usize,
+) -> Result<(PrivateKey, Option<PathBuf>), SandboxError> {
     let Some(dir) = dir else {
-        return Ok((PrivateKey::generate(1024)?, None));
+        return Ok((PrivateKey::generate(bits)?, None));
     };
     std::fs::create_dir_all(dir).map_err(io(format!("creating {}", dir.display())))?;
-    let private_path = dir.join(PRIVATE_KEY_FILE);
+    let private_path = dir.join(private);
     let key = if private_path.exists() {
         PrivateKey::parse(
             std::fs::read(&private_path)
                 .map_err(io(format!("reading {}", private_path.display())))?,
         )?
     } else {
-        let key = PrivateKey::generate(1024)?;
+        let key = PrivateKey::generate(bits)?;
         std::fs::write(&private_path, key.to_pkcs8_pem().as_bytes())
             .map_err(io(format!("writing {}", private_path.display())))?;
         key
     };
-    let public_path = dir.join(PUBLIC_KEY_FILE);
+    let public_path = dir.join(public);
     std::fs::write(&public_path, key.public_key().to_spki_pem())
         .map_err(io(format!("writing {}", public_path.display())))?;
     Ok((key, Some(public_path)))
@@ -369,7 +380,19 @@ impl Sandbox {
     /// # Errors
     /// [`SandboxError`] when the keys directory cannot be read or written.
     pub fn new(config: SandboxConfig) -> Result<Self, SandboxError> {
-        let (key, public_path) = platform_key(config.keys_dir.as_deref())?;
+        // Baidu's platform key is 1024-bit SHA1withRSA; Alipay's is 2048-bit RSA2
+        let (key, public_path) = key_pair(
+            config.keys_dir.as_deref(),
+            PRIVATE_KEY_FILE,
+            PUBLIC_KEY_FILE,
+            1024,
+        )?;
+        let (alipay_key, alipay_public_path) = key_pair(
+            config.keys_dir.as_deref(),
+            ALIPAY_PRIVATE_KEY_FILE,
+            ALIPAY_PUBLIC_KEY_FILE,
+            2048,
+        )?;
         let http = HyperTransport::new(
             Settings::default()
                 .allow_http(true)
@@ -402,6 +425,13 @@ impl Sandbox {
             http: Arc::new(http),
             base_url: RwLock::new(String::new()),
             db,
+            alipay: alipay::Alipay {
+                public: alipay_key.public_key().clone(),
+                signer: Signer::new(alipay_key, Algorithm::RsaSha256),
+                public_path: alipay_public_path,
+                apps: RwLock::default(),
+                bills: RwLock::default(),
+            },
             resumed: AtomicBool::new(false),
         };
         restore(
@@ -424,6 +454,17 @@ impl Sandbox {
     /// Where the platform public key was written, with a keys directory.
     pub fn platform_public_key_path(&self) -> Option<&Path> {
         self.inner.public_path.as_deref()
+    }
+
+    /// The simulated Alipay public key (RSA2): what the merchant verifies Alipay's answers and
+    /// notifies with.
+    pub fn alipay_public_key(&self) -> &PublicKey {
+        &self.inner.alipay.public
+    }
+
+    /// Where the Alipay public key was written, with a keys directory.
+    pub fn alipay_public_key_path(&self) -> Option<&Path> {
+        self.inner.alipay.public_path.as_deref()
     }
 
     /// Every callback attempt so far.

@@ -105,6 +105,7 @@ mod sqlite {
             CallbackKind::Payment => "payment",
             CallbackKind::RefundAudit => "refund-audit",
             CallbackKind::Refund => "refund",
+            CallbackKind::AlipayTrade => "alipay-trade",
         }
     }
 
@@ -113,6 +114,7 @@ mod sqlite {
             "payment" => Some(CallbackKind::Payment),
             "refund-audit" => Some(CallbackKind::RefundAudit),
             "refund" => Some(CallbackKind::Refund),
+            "alipay-trade" => Some(CallbackKind::AlipayTrade),
             _ => None,
         }
     }
