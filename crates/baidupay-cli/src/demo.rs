@@ -158,7 +158,9 @@ async fn run() -> Result<(), CliError> {
         n: 0,
         started: Instant::now(),
     };
-    println!("baidupay demo: the Baidu cashier flows against the offline sandbox, on loopback\n");
+    println!(
+        "baidupay demo: the Baidu cashier and Alipay JSAPI flows against the offline sandbox, on loopback\n"
+    );
     let keys_dir = std::env::temp_dir().join(format!("baidupay-demo-{}", std::process::id()));
     let merchant_key = d
         .step("keygen (merchant key pair, 2048-bit)", async {
@@ -187,11 +189,10 @@ async fn run() -> Result<(), CliError> {
     let app = App::new("2021000122671080");
     let merchant = d
         .step("start the example merchant server", async {
-            let platform = sandbox.platform_public_key().clone();
             let router = baidupay_example_merchant::router(
                 app.clone(),
-                BaiduNotifier::new(platform.clone()),
-                AlipayNotifier::new(platform),
+                BaiduNotifier::new(sandbox.platform_public_key().clone()),
+                AlipayNotifier::new(sandbox.alipay_public_key().clone()),
             );
             let listener = expect(
                 tokio::net::TcpListener::bind("127.0.0.1:0").await,
@@ -447,6 +448,7 @@ async fn run() -> Result<(), CliError> {
         Ok(((), "status -1 (closed)".to_owned()))
     })
     .await?;
+    alipay_steps(&mut d, &sandbox, &app, &http, &base, merchant).await?;
     running.stop().await;
     let _ = std::fs::remove_dir_all(&keys_dir);
     println!(
@@ -454,5 +456,175 @@ async fn run() -> Result<(), CliError> {
         d.n,
         d.started.elapsed().as_millis()
     );
+    Ok(())
+}
+
+const ALIPAY_APP_ID: &str = "2021000122671080";
+const ALIPAY_BUYER: &str = "2088102177846880";
+
+/// The Alipay JSAPI flow: app registration, create, my.tradePay, notify, query, refund.
+#[allow(clippy::too_many_lines)] // one block per step, in order
+async fn alipay_steps(
+    d: &mut Demo,
+    sandbox: &Sandbox,
+    app: &App,
+    http: &Arc<HyperTransport>,
+    base: &str,
+    merchant: SocketAddr,
+) -> Result<(), CliError> {
+    use baidupay_alipay::{AlipayClient, AlipayConfig, Gateway};
+    use baidupay_model::alipay::{
+        Buyer, FundChange, RefundQuery, RefundStatus, TradeCreate, TradeQuery, TradeRef,
+        TradeRefund, TradeStatus,
+    };
+    use baidupay_model::{AlipayAppId, AlipayUserId, OutRequestNo, OutTradeNo, Yuan};
+
+    let client = d
+        .step("Alipay app registration (RSA2 app key)", async {
+            let key = expect(PrivateKey::generate(2048), "keygen")?;
+            let (status, v) = post_json(
+                http,
+                &format!("{base}/sandbox/alipay/apps"),
+                &json!({
+                    "app_id": ALIPAY_APP_ID,
+                    "app_public_key": key.public_key().to_spki_pem(),
+                    "notify_url": format!("http://{merchant}/notify/alipay"),
+                }),
+            )
+            .await?;
+            if status != 201 {
+                return fail(format!("expected 201, got {status}: {v}"));
+            }
+            let config = expect(
+                AlipayConfig::new(
+                    expect(AlipayAppId::new(ALIPAY_APP_ID), "app id")?,
+                    key,
+                    sandbox.alipay_public_key().clone(),
+                ),
+                "config",
+            )?;
+            let config = expect(
+                config.gateway(Gateway::Custom(format!("{base}/gateway.do"))),
+                "gateway",
+            )?;
+            Ok((
+                AlipayClient::new(config, http.clone()),
+                format!("seller {}", v["seller_id"].as_str().unwrap_or("?")),
+            ))
+        })
+        .await?;
+    let out = expect(OutTradeNo::new("DEMO-ALI-1"), "id").map_err(|f| CliError::Invalid(f.0))?;
+    let by_out = || TradeRef::OutTradeNo(out.clone());
+    let trade_no = d
+        .step("alipay.trade.create (JSAPI_PAY)", async {
+            app.create_order(expect(TpOrderId::new("DEMO-ALI-1"), "id")?, Fen::new(8888))
+                .await;
+            let create = expect(
+                TradeCreate::new(
+                    out.clone(),
+                    expect("88.88".parse::<Yuan>(), "amount")?,
+                    "demo goods",
+                    Buyer::BuyerId(expect(AlipayUserId::new(ALIPAY_BUYER), "buyer")?),
+                ),
+                "trade",
+            )?;
+            let r = expect(client.create(&create).await, "alipay.trade.create")?;
+            let Some(no) = r.trade_no else {
+                return fail("no trade_no in the answer");
+            };
+            let shown = format!("trade_no {no} (signature verified)");
+            Ok((no, shown))
+        })
+        .await?;
+    d.step("my.tradePay (the buyer pays)", async {
+        let (status, v) = post_json(
+            http,
+            &format!("{base}/sandbox/alipay/pay"),
+            &json!({"trade_no": trade_no.as_str()}),
+        )
+        .await?;
+        if status != 200 || v["resultCode"] != "9000" {
+            return fail(format!("expected resultCode 9000, got {status}: {v}"));
+        }
+        Ok(((), "resultCode 9000".to_owned()))
+    })
+    .await?;
+    d.step("Alipay notify verified, applied, answered success", async {
+        let acked = eventually(|| async {
+            sandbox
+                .deliveries()
+                .iter()
+                .any(|x| x.kind == CallbackKind::AlipayTrade && x.acknowledged)
+        })
+        .await;
+        if !acked {
+            return fail(format!(
+                "the notify was not acknowledged: {:?}",
+                sandbox
+                    .deliveries()
+                    .iter()
+                    .filter(|x| x.kind == CallbackKind::AlipayTrade)
+                    .map(|x| x.reason.clone())
+                    .collect::<Vec<_>>()
+            ));
+        }
+        let paid = app
+            .order(&expect(TpOrderId::new("DEMO-ALI-1"), "id")?)
+            .await
+            .map(|o| format!("{:?}", o.state))
+            .unwrap_or_default();
+        if !paid.contains(trade_no.as_str()) {
+            return fail(format!("the merchant's order is {paid}"));
+        }
+        Ok(((), "TRADE_SUCCESS recorded once".to_owned()))
+    })
+    .await?;
+    d.step("alipay.trade.query", async {
+        let q = expect(
+            client.query(&TradeQuery::new(by_out())).await,
+            "alipay.trade.query",
+        )?;
+        if q.trade_status != Some(TradeStatus::TradeSuccess) {
+            return fail(format!("expected TRADE_SUCCESS, got {:?}", q.trade_status));
+        }
+        Ok(((), "TRADE_SUCCESS, 88.88".to_owned()))
+    })
+    .await?;
+    d.step("alipay.trade.refund (partial, replayed)", async {
+        let refund = TradeRefund::new(
+            by_out(),
+            expect("10.00".parse::<Yuan>(), "amount")?,
+            expect(OutRequestNo::new("DEMO-ALI-1-R1"), "id")?,
+        );
+        let first = expect(client.refund(&refund).await, "alipay.trade.refund")?;
+        let again = expect(client.refund(&refund).await, "alipay.trade.refund again")?;
+        if first.fund_change != Some(FundChange::Yes) || again.fund_change != Some(FundChange::No) {
+            return fail(format!(
+                "expected fund_change Y then N, got {:?} then {:?}",
+                first.fund_change, again.fund_change
+            ));
+        }
+        Ok(((), "fund_change Y, then N (same out_request_no)".to_owned()))
+    })
+    .await?;
+    d.step("alipay.trade.fastpay.refund.query", async {
+        let q = expect(
+            client
+                .refund_query(&RefundQuery::new(
+                    by_out(),
+                    expect(OutRequestNo::new("DEMO-ALI-1-R1"), "id")?,
+                ))
+                .await,
+            "refund query",
+        )?;
+        if q.refund_status != Some(RefundStatus::RefundSuccess) {
+            return fail(format!(
+                "expected REFUND_SUCCESS, got {:?}",
+                q.refund_status
+            ));
+        }
+        Ok(((), "REFUND_SUCCESS, 10.00".to_owned()))
+    })
+    .await?;
     Ok(())
 }
