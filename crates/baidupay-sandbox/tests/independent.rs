@@ -594,3 +594,281 @@ fn the_sandbox_api_against_a_client_that_shares_no_code_with_the_sdk() {
     );
     runtime.block_on(running.stop());
 }
+
+/// SHA256withRSA by `openssl dgst`, base64 on one line.
+fn sign256(key: &Path, message: &str) -> String {
+    let raw = openssl(
+        &["dgst", "-sha256", "-sign", key.to_str().unwrap()],
+        message.as_bytes(),
+    );
+    String::from_utf8(openssl(&["base64", "-A"], &raw))
+        .unwrap()
+        .trim()
+        .to_owned()
+}
+
+/// Checks a base64 SHA256withRSA signature with `openssl dgst -verify`.
+fn verify256(public: &Path, message: &str, signature_b64: &str, dir: &Path) -> bool {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let raw = openssl(&["base64", "-d", "-A"], signature_b64.as_bytes());
+    let sig = dir.join(format!(
+        "sig256-{}.bin",
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::write(&sig, raw).unwrap();
+    let mut child = Command::new("openssl")
+        .args([
+            "dgst",
+            "-sha256",
+            "-verify",
+            public.to_str().unwrap(),
+            "-signature",
+            sig.to_str().unwrap(),
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(message.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let _ = std::fs::remove_file(&sig);
+    out.status.success() && String::from_utf8_lossy(&out.stdout).contains("Verified OK")
+}
+
+/// The raw `<key>` value and `sign` of a gateway answer, cut out of the bytes by hand: the
+/// value runs from after `"<key>":` to before the last `,"sign":` (the gateway's layout).
+fn response_parts<'a>(body: &'a str, key: &str) -> (&'a str, String) {
+    let start = body.find(&format!("\"{key}\":")).unwrap() + key.len() + 3;
+    let end = body.rfind(",\"sign\":").unwrap();
+    let sign: Value = serde_json::from_str(body).unwrap();
+    (&body[start..end], sign["sign"].as_str().unwrap().to_owned())
+}
+
+#[test]
+fn the_alipay_gateway_against_a_client_that_shares_no_code_with_the_sdk() {
+    if !openssl_available() {
+        eprintln!("SKIPPED: the openssl command-line tool is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let keys = dir.path().join("keys");
+    let app_key = dir.path().join("app.pem");
+    let app_public = dir.path().join("app_public.pem");
+    openssl(
+        &[
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:2048",
+            "-out",
+            app_key.to_str().unwrap(),
+        ],
+        b"",
+    );
+    openssl(
+        &[
+            "pkey",
+            "-in",
+            app_key.to_str().unwrap(),
+            "-pubout",
+            "-out",
+            app_public.to_str().unwrap(),
+        ],
+        b"",
+    );
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let sandbox = Sandbox::new(
+        SandboxConfig::default()
+            .keys_dir(&keys)
+            .retry_schedule([0, 100].into_iter().map(Duration::from_millis)),
+    )
+    .unwrap();
+    let running = runtime
+        .block_on(sandbox.start("127.0.0.1:0".parse().unwrap()))
+        .unwrap();
+    let sb = running
+        .base_url()
+        .strip_prefix("http://")
+        .unwrap()
+        .to_owned();
+    let sb = sb.as_str();
+    let alipay_public = keys.join("alipay_public_key.pem");
+    assert!(alipay_public.exists());
+
+    // a notify endpoint that checks the V1 rule (sign and sign_type left out) with openssl
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let notify_addr = listener.local_addr().unwrap().to_string();
+    let notified: Arc<Mutex<Vec<(BTreeMap<String, String>, bool)>>> = Arc::default();
+    {
+        let (notified, alipay_public, dir) = (
+            notified.clone(),
+            alipay_public.clone(),
+            dir.path().to_path_buf(),
+        );
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { continue };
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut length = 0;
+                let mut line = String::new();
+                reader.read_line(&mut line).unwrap();
+                loop {
+                    let mut h = String::new();
+                    reader.read_line(&mut h).unwrap();
+                    if h.trim_end().is_empty() {
+                        break;
+                    }
+                    if let Some((n, v)) = h.split_once(':')
+                        && n.eq_ignore_ascii_case("content-length")
+                    {
+                        length = v.trim().parse().unwrap();
+                    }
+                }
+                let mut body = vec![0; length];
+                reader.read_exact(&mut body).unwrap();
+                let fields = parse_form(&String::from_utf8(body).unwrap());
+                let content: String = fields
+                    .iter()
+                    .filter(|(k, v)| *k != "sign" && *k != "sign_type" && !v.is_empty())
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect::<Vec<_>>()
+                    .join("&");
+                let ok = verify256(&alipay_public, &content, &fields["sign"], &dir);
+                notified.lock().unwrap().push((fields, ok));
+                let answer = if ok { "success" } else { "failure" };
+                let mut stream = stream;
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{answer}",
+                    answer.len()
+                );
+            }
+        });
+    }
+
+    let (status, v) = post(
+        sb,
+        "/sandbox/alipay/apps",
+        "application/json",
+        &json!({"app_id": "2021000000000777",
+                "app_public_key": std::fs::read_to_string(&app_public).unwrap(),
+                "notify_url": format!("http://{notify_addr}/notify")})
+        .to_string(),
+    );
+    assert_eq!(status, 201, "{v}");
+
+    // a request laid out as the official SDKs send it: common parameters in the query,
+    // biz_content in the form body, signed over every parameter but sign (V2, sorted)
+    let call = |method: &str, biz: &Value, key: &Path| -> (String, String) {
+        let mut params = BTreeMap::new();
+        for (k, v) in [
+            ("app_id", "2021000000000777"),
+            ("method", method),
+            ("format", "JSON"),
+            ("charset", "utf-8"),
+            ("sign_type", "RSA2"),
+            ("timestamp", "2026-11-23 10:00:00"),
+            ("version", "1.0"),
+        ] {
+            params.insert(k.to_owned(), v.to_owned());
+        }
+        params.insert("biz_content".to_owned(), biz.to_string());
+        let content = sign_string(&params);
+        let sig = sign256(key, &content);
+        let query: Vec<(&str, &str)> = params
+            .iter()
+            .filter(|(k, _)| *k != "biz_content")
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .chain([("sign", sig.as_str())])
+            .collect();
+        let (status, body) = exchange(
+            sb,
+            "POST",
+            &format!("/gateway.do?{}", form(&query)),
+            "application/x-www-form-urlencoded;charset=utf-8",
+            &form(&[("biz_content", &biz.to_string())]),
+        );
+        assert_eq!(status, 200, "{body}");
+        (body, content)
+    };
+    let checked = |body: &str, key: &str| -> Value {
+        let (raw, sign) = response_parts(body, key);
+        assert!(
+            verify256(&alipay_public, raw, &sign, dir.path()),
+            "the answer's signature does not verify: {body}"
+        );
+        serde_json::from_str(raw).unwrap()
+    };
+
+    // create, signed with the app key: a verified answer with a trade_no
+    let biz = json!({"out_trade_no": "IND-A1", "total_amount": "12.34", "subject": "独立 client",
+                     "product_code": "JSAPI_PAY", "buyer_id": "2088102177846880"});
+    let (body, _) = call("alipay.trade.create", &biz, &app_key);
+    let created = checked(&body, "alipay_trade_create_response");
+    assert_eq!(created["code"], "10000", "{created}");
+    let trade_no = created["trade_no"].as_str().unwrap().to_owned();
+
+    // signed with another key: isv.invalid-signature quoting the string we signed
+    let stranger = dir.path().join("stranger.pem");
+    openssl(
+        &[
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:2048",
+            "-out",
+            stranger.to_str().unwrap(),
+        ],
+        b"",
+    );
+    let (body, content) = call(
+        "alipay.trade.query",
+        &json!({"out_trade_no": "IND-A1"}),
+        &stranger,
+    );
+    let refused = checked(&body, "alipay_trade_query_response");
+    assert_eq!(refused["sub_code"], "isv.invalid-signature", "{refused}");
+    let quoted = refused["sub_msg"]
+        .as_str()
+        .unwrap()
+        .split_once("验签字符串为：")
+        .unwrap()
+        .1
+        .replace("&quot;", "\"")
+        .replace("&amp;", "&");
+    assert_eq!(quoted, content);
+
+    // pay, then the notify verifies with openssl under the V1 rule
+    let (status, paid) = post(
+        sb,
+        "/sandbox/alipay/pay",
+        "application/json",
+        &json!({"trade_no": trade_no}).to_string(),
+    );
+    assert_eq!(status, 200, "{paid}");
+    wait_for("the Alipay notify", || !notified.lock().unwrap().is_empty());
+    let (fields, ok) = notified.lock().unwrap()[0].clone();
+    assert!(ok, "openssl rejected the notify: {fields:?}");
+    assert_eq!(fields["trade_status"], "TRADE_SUCCESS");
+    assert_eq!(fields["total_amount"], "12.34");
+    assert_eq!(fields["out_trade_no"], "IND-A1");
+    assert_eq!(fields["sign_type"], "RSA2");
+
+    // query: paid
+    let (body, _) = call(
+        "alipay.trade.query",
+        &json!({"trade_no": trade_no}),
+        &app_key,
+    );
+    let q = checked(&body, "alipay_trade_query_response");
+    assert_eq!(q["trade_status"], "TRADE_SUCCESS", "{q}");
+    runtime.block_on(running.stop());
+}
