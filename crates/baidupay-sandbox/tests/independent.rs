@@ -595,6 +595,9 @@ fn the_sandbox_api_against_a_client_that_shares_no_code_with_the_sdk() {
     runtime.block_on(running.stop());
 }
 
+/// A notify as received: its fields and whether openssl verified it.
+type Notified = (BTreeMap<String, String>, bool);
+
 /// SHA256withRSA by `openssl dgst`, base64 on one line.
 fn sign256(key: &Path, message: &str) -> String {
     let raw = openssl(
@@ -705,7 +708,7 @@ fn the_alipay_gateway_against_a_client_that_shares_no_code_with_the_sdk() {
     // a notify endpoint that checks the V1 rule (sign and sign_type left out) with openssl
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let notify_addr = listener.local_addr().unwrap().to_string();
-    let notified: Arc<Mutex<Vec<(BTreeMap<String, String>, bool)>>> = Arc::default();
+    let notified: Arc<Mutex<Vec<Notified>>> = Arc::default();
     {
         let (notified, alipay_public, dir) = (
             notified.clone(),
