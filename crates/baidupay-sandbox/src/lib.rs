@@ -21,8 +21,18 @@
 //!   amount are refused.
 //! * `GET /sandbox/deliveries` lists every callback attempt with the platform's verdict: the
 //!   answer to "why does Baidu keep retrying my notify".
+//! * Alipay: `POST /sandbox/alipay/apps` registers an app (`app_id`, `app_public_key`,
+//!   `notify_url`); `POST /gateway.do` serves `alipay.trade.create` (JSAPI_PAY), `query`,
+//!   `close`, `refund`, `fastpay.refund.query` and `data.dataservice.bill.downloadurl.query`,
+//!   verifying each request against the app key as the gateway does (`isv.invalid-signature`
+//!   quotes the gateway's string) and answering `{"<method>_response":{…},"sign":"…"}` signed
+//!   RSA2 by the sandbox's Alipay key (`alipay_public_key.pem` in the keys directory), with the
+//!   ACQ.* errors a simulator can produce; `POST /sandbox/alipay/pay {"trade_no"}` stands in
+//!   for `my.tradePay` and sends the signed trade notify (and one per refund), retried until
+//!   the merchant answers exactly `success`. The bill is served as UTF-8 CSV (the real one is
+//!   a ZIP of GBK CSVs).
 //!
-//! State is kept in memory, one lock per merchant (merchants never wait for each other), and
+//! State is kept in memory (the Alipay apps and trades always are), one lock per merchant (merchants never wait for each other), and
 //! with [`SandboxConfig::db`] (feature `sqlite`, on by default) also in a SQLite file, written
 //! through on every change, so that it survives a restart. On start, a restarted sandbox
 //! resumes what the platform still owes: payment notifies not yet acknowledged (on a fresh
