@@ -103,7 +103,8 @@ fn judge(kind: CallbackKind, status: u16, body: &[u8]) -> Result<Answer, String>
 }
 
 /// POSTs `body` to `url` on the retry schedule until it is acknowledged; `None` when every
-/// attempt failed.
+/// attempt failed. An armed callback fault holds it back first (`reorder_callback`) or
+/// delivers it once more after the acknowledgement (`duplicate_callback`).
 pub(crate) async fn deliver(
     inner: Arc<Inner>,
     kind: CallbackKind,
@@ -111,17 +112,45 @@ pub(crate) async fn deliver(
     url: String,
     body: String,
 ) -> Option<Answer> {
+    let fault = inner.faults.for_callback(kind);
+    if let Some(f) = &fault
+        && f.kind == crate::faults::Kind::ReorderCallback
+    {
+        tokio::time::sleep(Duration::from_millis(f.delay_ms)).await;
+    }
+    let answer = attempts(&inner, kind, &app_key, &url, &body, 1).await;
+    if answer.is_some()
+        && fault
+            .as_ref()
+            .is_some_and(|f| f.kind == crate::faults::Kind::DuplicateCallback)
+    {
+        // the platform sends it again although it was acknowledged: the merchant must answer
+        // the same and apply nothing twice
+        let _ = attempts(&inner, kind, &app_key, &url, &body, 2).await;
+    }
+    answer
+}
+
+/// One run of the retry schedule; attempts are numbered from `first`.
+async fn attempts(
+    inner: &Arc<Inner>,
+    kind: CallbackKind,
+    app_key: &str,
+    url: &str,
+    body: &str,
+    first: u32,
+) -> Option<Answer> {
     let schedule = inner.config.retry_schedule.clone();
-    for (attempt, delay) in (1u32..).zip(schedule) {
+    for (attempt, delay) in (first..).zip(schedule) {
         if delay > Duration::ZERO {
             tokio::time::sleep(delay).await;
         }
-        let request = http::Request::post(url.as_str())
+        let request = http::Request::post(url)
             .header(
                 http::header::CONTENT_TYPE,
                 "application/x-www-form-urlencoded",
             )
-            .body(Bytes::from(body.clone()));
+            .body(Bytes::from(body.to_owned()));
         let (status, response, verdict) = match request {
             Err(e) => (None, e.to_string(), Err(format!("bad callback URL: {e}"))),
             Ok(request) => match inner.http.send(request).await {
@@ -140,9 +169,9 @@ pub(crate) async fn deliver(
         inner.record(Delivery {
             id: 0,
             kind,
-            app_key: app_key.clone(),
-            url: url.clone(),
-            body: body.clone(),
+            app_key: app_key.to_owned(),
+            url: url.to_owned(),
+            body: body.to_owned(),
             attempt,
             status,
             response,

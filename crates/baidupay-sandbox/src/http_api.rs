@@ -37,6 +37,12 @@ pub(crate) fn router(inner: Arc<Inner>) -> Router {
         )
         .route("/sandbox/alipay/pay", post(crate::alipay::pay))
         .route("/sandbox/alipay/bills/{id}", get(crate::alipay::bill_file))
+        .route(
+            "/sandbox/faults",
+            post(crate::faults::arm)
+                .get(crate::faults::list)
+                .delete(crate::faults::clear),
+        )
         .route(&format!("{PAY}/findByTpOrderId"), get(find_order))
         .route(&format!("{PAY}/cancelOrder"), get(cancel_order))
         .route(&format!("{PAY}/applyOrderRefund"), post(apply_refund))
@@ -55,6 +61,10 @@ pub(crate) fn router(inner: Arc<Inner>) -> Router {
             "/cashier/syncOrderStatus",
             get(legacy_sync).post(legacy_sync),
         )
+        .layer(axum::middleware::from_fn_with_state(
+            inner.clone(),
+            crate::faults::layer,
+        ))
         .with_state(inner)
 }
 

@@ -46,6 +46,7 @@
 mod alipay;
 mod book;
 mod deliver;
+mod faults;
 mod http_api;
 mod store;
 
@@ -193,6 +194,7 @@ pub(crate) struct Inner {
     pub(crate) base_url: RwLock<String>,
     pub(crate) db: Option<store::Db>,
     pub(crate) alipay: alipay::Alipay,
+    pub(crate) faults: faults::Faults,
     /// Pending callbacks of a loaded database were resumed.
     pub(crate) resumed: AtomicBool,
 }
@@ -442,6 +444,7 @@ impl Sandbox {
                 apps: RwLock::default(),
                 bills: RwLock::default(),
             },
+            faults: faults::Faults::default(),
             resumed: AtomicBool::new(false),
         };
         restore(

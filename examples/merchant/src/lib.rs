@@ -52,7 +52,7 @@ pub enum OrderState {
         /// Alipay trade number.
         trade_no: String,
     },
-    /// Refunded (Baidu refund notify, success).
+    /// Fully refunded (Baidu refund notifies, success, adding up to the total).
     Refunded,
 }
 
@@ -63,6 +63,8 @@ pub struct Order {
     pub total: Fen,
     /// State.
     pub state: OrderState,
+    /// Refunded so far (successful Baidu refunds, at the amounts this merchant approved).
+    pub refunded: Fen,
 }
 
 /// The merchant's records. In production: a database with unique keys on the platform ids.
@@ -71,6 +73,9 @@ pub struct Ledger {
     orders: HashMap<TpOrderId, Order>,
     baidu_payments: HashMap<OrderId, TpOrderId>,
     refund_batches: HashMap<RefundBatchId, RefundNotifyStatus>,
+    /// Refund amounts approved at the audit, by Baidu refund batch (the refund notify carries
+    /// no amount).
+    approved: HashMap<RefundBatchId, (TpOrderId, Fen)>,
     alipay_notifies: HashMap<String, String>,
     /// State changes applied (each callback's effect counts once).
     pub effects: u64,
@@ -103,6 +108,7 @@ impl App {
             Order {
                 total,
                 state: OrderState::Created,
+                refunded: Fen::ZERO,
             },
         );
     }
@@ -162,15 +168,18 @@ impl App {
         BaiduAnswer::Payment(PaymentAck::consumed())
     }
 
-    /// Decides a refund audit: approve a paid order's refund up to its total.
+    /// Decides a refund audit: approve a paid order's refund up to what is left of its total
+    /// (an order this merchant has not seen paid is refused: its payment notify may still be
+    /// on the way).
     pub async fn on_refund_audit(&self, r: RefundAuditRequest) -> BaiduAnswer {
-        let Some(l) = self.lock().await else {
+        let Some(mut l) = self.lock().await else {
             return BaiduAnswer::Retry(RetryAnswer::new("busy"));
         };
         let answer = match l.orders.get(&r.tp_order_id) {
             Some(o) if matches!(o.state, OrderState::Paid { .. }) => {
-                let amount = r.apply_refund_money.unwrap_or(o.total);
-                if amount <= o.total {
+                let left = o.total.checked_sub(o.refunded).unwrap_or(Fen::ZERO);
+                let amount = r.apply_refund_money.unwrap_or(left);
+                if amount > Fen::ZERO && amount <= left {
                     RefundAuditAnswer::new(AuditStatus::Approved, amount)
                 } else {
                     RefundAuditAnswer::new(AuditStatus::Rejected, Fen::ZERO)
@@ -178,6 +187,12 @@ impl App {
             }
             _ => RefundAuditAnswer::new(AuditStatus::Rejected, Fen::ZERO),
         };
+        if answer.audit_status == AuditStatus::Approved {
+            l.approved.insert(
+                r.refund_batch_id.clone(),
+                (r.tp_order_id.clone(), answer.refund_pay_money),
+            );
+        }
         BaiduAnswer::RefundAudit(answer)
     }
 
@@ -192,11 +207,16 @@ impl App {
         }
         l.refund_batches
             .insert(r.refund_batch_id.clone(), r.refund_status);
+        let approved = l.approved.get(&r.refund_batch_id).cloned();
         if r.refund_status == RefundNotifyStatus::Succeeded
-            && let Some(tp) = &r.tp_order_id
-            && let Some(o) = l.orders.get_mut(tp)
+            && let Some((tp, amount)) = approved
+            && r.tp_order_id.as_ref().is_none_or(|t| *t == tp)
+            && let Some(o) = l.orders.get_mut(&tp)
         {
-            o.state = OrderState::Refunded;
+            o.refunded = o.refunded.checked_add(amount).unwrap_or(o.total);
+            if o.refunded >= o.total {
+                o.state = OrderState::Refunded;
+            }
         }
         l.effects += 1;
         BaiduAnswer::Refund
