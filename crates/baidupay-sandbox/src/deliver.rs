@@ -23,6 +23,8 @@ pub enum CallbackKind {
     Refund,
     /// Alipay's trade notify (`trade_status_sync`), answered with `success`.
     AlipayTrade,
+    /// A TP audit push (JSON), answered with `success`.
+    TpAudit,
 }
 
 /// One attempt to deliver a callback, as `GET /sandbox/deliveries` lists it.
@@ -89,11 +91,11 @@ fn judge(kind: CallbackKind, status: u16, body: &[u8]) -> Result<Answer, String>
             Ok(a) => Ok(Answer::Audit(a)),
             Err(e) => Err(format!("not a refund-audit answer: {e}")),
         },
-        CallbackKind::AlipayTrade => {
+        CallbackKind::AlipayTrade | CallbackKind::TpAudit => {
             if body == b"success" {
                 Ok(Answer::Alipay)
             } else {
-                Err("not `success` (exactly these 7 characters): Alipay sends the notify again".to_owned())
+                Err("not `success` (exactly these 7 characters): the platform sends it again".to_owned())
             }
         }
         CallbackKind::Refund => RefundNotifyAck::parse(body)
@@ -145,11 +147,13 @@ async fn attempts(
         if delay > Duration::ZERO {
             tokio::time::sleep(delay).await;
         }
+        let content_type = if kind == CallbackKind::TpAudit {
+            "application/json"
+        } else {
+            "application/x-www-form-urlencoded"
+        };
         let request = http::Request::post(url)
-            .header(
-                http::header::CONTENT_TYPE,
-                "application/x-www-form-urlencoded",
-            )
+            .header(http::header::CONTENT_TYPE, content_type)
             .body(Bytes::from(body.to_owned()));
         let (status, response, verdict) = match request {
             Err(e) => (None, e.to_string(), Err(format!("bad callback URL: {e}"))),

@@ -16,7 +16,7 @@
 //!   without being handled.
 //!
 //! Callback faults (matched by `callback`: `payment`, `refund-audit`, `refund`,
-//! `alipay-trade`; without one, any):
+//! `alipay-trade`, `tp-audit`; without one, any):
 //! * `duplicate_callback`: once acknowledged, the same callback is delivered again;
 //! * `reorder_callback`: the callback is held back `delay_ms` (default 1000), so that callbacks
 //!   sent after it arrive first.
@@ -144,6 +144,7 @@ pub(crate) async fn arm(State(inner): State<Arc<Inner>>, body: Bytes) -> Respons
         Some("refund-audit") => Some(CallbackKind::RefundAudit),
         Some("refund") => Some(CallbackKind::Refund),
         Some("alipay-trade") => Some(CallbackKind::AlipayTrade),
+        Some("tp-audit") => Some(CallbackKind::TpAudit),
         Some(other) => {
             return json_response(
                 StatusCode::BAD_REQUEST,

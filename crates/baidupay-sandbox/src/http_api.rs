@@ -37,6 +37,42 @@ pub(crate) fn router(inner: Arc<Inner>) -> Router {
         )
         .route("/sandbox/alipay/pay", post(crate::alipay::pay))
         .route("/sandbox/alipay/bills/{id}", get(crate::alipay::bill_file))
+        .route("/sandbox/tp/apps", post(crate::tp::authorize_app))
+        .route("/sandbox/tp/audit", post(crate::tp::decide))
+        .route(&format!("{PAY}/dict"), get(crate::tp::dict))
+        .route(
+            "/rest/2.0/smartapp/pay/account/create",
+            post(crate::tp::create_account),
+        )
+        .route(
+            "/rest/2.0/smartapp/pay/account/auditstatus",
+            get(crate::tp::account_status),
+        )
+        .route(
+            "/rest/2.0/smartapp/pay/developconfig/submit",
+            post(crate::tp::submit_config),
+        )
+        .route(&format!("{PAY}/create"), post(crate::tp::create_service))
+        .route(
+            &format!("{PAY}/auditstatus"),
+            get(crate::tp::service_status),
+        )
+        .route(&format!("{PAY}/update"), post(crate::tp::update_service))
+        .route(
+            &format!("{PAY}/updatebindservice"),
+            post(crate::tp::update_bound_service),
+        )
+        .route(
+            &format!("{PAY}/getbindservice"),
+            get(crate::tp::bound_service),
+        )
+        .route(&format!("{PAY}/orderlist"), get(crate::tp::order_list))
+        .route(&format!("{PAY}/tp/findByTpOrderId"), get(find_order))
+        .route(&format!("{PAY}/tp/cancelOrder"), get(cancel_order))
+        .route(&format!("{PAY}/tp/applyOrderRefund"), post(apply_refund))
+        .route(&format!("{PAY}/tp/findOrderRefund"), get(find_refunds))
+        .route(&format!("{PAY}/tp/orderBill"), get(order_bill))
+        .route(&format!("{PAY}/tp/capitaBill"), get(capital_bill))
         .route(
             "/sandbox/faults",
             post(crate::faults::arm)

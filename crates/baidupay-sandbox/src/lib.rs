@@ -21,6 +21,13 @@
 //!   amount are refused.
 //! * `GET /sandbox/deliveries` lists every callback attempt with the platform's verdict: the
 //!   answer to "why does Baidu keep retrying my notify".
+//! * Third-party platform (seed 004): `POST /sandbox/tp/apps` authorizes a mini program for a
+//!   TP and returns its authorizer token; the payment account, developer config and payment
+//!   service endpoints on their real paths run the audited onboarding with the documented
+//!   errors (60012, 60014, 60017-60019, ...), audits are decided by `POST /sandbox/tp/audit`
+//!   (or pass after [`SandboxConfig::tp_audit_delay`]) and pushed to the TP's event URL; once
+//!   open, the mini program is a cashier merchant and the `/paymentservice/tp/*` pay APIs and
+//!   `orderlist` (paginated) answer from its orders. The finance endpoints are not simulated.
 //! * Alipay: `POST /sandbox/alipay/apps` registers an app (`app_id`, `app_public_key`,
 //!   `notify_url`); `POST /gateway.do` serves `alipay.trade.create` (JSAPI_PAY), `query`,
 //!   `close`, `refund`, `fastpay.refund.query` and `data.dataservice.bill.downloadurl.query`,
@@ -49,6 +56,7 @@ mod deliver;
 mod faults;
 mod http_api;
 mod store;
+mod tp;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -86,6 +94,9 @@ pub struct SandboxConfig {
     pub callback_timeout: Duration,
     /// A SQLite file holding the state (created when missing); none: memory only.
     pub db: Option<PathBuf>,
+    /// TP audits pass by themselves after this delay (none: only `POST /sandbox/tp/audit`
+    /// decides them).
+    pub tp_audit_delay: Option<Duration>,
 }
 
 impl Default for SandboxConfig {
@@ -99,6 +110,7 @@ impl Default for SandboxConfig {
                 .collect(),
             callback_timeout: Duration::from_secs(2),
             db: None,
+            tp_audit_delay: None,
         }
     }
 }
@@ -115,6 +127,13 @@ impl SandboxConfig {
     #[must_use]
     pub fn db(mut self, path: impl Into<PathBuf>) -> Self {
         self.db = Some(path.into());
+        self
+    }
+
+    /// TP audits pass by themselves after `delay`.
+    #[must_use]
+    pub fn tp_audit_delay(mut self, delay: Duration) -> Self {
+        self.tp_audit_delay = Some(delay);
         self
     }
 
@@ -195,6 +214,7 @@ pub(crate) struct Inner {
     pub(crate) db: Option<store::Db>,
     pub(crate) alipay: alipay::Alipay,
     pub(crate) faults: faults::Faults,
+    pub(crate) tp: tp::Tp,
     /// Pending callbacks of a loaded database were resumed.
     pub(crate) resumed: AtomicBool,
 }
@@ -445,6 +465,7 @@ impl Sandbox {
                 bills: RwLock::default(),
             },
             faults: faults::Faults::default(),
+            tp: tp::Tp::default(),
             resumed: AtomicBool::new(false),
         };
         restore(

@@ -106,6 +106,7 @@ mod sqlite {
             CallbackKind::RefundAudit => "refund-audit",
             CallbackKind::Refund => "refund",
             CallbackKind::AlipayTrade => "alipay-trade",
+            CallbackKind::TpAudit => "tp-audit",
         }
     }
 
@@ -115,6 +116,7 @@ mod sqlite {
             "refund-audit" => Some(CallbackKind::RefundAudit),
             "refund" => Some(CallbackKind::Refund),
             "alipay-trade" => Some(CallbackKind::AlipayTrade),
+            "tp-audit" => Some(CallbackKind::TpAudit),
             _ => None,
         }
     }

@@ -1,0 +1,819 @@
+//! The third-party-platform (TP) side of the simulator (seed 004): a mini program opens its
+//! payment service through a TP in three audited steps (payment account, developer config,
+//! payment service), each answered with the documented errors while it is under audit or
+//! missing, and each audit result pushed to the TP's event URL (retried until `success`).
+//!
+//! * `POST /sandbox/tp/apps {"app_id", "tp_app_id", "event_url"}` authorizes a mini program
+//!   for a TP and returns its authorizer `access_token` (the ticket / pre-auth-code chain is
+//!   not simulated);
+//! * `POST /sandbox/tp/audit {"app_id", "step": "account"|"develop_config"|"payment_service",
+//!   "pass", "reason"}` decides an audit; with `SandboxConfig::tp_audit_delay` audits pass by
+//!   themselves after that delay;
+//! * once the payment service passes, the mini program is a cashier merchant: its
+//!   `pmAppKey`/`dealId` are in `getbindservice`, orders paid through `/sandbox/cashier/pay`
+//!   are signed with the developer-config key, callbacks go to the developer-config URLs, and
+//!   the `/paymentservice/tp/*` pay APIs and `orderlist` (with working pagination) answer from
+//!   them with the authorizer token.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use axum::extract::{RawQuery, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use baidupay_crypto::{PublicKey, form};
+use baidupay_model::time::BeijingTime;
+use serde_json::{Value, json};
+
+use crate::book;
+use crate::deliver::{self, CallbackKind};
+use crate::{Inner, Merchant, Token, lock, now_unix};
+
+/// Where an audited step stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Audit {
+    Pending,
+    Passed,
+    Rejected,
+}
+
+/// The three steps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Step {
+    Account,
+    DevelopConfig,
+    PaymentService,
+}
+
+impl Step {
+    fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "account" => Self::Account,
+            "develop_config" => Self::DevelopConfig,
+            "payment_service" => Self::PaymentService,
+            _ => return None,
+        })
+    }
+
+    fn event(self, pass: bool) -> &'static str {
+        match (self, pass) {
+            (Self::Account, true) => "APP_PAYMENT_CREATE_ACCOUNT_PASS",
+            (Self::Account, false) => "APP_PAYMENT_CREATE_ACCOUNT_FAIL",
+            (Self::DevelopConfig, true) => "APP_PAYMENT_UPDATE_DEVELOP_CONFIG_PASS",
+            (Self::DevelopConfig, false) => "APP_PAYMENT_UPDATE_DEVELOP_CONFIG_FAIL",
+            (Self::PaymentService, true) => "APP_PAYMENT_CREATE_PAYMENT_PASS",
+            (Self::PaymentService, false) => "APP_PAYMENT_CREATE_PAYMENT_FAIL",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Stage {
+    audit: Audit,
+    reason: String,
+    fields: HashMap<String, String>,
+}
+
+#[derive(Debug, Default)]
+struct Onboarding {
+    account: Option<Stage>,
+    config: Option<Stage>,
+    service: Option<Stage>,
+    /// Set when the payment service first passes.
+    pm_app_key: Option<String>,
+    deal_id: u64,
+    pm_app_id: u64,
+}
+
+/// A mini program authorized for a TP.
+#[derive(Debug)]
+pub(crate) struct Program {
+    app_id: u64,
+    tp_app_id: u64,
+    event_url: String,
+    token: String,
+    state: Mutex<Onboarding>,
+}
+
+/// The TP state: mini programs by app id and by authorizer token.
+#[derive(Debug, Default)]
+pub(crate) struct Tp {
+    programs: RwLock<HashMap<u64, Arc<Program>>>,
+    by_token: RwLock<HashMap<String, u64>>,
+}
+
+fn json_response(status: StatusCode, v: &Value) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        v.to_string(),
+    )
+        .into_response()
+}
+
+fn ok(data: Value) -> Response {
+    json_response(
+        StatusCode::OK,
+        &json!({"errno": 0, "msg": "success", "data": data}),
+    )
+}
+
+fn tp_error(code: i64, msg: &str) -> Response {
+    json_response(
+        StatusCode::OK,
+        &json!({"errno": code, "msg": msg, "data": {}}),
+    )
+}
+
+fn params(query: Option<&str>, body: &[u8]) -> HashMap<String, String> {
+    let mut out = HashMap::new();
+    for source in [body, query.unwrap_or("").as_bytes()] {
+        for (k, v) in form::parse(source).unwrap_or_default() {
+            out.entry(k).or_insert(v);
+        }
+    }
+    out
+}
+
+/// The mini program of an authorizer token.
+fn program(inner: &Inner, p: &HashMap<String, String>) -> Result<Arc<Program>, Box<Response>> {
+    let token = p.get("access_token").map(String::as_str).unwrap_or("");
+    let app_id = inner
+        .tp
+        .by_token
+        .read()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .get(token)
+        .copied();
+    let found = app_id.and_then(|id| {
+        inner
+            .tp
+            .programs
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(&id)
+            .cloned()
+    });
+    found.ok_or_else(|| {
+        Box::new(json_response(
+            StatusCode::OK,
+            &json!({"error_code": 110, "error_msg": "Access token invalid or no longer valid"}),
+        ))
+    })
+}
+
+macro_rules! program_or_return {
+    ($inner:expr, $p:expr) => {
+        match program(&$inner, &$p) {
+            Ok(p) => p,
+            Err(r) => return *r,
+        }
+    };
+}
+
+fn missing(p: &HashMap<String, String>, names: &[&str]) -> Option<String> {
+    names
+        .iter()
+        .find(|n| p.get(**n).is_none_or(String::is_empty))
+        .map(|n| format!("参数错误: {n} 不能为空"))
+}
+
+fn keep(p: &HashMap<String, String>, names: &[&str]) -> HashMap<String, String> {
+    names
+        .iter()
+        .filter_map(|n| p.get(*n).map(|v| ((*n).to_owned(), v.clone())))
+        .collect()
+}
+
+fn under_audit(fields: HashMap<String, String>) -> Stage {
+    Stage {
+        audit: Audit::Pending,
+        reason: String::new(),
+        fields,
+    }
+}
+
+// --- control API ------------------------------------------------------------------------------
+
+pub(crate) async fn authorize_app(State(inner): State<Arc<Inner>>, body: Bytes) -> Response {
+    let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let num = |k: &str| match v.get(k) {
+        Some(Value::Number(n)) => n.as_u64(),
+        Some(Value::String(s)) => s.parse().ok(),
+        _ => None,
+    };
+    let (Some(app_id), Some(tp_app_id)) = (num("app_id"), num("tp_app_id")) else {
+        return json_response(
+            StatusCode::BAD_REQUEST,
+            &json!({"error": "app_id and tp_app_id (numbers) are required"}),
+        );
+    };
+    let Some(event_url) = v
+        .get("event_url")
+        .and_then(Value::as_str)
+        .filter(|u| u.starts_with("http://") || u.starts_with("https://"))
+    else {
+        return json_response(
+            StatusCode::BAD_REQUEST,
+            &json!({"error": "event_url must be an absolute http(s) URL"}),
+        );
+    };
+    let token = format!("tp.authorizer.{app_id}.{:x}", inner.next_id());
+    let program = Arc::new(Program {
+        app_id,
+        tp_app_id,
+        event_url: event_url.to_owned(),
+        token: token.clone(),
+        state: Mutex::default(),
+    });
+    {
+        let mut programs = inner
+            .tp
+            .programs
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if programs.contains_key(&app_id) {
+            return json_response(
+                StatusCode::CONFLICT,
+                &json!({"error": format!("mini program {app_id} is already authorized")}),
+            );
+        }
+        programs.insert(app_id, program);
+    }
+    inner
+        .tp
+        .by_token
+        .write()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .insert(token.clone(), app_id);
+    // the authorizer token also calls the /paymentservice/tp/ pay APIs once a pmAppKey exists
+    lock(&inner.tokens).insert(
+        token.clone(),
+        Token {
+            app_keys: Vec::new(),
+            expires: Instant::now() + Duration::from_secs(30 * 86_400),
+        },
+    );
+    json_response(
+        StatusCode::CREATED,
+        &json!({"app_id": app_id, "tp_app_id": tp_app_id, "access_token": token, "expires_in": 30 * 86_400}),
+    )
+}
+
+pub(crate) async fn decide(State(inner): State<Arc<Inner>>, body: Bytes) -> Response {
+    let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let app_id = match v.get("app_id") {
+        Some(Value::Number(n)) => n.as_u64(),
+        Some(Value::String(s)) => s.parse().ok(),
+        _ => None,
+    };
+    let step = v.get("step").and_then(Value::as_str).and_then(Step::parse);
+    let (Some(app_id), Some(step), Some(pass)) =
+        (app_id, step, v.get("pass").and_then(Value::as_bool))
+    else {
+        return json_response(
+            StatusCode::BAD_REQUEST,
+            &json!({"error": "app_id, step (account, develop_config, payment_service) and pass are required"}),
+        );
+    };
+    let reason = v
+        .get("reason")
+        .and_then(Value::as_str)
+        .unwrap_or(if pass { "" } else { "资料不符合要求" })
+        .to_owned();
+    let Some(p) = inner
+        .tp
+        .programs
+        .read()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .get(&app_id)
+        .cloned()
+    else {
+        return json_response(
+            StatusCode::NOT_FOUND,
+            &json!({"error": format!("no mini program {app_id}")}),
+        );
+    };
+    match settle(&inner, &p, step, pass, &reason) {
+        Ok(()) => json_response(StatusCode::OK, &json!({"event": step.event(pass)})),
+        Err(why) => json_response(StatusCode::CONFLICT, &json!({"error": why})),
+    }
+}
+
+/// Decides an audit under way and pushes the event.
+fn settle(
+    inner: &Arc<Inner>,
+    p: &Arc<Program>,
+    step: Step,
+    pass: bool,
+    reason: &str,
+) -> Result<(), String> {
+    {
+        let mut s = lock(&p.state);
+        let stage = match step {
+            Step::Account => s.account.as_mut(),
+            Step::DevelopConfig => s.config.as_mut(),
+            Step::PaymentService => s.service.as_mut(),
+        };
+        let Some(stage) = stage.filter(|st| st.audit == Audit::Pending) else {
+            return Err(format!("{step:?} is not under audit"));
+        };
+        stage.audit = if pass { Audit::Passed } else { Audit::Rejected };
+        stage.reason = reason.to_owned();
+        if step == Step::PaymentService && pass {
+            open_service(inner, p, &mut s)?;
+        }
+    }
+    let push = json!({
+        "appId": p.app_id,
+        "tpAppId": p.tp_app_id,
+        "eventTime": BeijingTime::from_unix(now_unix()).datetime(),
+        "event": step.event(pass),
+        "reason": if pass { Value::Null } else { Value::String(reason.to_owned()) },
+    });
+    let push = match push {
+        Value::Object(mut o) => {
+            o.retain(|_, v| !v.is_null());
+            Value::Object(o)
+        }
+        other => other,
+    };
+    tokio::spawn(deliver::deliver(
+        inner.clone(),
+        CallbackKind::TpAudit,
+        p.app_id.to_string(),
+        p.event_url.clone(),
+        push.to_string(),
+    ));
+    Ok(())
+}
+
+/// The payment service passed: the mini program becomes a cashier merchant.
+fn open_service(inner: &Arc<Inner>, p: &Program, s: &mut Onboarding) -> Result<(), String> {
+    let Some(config) = s.config.as_ref() else {
+        return Err("no developer config".into());
+    };
+    let field = |k: &str| config.fields.get(k).cloned().unwrap_or_default();
+    let key = PublicKey::parse(field("tp_public_key").as_bytes())
+        .map_err(|e| format!("tp_public_key: {e}"))?;
+    if s.pm_app_key.is_none() {
+        s.pm_app_key = Some(format!("MMMtp{}", p.app_id));
+        s.deal_id = 400_000_000 + inner.next_id() % 100_000_000;
+        s.pm_app_id = 10_000 + inner.next_id() % 90_000;
+    }
+    let app_key = s.pm_app_key.clone().unwrap_or_default();
+    let merchant = Arc::new(Merchant {
+        app_key: app_key.clone(),
+        deal_id: s.deal_id,
+        app_id: s.pm_app_id,
+        client_id: format!("tp-{}", p.app_id),
+        client_secret: format!("tp-secret-{:x}", inner.next_id()),
+        key,
+        notify_url: field("pay_notify_url"),
+        refund_audit_url: field("refund_audit_url"),
+        refund_notify_url: field("refund_succ_url"),
+        book: Mutex::default(),
+    });
+    inner.persist(|db, next| db.merchant(&merchant.row(), next));
+    inner
+        .merchants
+        .write()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .entry(app_key.clone())
+        .or_insert(merchant);
+    if let Some(t) = lock(&inner.tokens).get_mut(&p.token)
+        && !t.app_keys.contains(&app_key)
+    {
+        t.app_keys.push(app_key);
+    }
+    Ok(())
+}
+
+/// With `tp_audit_delay`, the audit just submitted passes by itself after the delay.
+fn auto_pass(inner: &Arc<Inner>, p: &Arc<Program>, step: Step) {
+    if let Some(delay) = inner.config.tp_audit_delay {
+        let (inner, p) = (inner.clone(), p.clone());
+        tokio::spawn(async move {
+            tokio::time::sleep(delay).await;
+            // already decided explicitly: nothing to do
+            let _ = settle(&inner, &p, step, true, "");
+        });
+    }
+}
+
+// --- seed 004 endpoints -----------------------------------------------------------------------
+
+pub(crate) async fn dict(State(inner): State<Arc<Inner>>, RawQuery(q): RawQuery) -> Response {
+    let p = params(q.as_deref(), b"");
+    let _program = program_or_return!(inner, p);
+    // laid out as seed 004's example: snake_case lists, camelCase maps and items
+    ok(json!({
+        "province_list": [
+            {"provinceId": 110000, "provinceName": "北京市", "cities": [{"cityId": 110100, "cityName": "北京市"}]},
+            {"provinceId": 440000, "provinceName": "广东省", "cities": [
+                {"cityId": 440100, "cityName": "广州市"}, {"cityId": 440300, "cityName": "深圳市"}]},
+        ],
+        "bank_list": [
+            {"character": "Z", "banks": [
+                {"bankId": 1, "bankName": "中国工商银行", "logoUrl": ""},
+                {"bankId": 2, "bankName": "中国建设银行", "logoUrl": ""},
+                {"bankId": 3, "bankName": "招商银行", "logoUrl": ""}]},
+        ],
+        "commissionRate": {"6": "千分之六"},
+        "paymentDays": {"1": "T+1", "7": "T+7", "14": "T+14", "28": "T+28"},
+    }))
+}
+
+const ACCOUNT_FIELDS: [&str; 8] = [
+    "business_scope",
+    "business_province",
+    "business_city",
+    "business_detail_address",
+    "legal_person",
+    "legal_id",
+    "id_card_front_url",
+    "id_card_back_url",
+];
+
+pub(crate) async fn create_account(
+    State(inner): State<Arc<Inner>>,
+    RawQuery(q): RawQuery,
+    body: Bytes,
+) -> Response {
+    let p = params(q.as_deref(), &body);
+    let program = program_or_return!(inner, p);
+    if let Some(why) = missing(&p, &ACCOUNT_FIELDS) {
+        return tp_error(60000, &why);
+    }
+    let person = p.get("legal_person").map_or(0, |s| s.chars().count());
+    if !(2..=50).contains(&person) {
+        return tp_error(60004, "法人姓名限定在 2 - 50 字符");
+    }
+    if p.get("legal_id").map_or(0, |s| s.chars().count()) != 18 {
+        return tp_error(60005, "身份证号必须为 18 位");
+    }
+    {
+        let mut s = lock(&program.state);
+        match s.account.as_ref().map(|a| a.audit) {
+            Some(Audit::Pending) => return tp_error(60017, "支付账号审核中,无法再次创建"),
+            Some(Audit::Passed) => return tp_error(60012, "支付账号已经存在,请勿重复创建"),
+            // rejected: a corrected submission is audited again
+            Some(Audit::Rejected) | None => {}
+        }
+        s.account = Some(under_audit(keep(&p, &ACCOUNT_FIELDS)));
+    }
+    auto_pass(&inner, &program, Step::Account);
+    ok(Value::Null)
+}
+
+pub(crate) async fn account_status(
+    State(inner): State<Arc<Inner>>,
+    RawQuery(q): RawQuery,
+) -> Response {
+    let p = params(q.as_deref(), b"");
+    let program = program_or_return!(inner, p);
+    let s = lock(&program.state);
+    match &s.account {
+        None => tp_error(60006, "支付账号审核信息不存在"),
+        Some(a) => {
+            let (status, message) = match a.audit {
+                Audit::Pending => (2, "审核中".to_owned()),
+                Audit::Passed => (4, "审核通过".to_owned()),
+                Audit::Rejected => (3, a.reason.clone()),
+            };
+            ok(json!({"status": status, "verify_message": message}))
+        }
+    }
+}
+
+const CONFIG_FIELDS: [&str; 4] = [
+    "tp_public_key",
+    "pay_notify_url",
+    "refund_audit_url",
+    "refund_succ_url",
+];
+
+/// The account must have passed its audit before the next steps.
+fn account_gate(s: &Onboarding) -> Option<Response> {
+    match s.account.as_ref().map(|a| a.audit) {
+        None => Some(tp_error(60013, "支付账号不存在,请先创建支付账号")),
+        Some(Audit::Pending) => Some(tp_error(60017, "支付账号审核中,无法再次创建")),
+        Some(Audit::Rejected) => Some(tp_error(
+            60016,
+            "创建账号审核未通过,请查看创建账号的审核状态",
+        )),
+        Some(Audit::Passed) => None,
+    }
+}
+
+pub(crate) async fn submit_config(
+    State(inner): State<Arc<Inner>>,
+    RawQuery(q): RawQuery,
+    body: Bytes,
+) -> Response {
+    let p = params(q.as_deref(), &body);
+    let program = program_or_return!(inner, p);
+    if let Some(why) = missing(&p, &CONFIG_FIELDS) {
+        return tp_error(60000, &why);
+    }
+    if let Err(e) = PublicKey::parse(p.get("tp_public_key").map_or(&b""[..], |k| k.as_bytes())) {
+        return tp_error(60000, &format!("参数错误: tp_public_key: {e}"));
+    }
+    {
+        let mut s = lock(&program.state);
+        if let Some(r) = account_gate(&s) {
+            return r;
+        }
+        if s.config.as_ref().is_some_and(|c| c.audit == Audit::Pending) {
+            return tp_error(60018, "开发者设置审核中,无法再次修改");
+        }
+        s.config = Some(under_audit(keep(&p, &CONFIG_FIELDS)));
+    }
+    auto_pass(&inner, &program, Step::DevelopConfig);
+    ok(Value::Null)
+}
+
+const SERVICE_FIELDS: [&str; 12] = [
+    "app_name",
+    "service_phone",
+    "bank_account",
+    "bank_card",
+    "bank_name",
+    "bank_branch",
+    "open_province",
+    "open_city",
+    "payment_days",
+    "commission_rate",
+    "pool_cash_pledge",
+    "day_max_frozen_amount",
+];
+
+fn check_service(p: &HashMap<String, String>) -> Option<Response> {
+    if let Some(why) = missing(p, &SERVICE_FIELDS) {
+        return Some(tp_error(60000, &why));
+    }
+    let n = |k: &str| p.get(k).and_then(|v| v.parse::<u64>().ok());
+    if !matches!(n("payment_days"), Some(1 | 7 | 14 | 28)) {
+        return Some(tp_error(
+            60000,
+            "参数错误: payment_days 须为 1, 7, 14 或 28",
+        ));
+    }
+    if n("commission_rate") != Some(6) {
+        return Some(tp_error(60000, "参数错误: commission_rate 须为 6"));
+    }
+    if n("day_max_frozen_amount").is_none_or(|v| v > 10_000) {
+        return Some(tp_error(
+            60000,
+            "参数错误: day_max_frozen_amount 不超过 10000",
+        ));
+    }
+    if n("pool_cash_pledge").is_none() {
+        return Some(tp_error(60000, "参数错误: pool_cash_pledge 须为整数"));
+    }
+    None
+}
+
+pub(crate) async fn create_service(
+    State(inner): State<Arc<Inner>>,
+    RawQuery(q): RawQuery,
+    body: Bytes,
+) -> Response {
+    let p = params(q.as_deref(), &body);
+    let program = program_or_return!(inner, p);
+    if let Some(r) = check_service(&p) {
+        return r;
+    }
+    {
+        let mut s = lock(&program.state);
+        if let Some(r) = account_gate(&s) {
+            return r;
+        }
+        match s.config.as_ref().map(|c| c.audit) {
+            None | Some(Audit::Rejected) => {
+                return tp_error(60014, "开发者设置未提交,请先提交开发者设置");
+            }
+            Some(Audit::Pending) => return tp_error(60018, "开发者设置审核中,无法再次修改"),
+            Some(Audit::Passed) => {}
+        }
+        match s.service.as_ref().map(|v| v.audit) {
+            Some(Audit::Pending) => return tp_error(60019, "支付服务审核中,无法再次修改"),
+            Some(Audit::Passed) => return tp_error(60009, "支付服务已经存在,请勿重复创建"),
+            Some(Audit::Rejected) | None => {}
+        }
+        s.service = Some(under_audit(keep(&p, &SERVICE_FIELDS)));
+    }
+    auto_pass(&inner, &program, Step::PaymentService);
+    ok(Value::Null)
+}
+
+pub(crate) async fn service_status(
+    State(inner): State<Arc<Inner>>,
+    RawQuery(q): RawQuery,
+) -> Response {
+    let p = params(q.as_deref(), b"");
+    let program = program_or_return!(inner, p);
+    let s = lock(&program.state);
+    match &s.service {
+        None => tp_error(60008, "支付服务不存在"),
+        Some(v) => {
+            let status = match v.audit {
+                Audit::Pending => 1,
+                Audit::Passed => 2,
+                Audit::Rejected => 3,
+            };
+            ok(json!({"status": status, "fail_reason": v.reason}))
+        }
+    }
+}
+
+pub(crate) async fn update_service(
+    State(inner): State<Arc<Inner>>,
+    RawQuery(q): RawQuery,
+    body: Bytes,
+) -> Response {
+    let p = params(q.as_deref(), &body);
+    let program = program_or_return!(inner, p);
+    if let Some(why) = missing(&p, &["app_name", "service_phone", "pool_cash_pledge"]) {
+        return tp_error(60000, &why);
+    }
+    let mut s = lock(&program.state);
+    match s.service.as_mut() {
+        None => tp_error(60008, "支付服务不存在"),
+        Some(v) if v.audit == Audit::Pending => tp_error(60019, "支付服务审核中,无法再次修改"),
+        Some(v) => {
+            v.fields
+                .extend(keep(&p, &["app_name", "service_phone", "pool_cash_pledge"]));
+            ok(Value::Null)
+        }
+    }
+}
+
+pub(crate) async fn update_bound_service(
+    State(inner): State<Arc<Inner>>,
+    RawQuery(q): RawQuery,
+    body: Bytes,
+) -> Response {
+    let p = params(q.as_deref(), &body);
+    let program = program_or_return!(inner, p);
+    if let Some(r) = check_service(&p) {
+        return r;
+    }
+    {
+        let mut s = lock(&program.state);
+        match s.service.as_ref().map(|v| v.audit) {
+            None => return tp_error(60008, "支付服务不存在"),
+            Some(Audit::Pending) => return tp_error(60019, "支付服务审核中,无法再次修改"),
+            Some(_) => {}
+        }
+        s.service = Some(under_audit(keep(&p, &SERVICE_FIELDS)));
+    }
+    auto_pass(&inner, &program, Step::PaymentService);
+    ok(Value::Null)
+}
+
+pub(crate) async fn bound_service(
+    State(inner): State<Arc<Inner>>,
+    RawQuery(q): RawQuery,
+) -> Response {
+    let p = params(q.as_deref(), b"");
+    let program = program_or_return!(inner, p);
+    let s = lock(&program.state);
+    let Some(v) = &s.service else {
+        return tp_error(60008, "支付服务不存在");
+    };
+    let f = |k: &str| v.fields.get(k).cloned().unwrap_or_default();
+    let n = |k: &str| {
+        v.fields
+            .get(k)
+            .and_then(|x| x.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    let open_status = match v.audit {
+        Audit::Pending => 1,
+        Audit::Passed => 2,
+        Audit::Rejected => 3,
+    };
+    ok(json!({
+        "pm_app_id": s.pm_app_id,
+        "app_name": f("app_name"),
+        "pm_app_key": s.pm_app_key.clone().unwrap_or_default(),
+        "platform_public_key": inner.public.to_base64(),
+        "deal_id": s.deal_id.to_string(),
+        "service_phone": f("service_phone"),
+        "bank_account": f("bank_account"),
+        "bank_card": f("bank_card"),
+        "bank_name": f("bank_name"),
+        "bank_branch": f("bank_branch"),
+        "open_province": f("open_province"),
+        "open_city": f("open_city"),
+        "payment_days": n("payment_days"),
+        "commission_rate": n("commission_rate"),
+        "pool_cash_pledge": n("pool_cash_pledge"),
+        "day_max_frozen_amount": n("day_max_frozen_amount"),
+        "open_status": open_status,
+        "fail_reason": v.reason,
+    }))
+}
+
+/// The TP order list: the cashier orders of the mini program's payment service, newest first,
+/// filtered by status and creation time, one page.
+pub(crate) async fn order_list(State(inner): State<Arc<Inner>>, RawQuery(q): RawQuery) -> Response {
+    let p = params(q.as_deref(), b"");
+    let program = program_or_return!(inner, p);
+    let n = |k: &str| p.get(k).and_then(|v| v.parse::<u64>().ok());
+    let (Some(start), Some(end), Some(page), Some(size)) = (
+        n("start_time"),
+        n("end_time"),
+        n("current_page"),
+        n("page_size"),
+    ) else {
+        return tp_error(
+            60000,
+            "参数错误: start_time, end_time, current_page, page_size",
+        );
+    };
+    if page == 0 || size == 0 || end < start {
+        return tp_error(60000, "参数错误: 分页或时间范围不合法");
+    }
+    let status_filter = p.get("status").cloned().unwrap_or_else(|| "all".into());
+    let app_key = lock(&program.state).pm_app_key.clone();
+    let Some(m) = app_key.and_then(|k| inner.merchant(&k)) else {
+        return tp_error(60008, "支付服务不存在");
+    };
+    let book = lock(&m.book);
+    let sub_status = |o: &book::Order| -> u64 {
+        let refunds: Vec<&book::Refund> = book
+            .refunds()
+            .iter()
+            .filter(|r| r.order_id == o.order_id)
+            .collect();
+        if refunds.iter().any(|r| r.status == book::REFUNDING) {
+            4
+        } else if refunds.iter().any(|r| r.status == book::REFUNDED) {
+            5
+        } else if refunds.iter().any(|r| r.status == book::REFUND_FAILED) {
+            6
+        } else {
+            match o.status {
+                book::CLOSED => 7,
+                book::PAID if o.consumed => 3,
+                book::PAID => 2,
+                _ => 1,
+            }
+        }
+    };
+    let mut matching: Vec<(&book::Order, u64)> = book
+        .orders()
+        .iter()
+        .filter(|o| {
+            let t = u64::try_from(o.create_time).unwrap_or(0);
+            t >= start && t <= end
+        })
+        .map(|o| (o, sub_status(o)))
+        .filter(|(_, s)| status_filter == "all" || status_filter == s.to_string())
+        .collect();
+    matching.reverse();
+    let total = u64::try_from(matching.len()).unwrap_or(u64::MAX);
+    let skip = usize::try_from((page - 1).saturating_mul(size)).unwrap_or(usize::MAX);
+    let take = usize::try_from(size).unwrap_or(usize::MAX);
+    let refunded = |o: &book::Order| -> u64 {
+        book.refunds()
+            .iter()
+            .filter(|r| r.order_id == o.order_id && r.status == book::REFUNDED)
+            .map(|r| r.amount)
+            .sum()
+    };
+    let list: Vec<Value> = matching
+        .iter()
+        .skip(skip)
+        .take(take)
+        .map(|(o, s)| {
+            json!({
+                "id": o.order_id.to_string(),
+                "deal_id": o.deal_id.to_string(),
+                "deal_title": "",
+                "order_id": o.order_id.to_string(),
+                "tp_order_id": o.tp_order_id,
+                "phone": "",
+                "create_time": BeijingTime::from_unix(o.create_time).datetime(),
+                "update_time": BeijingTime::from_unix(o.pay_time.unwrap_or(o.create_time)).datetime(),
+                "sub_status": s.to_string(),
+                "total_money": o.total.to_string(),
+                "pay_money": if o.status == book::PAID { o.total } else { 0 }.to_string(),
+                "segment_refunded_money": refunded(o).to_string(),
+                "channel": "sandbox",
+            })
+        })
+        .collect();
+    ok(json!({
+        "total_money": matching.iter().map(|(o, _)| o.total).sum::<u64>().to_string(),
+        "current_page": page,
+        "page_size": size,
+        "total_count": total,
+        "total_page": total.div_ceil(size),
+        "data": list,
+    }))
+}

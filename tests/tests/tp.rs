@@ -1,0 +1,328 @@
+//! The third-party-platform onboarding end to end: the SDK's `TpClient` against the sandbox's
+//! seed-004 endpoints, each audited step with its documented errors, the audit pushes at the
+//! TP's event URL, and then payments of the opened service through the cashier, the TP pay
+//! APIs and the paginated order list.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use baidupay_cashier::{CashierClient, CashierConfig, StaticToken};
+use baidupay_e2e::*;
+use baidupay_model::cashier::PayStatus;
+use baidupay_model::tp::{
+    AccountCreateRequest, AccountStatus, DevelopConfigRequest, OpenStatus, OrderListRequest,
+    OrderStatusFilter, PaymentDays, PaymentServiceRequest, TpAuditEvent, TpAuditPush, TpErrorCode,
+};
+use baidupay_model::{AppKey, DealId, Fen, Secret, TpOrderId};
+use baidupay_sandbox::SandboxConfig;
+use baidupay_tp::{TpClient, TpError};
+use serde_json::json;
+
+const MINI_APP: u64 = 16_011_111;
+const TP_APP: u64 = 888;
+
+fn code(e: &TpError) -> TpErrorCode {
+    e.tp_code().unwrap_or_else(|| panic!("no TP code in {e}"))
+}
+
+fn account() -> AccountCreateRequest {
+    AccountCreateRequest {
+        business_scope: "软件开发与技术服务".into(),
+        business_province: "广东省".into(),
+        business_city: "深圳市".into(),
+        business_detail_address: "南山区科技园 1 号".into(),
+        legal_person: "张三".into(),
+        legal_id: "11010119900307663X".into(),
+        id_card_front_url: "https://image.example/front.jpg".into(),
+        id_card_back_url: "https://image.example/back.jpg".into(),
+    }
+}
+
+fn service() -> PaymentServiceRequest {
+    PaymentServiceRequest {
+        app_name: "沙箱小程序".into(),
+        service_phone: "4001234567".into(),
+        bank_account: "沙箱科技有限公司".into(),
+        bank_card: "6222020200112233445".into(),
+        bank_name: "中国工商银行".into(),
+        bank_branch: "深圳科技园支行".into(),
+        open_province: "广东省".into(),
+        open_city: "深圳市".into(),
+        payment_days: PaymentDays::T7,
+        commission_rate: 6,
+        pool_cash_pledge: 0,
+        day_max_frozen_amount: 1000,
+    }
+}
+
+async fn audit(w: &World, step: &str, pass: bool, reason: &str) {
+    let (status, v) = post_json(
+        &w.http,
+        &w.url("/sandbox/tp/audit"),
+        &json!({"app_id": MINI_APP, "step": step, "pass": pass, "reason": reason}),
+    )
+    .await;
+    assert_eq!(status, 200, "{v}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mini_program_is_onboarded_step_by_step_and_then_takes_payments() {
+    let w = World::start(SandboxConfig::default()).await;
+    // the TP's event URL: every push is parsed by the SDK and answered `success`
+    let pushes: Arc<Mutex<Vec<TpAuditPush>>> = Arc::default();
+    let seen = pushes.clone();
+    let events = serve(axum::Router::new().route(
+        "/events",
+        axum::routing::post(move |headers: http::HeaderMap, body: bytes::Bytes| {
+            let seen = seen.clone();
+            async move {
+                let ct = headers
+                    .get(http::header::CONTENT_TYPE)
+                    .and_then(|v| v.to_str().ok());
+                let push = baidupay_notify::tp::parse_audit_push(ct, &body).unwrap();
+                seen.lock().unwrap().push(push);
+                baidupay_notify::tp::TP_ACK
+            }
+        }),
+    ))
+    .await;
+    let (status, v) = post_json(
+        &w.http,
+        &w.url("/sandbox/tp/apps"),
+        &json!({"app_id": MINI_APP, "tp_app_id": TP_APP, "event_url": format!("http://{events}/events")}),
+    )
+    .await;
+    assert_eq!(status, 201, "{v}");
+    let token = v["access_token"].as_str().unwrap().to_owned();
+    let tp = TpClient::new(
+        w.running.base_url(),
+        w.http.clone(),
+        Arc::new(StaticToken(Secret::new(token))),
+    );
+
+    let dict = tp.dict().await.unwrap();
+    assert!(!dict.province_list.is_empty());
+    assert_eq!(dict.payment_days.get("7").map(String::as_str), Some("T+7"));
+
+    // nothing exists yet
+    assert_eq!(
+        code(&tp.account_audit_status().await.unwrap_err()),
+        TpErrorCode::AccountAuditMissing
+    );
+    assert_eq!(
+        code(&tp.create_service(&service()).await.unwrap_err()),
+        TpErrorCode::AccountNotFound
+    );
+
+    // 1. the payment account: under audit, rejected, resubmitted, approved
+    tp.create_account(&account()).await.unwrap();
+    assert_eq!(
+        code(&tp.create_account(&account()).await.unwrap_err()),
+        TpErrorCode::AccountUnderAudit
+    );
+    assert_eq!(
+        tp.account_audit_status().await.unwrap().status,
+        AccountStatus::Submitted
+    );
+    let config = DevelopConfigRequest {
+        tp_public_key: w.merchant_key.public_key().to_base64(),
+        pay_notify_url: format!("http://{}/notify/baidu/pay", w.merchant),
+        refund_audit_url: format!("http://{}/notify/baidu/refund-audit", w.merchant),
+        refund_succ_url: format!("http://{}/notify/baidu/refund", w.merchant),
+    };
+    assert_eq!(
+        code(&tp.submit_develop_config(&config).await.unwrap_err()),
+        TpErrorCode::AccountUnderAudit
+    );
+    audit(&w, "account", false, "身份证照片不清晰").await;
+    let rejected = tp.account_audit_status().await.unwrap();
+    assert_eq!(rejected.status, AccountStatus::Rejected);
+    assert_eq!(rejected.verify_message, "身份证照片不清晰");
+    assert_eq!(
+        code(&tp.submit_develop_config(&config).await.unwrap_err()),
+        TpErrorCode::AccountRejected
+    );
+    tp.create_account(&account()).await.unwrap();
+    audit(&w, "account", true, "").await;
+    assert_eq!(
+        code(&tp.create_account(&account()).await.unwrap_err()),
+        TpErrorCode::AccountExists
+    );
+
+    // 2. the developer config
+    assert_eq!(
+        code(&tp.create_service(&service()).await.unwrap_err()),
+        TpErrorCode::DeveloperConfigMissing
+    );
+    tp.submit_develop_config(&config).await.unwrap();
+    assert_eq!(
+        code(&tp.submit_develop_config(&config).await.unwrap_err()),
+        TpErrorCode::DeveloperConfigUnderAudit
+    );
+    audit(&w, "develop_config", true, "").await;
+
+    // 3. the payment service
+    tp.create_service(&service()).await.unwrap();
+    assert_eq!(
+        code(&tp.create_service(&service()).await.unwrap_err()),
+        TpErrorCode::ServiceUnderAudit
+    );
+    assert_eq!(
+        tp.service_audit_status().await.unwrap().status,
+        OpenStatus::UnderAudit
+    );
+    audit(&w, "payment_service", true, "").await;
+    assert_eq!(
+        code(&tp.create_service(&service()).await.unwrap_err()),
+        TpErrorCode::ServiceExists
+    );
+    let bound = tp.bound_service().await.unwrap();
+    assert_eq!(bound.open_status, OpenStatus::Approved);
+    assert_eq!(bound.payment_days, PaymentDays::T7);
+    assert_eq!(
+        bound.platform_public_key,
+        w.sandbox.platform_public_key().to_base64()
+    );
+
+    // the pushes, in order, each answered `success`
+    eventually("four pushes", || async {
+        pushes.lock().unwrap().len() == 4
+    })
+    .await;
+    let events: Vec<TpAuditEvent> = pushes
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|p| p.event.clone())
+        .collect();
+    assert_eq!(
+        events,
+        [
+            TpAuditEvent::CreateAccountFail,
+            TpAuditEvent::CreateAccountPass,
+            TpAuditEvent::DevelopConfigPass,
+            TpAuditEvent::CreatePaymentPass
+        ]
+    );
+    let first = pushes.lock().unwrap()[0].clone();
+    assert_eq!((first.app_id, first.tp_app_id), (MINI_APP, TP_APP));
+    assert_eq!(first.reason.as_deref(), Some("身份证照片不清晰"));
+
+    // the opened service takes payments: orderInfo signed with the developer-config key,
+    // the notify verified by the merchant with the platform key from getbindservice
+    let pm_app_key = AppKey::new(bound.pm_app_key.as_str()).unwrap();
+    let cashier = CashierClient::new(
+        CashierConfig::new(
+            pm_app_key.clone(),
+            DealId::new(bound.deal_id.parse().unwrap()),
+            w.merchant_key.clone(),
+        )
+        .api_base(w.running.base_url()),
+        w.http.clone(),
+        Arc::new(StaticToken(Secret::new("unused"))),
+    );
+    for (i, fen) in [(1, 100u64), (2, 200), (3, 300)] {
+        let tp_order = TpOrderId::new(format!("TP-{i}")).unwrap();
+        w.app.create_order(tp_order.clone(), Fen::new(fen)).await;
+        let info = cashier
+            .order_info(tp_order, Fen::new(fen), "tp goods")
+            .unwrap();
+        let (status, v) = post_json(
+            &w.http,
+            &w.url("/sandbox/cashier/pay"),
+            &serde_json::to_value(&info).unwrap(),
+        )
+        .await;
+        assert_eq!(status, 200, "{v}");
+    }
+    eventually("three payments applied", || async {
+        w.app.counters().await.0 == 3
+    })
+    .await;
+    let found = tp
+        .find_order(pm_app_key.clone(), TpOrderId::new("TP-2").unwrap())
+        .await
+        .unwrap();
+    assert_eq!(found.status, PayStatus::Paid);
+    assert_eq!(found.total_money, Some(Fen::new(200)));
+
+    // the order list, two per page
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let request = OrderListRequest {
+        status: OrderStatusFilter::All,
+        start_time: now - 3600,
+        end_time: now + 3600,
+        current_page: 1,
+        page_size: 2,
+    };
+    let first_page = tp.order_list(&request).await.unwrap();
+    assert_eq!(first_page.total_count, Some(3));
+    assert_eq!(first_page.total_page, Some(2));
+    assert_eq!(first_page.data.len(), 2);
+    let pages = tp.order_pages(request).collect().await.unwrap();
+    let ids: Vec<String> = pages
+        .iter()
+        .flat_map(|p| p.data.iter().map(|o| o.tp_order_id.clone()))
+        .collect();
+    assert_eq!(ids, ["TP-3", "TP-2", "TP-1"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audits_pass_by_themselves_with_a_delay_and_bad_tokens_are_refused() {
+    let w = World::start(SandboxConfig::default().tp_audit_delay(Duration::from_millis(50))).await;
+    let events =
+        serve(axum::Router::new().route("/events", axum::routing::post(|| async { "success" })))
+            .await;
+    let (_, v) = post_json(
+        &w.http,
+        &w.url("/sandbox/tp/apps"),
+        &json!({"app_id": MINI_APP, "tp_app_id": TP_APP, "event_url": format!("http://{events}/events")}),
+    )
+    .await;
+    let tp = TpClient::new(
+        w.running.base_url(),
+        w.http.clone(),
+        Arc::new(StaticToken(Secret::new(
+            v["access_token"].as_str().unwrap(),
+        ))),
+    );
+    tp.create_account(&account()).await.unwrap();
+    eventually("the account audit passes by itself", || async {
+        tp.account_audit_status()
+            .await
+            .is_ok_and(|s| s.status == AccountStatus::Approved)
+    })
+    .await;
+    // the platform's own checks (the SDK checks before sending, so a raw form here)
+    let token = v["access_token"].as_str().unwrap();
+    let (status, body) = send(
+        &w.http,
+        http::Method::POST,
+        &w.url(&format!("/rest/2.0/smartapp/pay/account/create?access_token={token}")),
+        "application/x-www-form-urlencoded",
+        "business_scope=x1&business_province=a&business_city=b&business_detail_address=c&legal_person=%E5%BC%A0%E4%B8%89&legal_id=123&id_card_front_url=https%3A%2F%2Fi%2Ff&id_card_back_url=https%3A%2F%2Fi%2Fb",
+    )
+    .await;
+    assert_eq!(status, 200);
+    let answer: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(answer["errno"], 60005, "{answer}");
+    let stranger = TpClient::new(
+        w.running.base_url(),
+        w.http.clone(),
+        Arc::new(StaticToken(Secret::new("not-a-token"))),
+    );
+    assert!(stranger.dict().await.is_err());
+    // deciding a step that is not under audit is a conflict
+    let (status, _) = post_json(
+        &w.http,
+        &w.url("/sandbox/tp/audit"),
+        &json!({"app_id": MINI_APP, "step": "payment_service", "pass": true}),
+    )
+    .await;
+    assert_eq!(status, 409);
+}
