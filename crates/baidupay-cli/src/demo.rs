@@ -159,7 +159,7 @@ async fn run() -> Result<(), CliError> {
         started: Instant::now(),
     };
     println!(
-        "baidupay demo: the Baidu cashier and Alipay JSAPI flows against the offline sandbox, on loopback\n"
+        "baidupay demo: the Baidu cashier, TP onboarding and Alipay JSAPI flows against the offline sandbox, on loopback\n"
     );
     let keys_dir = std::env::temp_dir().join(format!("baidupay-demo-{}", std::process::id()));
     let merchant_key = d
@@ -448,6 +448,7 @@ async fn run() -> Result<(), CliError> {
         Ok(((), "status -1 (closed)".to_owned()))
     })
     .await?;
+    tp_steps(&mut d, &http, &base, &merchant_key, merchant).await?;
     alipay_steps(&mut d, &sandbox, &app, &http, &base, merchant).await?;
     running.stop().await;
     let _ = std::fs::remove_dir_all(&keys_dir);
@@ -624,6 +625,175 @@ async fn alipay_steps(
             ));
         }
         Ok(((), "REFUND_SUCCESS, 10.00".to_owned()))
+    })
+    .await?;
+    Ok(())
+}
+
+const TP_MINI_APP: u64 = 16_011_111;
+
+/// The TP onboarding of a mini program: authorization, then the three audited steps, each
+/// decided through the sandbox and pushed to the TP's event URL.
+#[allow(clippy::too_many_lines)] // one block per step, in order
+async fn tp_steps(
+    d: &mut Demo,
+    http: &Arc<HyperTransport>,
+    base: &str,
+    merchant_key: &PrivateKey,
+    merchant: SocketAddr,
+) -> Result<(), CliError> {
+    use baidupay_model::tp::{
+        AccountCreateRequest, DevelopConfigRequest, OpenStatus, PaymentDays, PaymentServiceRequest,
+        TpAuditEvent, TpAuditPush,
+    };
+    use baidupay_tp::TpClient;
+    use std::sync::Mutex;
+
+    let pushes: Arc<Mutex<Vec<TpAuditPush>>> = Arc::default();
+    let tp = d
+        .step("TP: authorize a mini program (event URL, token)", async {
+            let seen = pushes.clone();
+            let router = axum::Router::new().route(
+                "/events",
+                axum::routing::post(move |headers: http::HeaderMap, body: Bytes| {
+                    let seen = seen.clone();
+                    async move {
+                        let ct = headers
+                            .get(http::header::CONTENT_TYPE)
+                            .and_then(|v| v.to_str().ok());
+                        match baidupay_notify::tp::parse_audit_push(ct, &body) {
+                            Ok(push) => {
+                                seen.lock()
+                                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                                    .push(push);
+                                baidupay_notify::tp::TP_ACK
+                            }
+                            Err(_) => "fail",
+                        }
+                    }
+                }),
+            );
+            let listener = expect(
+                tokio::net::TcpListener::bind("127.0.0.1:0").await,
+                "binding",
+            )?;
+            let addr = expect(listener.local_addr(), "address")?;
+            tokio::spawn(async move {
+                let _ = axum::serve(listener, router).await;
+            });
+            let (status, v) = post_json(
+                http,
+                &format!("{base}/sandbox/tp/apps"),
+                &json!({"app_id": TP_MINI_APP, "tp_app_id": 888,
+                        "event_url": format!("http://{addr}/events")}),
+            )
+            .await?;
+            let Some(token) = v["access_token"].as_str().filter(|_| status == 201) else {
+                return fail(format!("expected 201 with a token, got {status}: {v}"));
+            };
+            let tp = TpClient::new(
+                base,
+                http.clone(),
+                Arc::new(baidupay_cashier::StaticToken(baidupay_model::Secret::new(
+                    token,
+                ))),
+            );
+            Ok((tp, format!("app {TP_MINI_APP}, events at {addr}")))
+        })
+        .await?;
+    let decide = |step: &'static str| {
+        let http = http.clone();
+        let base = base.to_owned();
+        async move {
+            let (status, v) = post_json(
+                &http,
+                &format!("{base}/sandbox/tp/audit"),
+                &json!({"app_id": TP_MINI_APP, "step": step, "pass": true}),
+            )
+            .await?;
+            if status != 200 {
+                return fail(format!("audit {step}: {status} {v}"));
+            }
+            Ok(())
+        }
+    };
+    let pushed = |event: TpAuditEvent| {
+        let pushes = pushes.clone();
+        async move {
+            let arrived = eventually(|| async {
+                pushes
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .iter()
+                    .any(|p| p.event == event)
+            })
+            .await;
+            if arrived {
+                Ok(())
+            } else {
+                fail(format!("no {} push arrived", event.code()))
+            }
+        }
+    };
+    d.step("TP: payment account, audited, pushed", async {
+        let req = AccountCreateRequest {
+            business_scope: "软件开发与技术服务".into(),
+            business_province: "广东省".into(),
+            business_city: "深圳市".into(),
+            business_detail_address: "南山区科技园 1 号".into(),
+            legal_person: "张三".into(),
+            legal_id: "11010119900307663X".into(),
+            id_card_front_url: "https://image.example/front.jpg".into(),
+            id_card_back_url: "https://image.example/back.jpg".into(),
+        };
+        expect(tp.create_account(&req).await, "pay/account/create")?;
+        decide("account").await?;
+        pushed(TpAuditEvent::CreateAccountPass).await?;
+        Ok(((), "APP_PAYMENT_CREATE_ACCOUNT_PASS".to_owned()))
+    })
+    .await?;
+    d.step("TP: developer config, audited, pushed", async {
+        let req = DevelopConfigRequest {
+            tp_public_key: merchant_key.public_key().to_base64(),
+            pay_notify_url: format!("http://{merchant}/notify/baidu/pay"),
+            refund_audit_url: format!("http://{merchant}/notify/baidu/refund-audit"),
+            refund_succ_url: format!("http://{merchant}/notify/baidu/refund"),
+        };
+        expect(tp.submit_develop_config(&req).await, "developconfig/submit")?;
+        decide("develop_config").await?;
+        pushed(TpAuditEvent::DevelopConfigPass).await?;
+        Ok(((), "APP_PAYMENT_UPDATE_DEVELOP_CONFIG_PASS".to_owned()))
+    })
+    .await?;
+    d.step("TP: payment service, audited, pushed, bound", async {
+        let req = PaymentServiceRequest {
+            app_name: "沙箱小程序".into(),
+            service_phone: "4001234567".into(),
+            bank_account: "沙箱科技有限公司".into(),
+            bank_card: "6222020200112233445".into(),
+            bank_name: "中国工商银行".into(),
+            bank_branch: "深圳科技园支行".into(),
+            open_province: "广东省".into(),
+            open_city: "深圳市".into(),
+            payment_days: PaymentDays::T7,
+            commission_rate: 6,
+            pool_cash_pledge: 0,
+            day_max_frozen_amount: 1000,
+        };
+        expect(tp.create_service(&req).await, "paymentservice/create")?;
+        decide("payment_service").await?;
+        pushed(TpAuditEvent::CreatePaymentPass).await?;
+        let bound = expect(tp.bound_service().await, "getbindservice")?;
+        if bound.open_status != OpenStatus::Approved {
+            return fail(format!(
+                "expected open_status 2, got {:?}",
+                bound.open_status
+            ));
+        }
+        Ok((
+            (),
+            format!("pmAppKey {}, dealId {}", bound.pm_app_key, bound.deal_id),
+        ))
     })
     .await?;
     Ok(())
