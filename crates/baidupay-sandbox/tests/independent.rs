@@ -875,3 +875,231 @@ fn the_alipay_gateway_against_a_client_that_shares_no_code_with_the_sdk() {
     assert_eq!(q["trade_status"], "TRADE_SUCCESS", "{q}");
     runtime.block_on(running.stop());
 }
+
+#[test]
+fn tp_onboarding_and_faults_against_a_plain_http_client() {
+    if !openssl_available() {
+        eprintln!("SKIPPED: the openssl command-line tool is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("tp.pem");
+    openssl(
+        &[
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:1024",
+            "-out",
+            key.to_str().unwrap(),
+        ],
+        b"",
+    );
+    let public = String::from_utf8(openssl(
+        &["pkey", "-in", key.to_str().unwrap(), "-pubout"],
+        b"",
+    ))
+    .unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let sandbox = Sandbox::new(SandboxConfig::default().keys_dir(dir.path().join("keys"))).unwrap();
+    let running = runtime
+        .block_on(sandbox.start("127.0.0.1:0".parse().unwrap()))
+        .unwrap();
+    let sb = running
+        .base_url()
+        .strip_prefix("http://")
+        .unwrap()
+        .to_owned();
+    let sb = sb.as_str();
+
+    // the TP's event URL: records the JSON pushes, answers success
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let events_addr = listener.local_addr().unwrap().to_string();
+    let pushes: Arc<Mutex<Vec<Value>>> = Arc::default();
+    {
+        let pushes = pushes.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { continue };
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let (mut length, mut json_type) = (0, false);
+                let mut line = String::new();
+                reader.read_line(&mut line).unwrap();
+                loop {
+                    let mut h = String::new();
+                    reader.read_line(&mut h).unwrap();
+                    if h.trim_end().is_empty() {
+                        break;
+                    }
+                    if let Some((n, v)) = h.split_once(':') {
+                        if n.eq_ignore_ascii_case("content-length") {
+                            length = v.trim().parse().unwrap();
+                        }
+                        if n.eq_ignore_ascii_case("content-type") {
+                            json_type = v.contains("application/json");
+                        }
+                    }
+                }
+                let mut body = vec![0; length];
+                reader.read_exact(&mut body).unwrap();
+                let mut v: Value = serde_json::from_slice(&body).unwrap();
+                v["_json_content_type"] = json!(json_type);
+                pushes.lock().unwrap().push(v);
+                let mut stream = stream;
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 200 OK\r\nContent-Length: 7\r\nConnection: close\r\n\r\nsuccess"
+                );
+            }
+        });
+    }
+    let (status, v) = post(
+        sb,
+        "/sandbox/tp/apps",
+        "application/json",
+        &json!({"app_id": 555, "tp_app_id": 777, "event_url": format!("http://{events_addr}/e")})
+            .to_string(),
+    );
+    assert_eq!(status, 201, "{v}");
+    let token = percent_encode(v["access_token"].as_str().unwrap());
+    let api = |method: &str, path: &str, body: &str| -> Value {
+        let (status, text) = exchange(
+            sb,
+            method,
+            &format!("/rest/2.0/smartapp/pay/{path}?access_token={token}"),
+            "application/x-www-form-urlencoded",
+            body,
+        );
+        assert_eq!(status, 200, "{path}: {text}");
+        serde_json::from_str(&text).unwrap()
+    };
+    let account = form(&[
+        ("business_scope", "软件开发"),
+        ("business_province", "广东省"),
+        ("business_city", "深圳市"),
+        ("business_detail_address", "科技园"),
+        ("legal_person", "李四"),
+        ("legal_id", "11010119900307663X"),
+        ("id_card_front_url", "https://i.example/f.jpg"),
+        ("id_card_back_url", "https://i.example/b.jpg"),
+    ]);
+    assert_eq!(api("GET", "account/auditstatus", "")["errno"], 60006);
+    assert_eq!(api("POST", "account/create", &account)["errno"], 0);
+    assert_eq!(api("POST", "account/create", &account)["errno"], 60017);
+    assert_eq!(api("GET", "account/auditstatus", "")["data"]["status"], 2);
+    let decide = |step: &str, pass: bool| {
+        let (status, v) = post(
+            sb,
+            "/sandbox/tp/audit",
+            "application/json",
+            &json!({"app_id": 555, "step": step, "pass": pass, "reason": "照片不清晰"}).to_string(),
+        );
+        assert_eq!(status, 200, "{v}");
+    };
+    decide("account", true);
+    assert_eq!(api("GET", "account/auditstatus", "")["data"]["status"], 4);
+    let config = form(&[
+        ("tp_public_key", &public),
+        ("pay_notify_url", "http://127.0.0.1:9/pay"),
+        ("refund_audit_url", "http://127.0.0.1:9/audit"),
+        ("refund_succ_url", "http://127.0.0.1:9/refund"),
+    ]);
+    let service = form(&[
+        ("app_name", "独立"),
+        ("service_phone", "4001234567"),
+        ("bank_account", "独立科技"),
+        ("bank_card", "6222020200112233445"),
+        ("bank_name", "招商银行"),
+        ("bank_branch", "深圳分行"),
+        ("open_province", "广东省"),
+        ("open_city", "深圳市"),
+        ("payment_days", "7"),
+        ("commission_rate", "6"),
+        ("pool_cash_pledge", "0"),
+        ("day_max_frozen_amount", "1000"),
+    ]);
+    assert_eq!(
+        api("POST", "paymentservice/create", &service)["errno"],
+        60014
+    );
+    assert_eq!(api("POST", "developconfig/submit", &config)["errno"], 0);
+    assert_eq!(api("POST", "developconfig/submit", &config)["errno"], 60018);
+    decide("develop_config", false);
+    assert_eq!(
+        api("POST", "paymentservice/create", &service)["errno"],
+        60014
+    );
+    assert_eq!(api("POST", "developconfig/submit", &config)["errno"], 0);
+    decide("develop_config", true);
+    assert_eq!(api("POST", "paymentservice/create", &service)["errno"], 0);
+    assert_eq!(
+        api("POST", "paymentservice/create", &service)["errno"],
+        60019
+    );
+    decide("payment_service", true);
+    let bound = api("GET", "paymentservice/getbindservice", "");
+    assert_eq!(bound["data"]["open_status"], 2, "{bound}");
+    let pm_app_key = bound["data"]["pm_app_key"].as_str().unwrap().to_owned();
+    wait_for("four pushes", || pushes.lock().unwrap().len() == 4);
+    let events: Vec<String> = pushes
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            assert_eq!(p["_json_content_type"], true, "{p}");
+            assert_eq!(
+                (p["appId"].as_u64(), p["tpAppId"].as_u64()),
+                (Some(555), Some(777))
+            );
+            p["event"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    assert_eq!(
+        events,
+        [
+            "APP_PAYMENT_CREATE_ACCOUNT_PASS",
+            "APP_PAYMENT_UPDATE_DEVELOP_CONFIG_FAIL",
+            "APP_PAYMENT_UPDATE_DEVELOP_CONFIG_PASS",
+            "APP_PAYMENT_CREATE_PAYMENT_PASS"
+        ]
+    );
+    assert_eq!(pushes.lock().unwrap()[1]["reason"], "照片不清晰");
+
+    // faults, seen from a plain client: an injected status, then a dropped answer
+    let find = format!(
+        "/rest/2.0/smartapp/pay/paymentservice/tp/findByTpOrderId?access_token={token}&tpOrderId=none&pmAppKey={pm_app_key}"
+    );
+    let (status, v) = post(
+        sb,
+        "/sandbox/faults",
+        "application/json",
+        &json!({"kind": "status", "path": "/rest/2.0/smartapp/pay/paymentservice/tp/", "status": 502}).to_string(),
+    );
+    assert_eq!(status, 201, "{v}");
+    assert_eq!(exchange(sb, "GET", &find, "text/plain", "").0, 502);
+    let (status, answer) = exchange(sb, "GET", &find, "text/plain", "");
+    assert_eq!(status, 200);
+    assert!(answer.contains("10002"), "{answer}");
+    post(
+        sb,
+        "/sandbox/faults",
+        "application/json",
+        &json!({"kind": "drop", "path": "/rest/2.0/smartapp/pay/paymentservice/tp/"}).to_string(),
+    );
+    // the connection is cut: no complete answer arrives
+    let mut s = TcpStream::connect(sb).unwrap();
+    write!(
+        s,
+        "GET {find} HTTP/1.1\r\nHost: {sb}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut raw = Vec::new();
+    let _ = s.read_to_end(&mut raw);
+    let text = String::from_utf8_lossy(&raw);
+    assert!(
+        !text.contains("\r\n0\r\n\r\n") && !text.contains("errno"),
+        "a complete answer arrived: {text}"
+    );
+    runtime.block_on(running.stop());
+}
