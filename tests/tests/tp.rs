@@ -10,10 +10,11 @@ use std::time::Duration;
 
 use baidupay_cashier::{CashierClient, CashierConfig, StaticToken};
 use baidupay_e2e::*;
-use baidupay_model::cashier::PayStatus;
+use baidupay_model::cashier::{Date, PayStatus};
 use baidupay_model::tp::{
-    AccountCreateRequest, AccountStatus, DevelopConfigRequest, OpenStatus, OrderListRequest,
-    OrderStatusFilter, PaymentDays, PaymentServiceRequest, TpAuditEvent, TpAuditPush, TpErrorCode,
+    AccountCreateRequest, AccountStatus, DevelopConfigRequest, FinanceRangeRequest,
+    IncomeDetailRequest, OpenStatus, OrderListRequest, OrderStatusFilter, PaymentDays,
+    PaymentServiceRequest, TpAuditEvent, TpAuditPush, TpErrorCode,
 };
 use baidupay_model::{AppKey, DealId, Fen, Secret, TpOrderId};
 use baidupay_sandbox::SandboxConfig;
@@ -270,6 +271,44 @@ async fn a_mini_program_is_onboarded_step_by_step_and_then_takes_payments() {
         .flat_map(|p| p.data.iter().map(|o| o.tp_order_id.clone()))
         .collect();
     assert_eq!(ids, ["TP-3", "TP-2", "TP-1"]);
+
+    // finance: today's income from the three payments, one day, its detail two per page
+    let today = Date::parse(&baidupay_model::time::BeijingTime::now().date()).unwrap();
+    let range = FinanceRangeRequest {
+        current_page: 1,
+        page_size: 10,
+        start_time: today.clone(),
+        end_time: today.clone(),
+    };
+    let balance = tp.finance_balance(&range).await.unwrap();
+    assert_eq!(balance.income.to_string(), "6.00");
+    assert_eq!(balance.data.len(), 1);
+    assert_eq!(balance.period, Some(7));
+    let detail_request = IncomeDetailRequest {
+        current_page: 1,
+        page_size: 2,
+        start_time: today,
+    };
+    let detail = tp.income_detail(&detail_request).await.unwrap();
+    assert_eq!(detail.total_count, Some(3));
+    assert_eq!(detail.data.len(), 2);
+    assert_eq!(detail.income_amount.unwrap().to_string(), "6.00");
+    let all = tp
+        .income_detail_pages(detail_request)
+        .collect()
+        .await
+        .unwrap();
+    let third: Vec<String> = all
+        .iter()
+        .flat_map(|p| p.data.iter().map(|i| i.third_order_id.clone()))
+        .collect();
+    assert_eq!(third, ["TP-1", "TP-2", "TP-3"]);
+    assert!(tp.other_detail(&range).await.unwrap().data.is_empty());
+    assert!(tp.expenses(&range).await.unwrap().data.is_empty());
+    assert_eq!(
+        code(&tp.pay_detail(1).await.unwrap_err()),
+        TpErrorCode::NoData
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

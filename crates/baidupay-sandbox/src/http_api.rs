@@ -67,6 +67,23 @@ pub(crate) fn router(inner: Arc<Inner>) -> Router {
             get(crate::tp::bound_service),
         )
         .route(&format!("{PAY}/orderlist"), get(crate::tp::order_list))
+        .route(
+            &format!("{PAY}/financebalance"),
+            get(crate::tp::finance_balance),
+        )
+        .route(
+            &format!("{PAY}/financebalance/incomedetail"),
+            get(crate::tp::income_detail),
+        )
+        .route(
+            &format!("{PAY}/financebalance/otherdetail"),
+            get(crate::tp::other_detail),
+        )
+        .route(&format!("{PAY}/financeexpense"), get(crate::tp::expenses))
+        .route(
+            &format!("{PAY}/financeexpense/paydetail"),
+            get(crate::tp::pay_detail),
+        )
         .route(&format!("{PAY}/tp/findByTpOrderId"), get(find_order))
         .route(&format!("{PAY}/tp/cancelOrder"), get(cancel_order))
         .route(&format!("{PAY}/tp/applyOrderRefund"), post(apply_refund))

@@ -27,7 +27,9 @@
 //!   errors (60012, 60014, 60017-60019, ...), audits are decided by `POST /sandbox/tp/audit`
 //!   (or pass after [`SandboxConfig::tp_audit_delay`]) and pushed to the TP's event URL; once
 //!   open, the mini program is a cashier merchant and the `/paymentservice/tp/*` pay APIs and
-//!   `orderlist` (paginated) answer from its orders. The finance endpoints are not simulated.
+//!   `orderlist`, `financebalance` and `incomedetail` (paginated) answer from its orders and
+//!   refunds; the sandbox runs no settlement, so `otherdetail` and `financeexpense` are empty
+//!   and `paydetail` knows no task.
 //! * Alipay: `POST /sandbox/alipay/apps` registers an app (`app_id`, `app_public_key`,
 //!   `notify_url`); `POST /gateway.do` serves `alipay.trade.create` (JSAPI_PAY), `query`,
 //!   `close`, `refund`, `fastpay.refund.query` and `data.dataservice.bill.downloadurl.query`,
