@@ -191,7 +191,59 @@ async fn refund_audit_refund_notify_and_alipay() {
         );
     }
     assert_eq!(app.counters().await, (2, 2));
-    assert_eq!(app.order(&tp).await.unwrap().state, OrderState::Refunded);
+    // a partial refund: still paid, 6.00 of 16.00 refunded (once, for three notifies)
+    let order = app.order(&tp).await.unwrap();
+    assert!(matches!(order.state, OrderState::Paid { .. }), "{order:?}");
+    assert_eq!(order.refunded, Fen::new(600));
+    // more than what is left is refused at the audit; the rest is approved and completes it
+    let audit_for = |batch: &str, fen: &str| {
+        baidu_body(
+            key(&BAIDU, 1024),
+            &[
+                ("orderId", "9"),
+                ("userId", "149235070"),
+                ("tpOrderId", "T-3"),
+                ("refundBatchId", batch),
+                ("applyRefundMoney", fen),
+            ],
+        )
+    };
+    assert_eq!(
+        post(
+            &t,
+            addr,
+            "/notify/baidu/refund-audit",
+            audit_for("78", "1001")
+        )
+        .await
+        .1,
+        r#"{"errno":0,"msg":"success","data":{"auditStatus":2,"calculateRes":{"refundPayMoney":0}}}"#
+    );
+    assert_eq!(
+        post(
+            &t,
+            addr,
+            "/notify/baidu/refund-audit",
+            audit_for("79", "1000")
+        )
+        .await
+        .1,
+        r#"{"errno":0,"msg":"success","data":{"auditStatus":1,"calculateRes":{"refundPayMoney":1000}}}"#
+    );
+    let rest = baidu_body(
+        key(&BAIDU, 1024),
+        &[
+            ("orderId", "9"),
+            ("userId", "149235070"),
+            ("tpOrderId", "T-3"),
+            ("refundBatchId", "79"),
+            ("refundStatus", "1"),
+        ],
+    );
+    post(&t, addr, "/notify/baidu/refund", rest).await;
+    let order = app.order(&tp).await.unwrap();
+    assert_eq!(order.state, OrderState::Refunded);
+    assert_eq!(order.refunded, Fen::new(1600));
 
     // Alipay: the same notify three times, one effect, each answered `success`
     app.create_order(TpOrderId::new("A-1").unwrap(), Fen::new(8888))
@@ -219,7 +271,7 @@ async fn refund_audit_refund_notify_and_alipay() {
             (200, "success".to_owned())
         );
     }
-    assert_eq!(app.counters().await, (3, 4));
+    assert_eq!(app.counters().await, (4, 4));
     assert!(matches!(
         app.order(&TpOrderId::new("A-1").unwrap())
             .await
