@@ -185,4 +185,21 @@ impl World {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.running.base_url())
     }
+
+    /// The merchant creates order `tp` of `fen`, signs its orderInfo and the buyer pays it at
+    /// the sandbox cashier; returns the cashier's answer (`orderId`, `userId`, `status`).
+    pub async fn pay(&self, tp: &str, fen: u64) -> Value {
+        let tp = baidupay_model::TpOrderId::new(tp).unwrap();
+        let fen = baidupay_model::Fen::new(fen);
+        self.app.create_order(tp.clone(), fen).await;
+        let info = self.client.order_info(tp, fen, "sandbox goods").unwrap();
+        let (status, v) = post_json(
+            &self.http,
+            &self.url("/sandbox/cashier/pay"),
+            &serde_json::to_value(&info).unwrap(),
+        )
+        .await;
+        assert_eq!(status, 200, "{v}");
+        v
+    }
 }

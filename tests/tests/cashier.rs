@@ -16,28 +16,11 @@ use baidupay_model::cashier::{
 };
 use baidupay_model::{AppKey, BizRefundBatchId, Fen, TpOrderId};
 use baidupay_sandbox::{CallbackKind, SandboxConfig};
-use serde_json::{Value, json};
+use serde_json::json;
 
 fn fast() -> SandboxConfig {
     SandboxConfig::default()
         .retry_schedule([0, 50, 100, 200].into_iter().map(Duration::from_millis))
-}
-
-async fn pay(w: &World, tp: &str, fen: u64) -> Value {
-    let tp = TpOrderId::new(tp).unwrap();
-    w.app.create_order(tp.clone(), Fen::new(fen)).await;
-    let info = w
-        .client
-        .order_info(tp, Fen::new(fen), "sandbox goods")
-        .unwrap();
-    let (status, v) = post_json(
-        &w.http,
-        &w.url("/sandbox/cashier/pay"),
-        &serde_json::to_value(&info).unwrap(),
-    )
-    .await;
-    assert_eq!(status, 200, "{v}");
-    v
 }
 
 async fn paid_effects(w: &World) -> u64 {
@@ -50,7 +33,7 @@ async fn pay_find_duplicate_refund_bill_and_close() {
 
     // pay: the cashier answers, then the signed notify reaches the merchant, is verified and
     // applied once
-    let paid = pay(&w, "E2E-1", 11300).await;
+    let paid = w.pay("E2E-1", 11300).await;
     assert_eq!(paid["status"], 2);
     eventually("the payment notify is applied", || async {
         paid_effects(&w).await == 1

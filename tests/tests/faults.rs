@@ -57,20 +57,6 @@ async fn armed(w: &World) -> usize {
         .len()
 }
 
-async fn pay(w: &World, tp: &str, fen: u64) -> Value {
-    let tp = TpOrderId::new(tp).unwrap();
-    w.app.create_order(tp.clone(), Fen::new(fen)).await;
-    let info = w.client.order_info(tp, Fen::new(fen), "goods").unwrap();
-    let (status, v) = post_json(
-        &w.http,
-        &w.url("/sandbox/cashier/pay"),
-        &serde_json::to_value(&info).unwrap(),
-    )
-    .await;
-    assert_eq!(status, 200, "{v}");
-    v
-}
-
 fn refund_of(paid: &Value, tp: &str, batch: &str, fen: u64) -> ApplyRefundRequest {
     ApplyRefundRequest::new(
         baidupay_model::OrderId::new(paid["orderId"].as_u64().unwrap()),
@@ -89,7 +75,7 @@ fn refund_of(paid: &Value, tp: &str, batch: &str, fen: u64) -> ApplyRefundReques
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn injected_5xx_are_retried_for_queries_and_surface_without_retries() {
     let w = World::start(fast()).await;
-    pay(&w, "F-1", 100).await;
+    w.pay("F-1", 100).await;
     arm(
         &w,
         json!({"kind": "status", "path": FIND, "count": 2, "status": 503}),
@@ -119,7 +105,7 @@ async fn injected_5xx_are_retried_for_queries_and_surface_without_retries() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dropped_refund_answer_never_refunds_twice() {
     let w = World::start(fast()).await;
-    let paid = pay(&w, "F-2", 10_000).await;
+    let paid = w.pay("F-2", 10_000).await;
     eventually("the payment is applied", || async {
         w.app.counters().await.0 == 1
     })
@@ -167,7 +153,7 @@ async fn a_dropped_refund_answer_never_refunds_twice() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_injected_token_expiry_is_refreshed_once() {
     let w = World::start(fast()).await;
-    pay(&w, "F-3", 100).await;
+    w.pay("F-3", 100).await;
     arm(
         &w,
         json!({"kind": "token_expired", "path": FIND, "count": 1}),
@@ -196,7 +182,7 @@ async fn an_injected_token_expiry_is_refreshed_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_delayed_answer_times_out_and_the_query_is_retried() {
     let w = World::start(fast()).await;
-    pay(&w, "F-4", 100).await;
+    w.pay("F-4", 100).await;
     arm(
         &w,
         json!({"kind": "delay", "path": FIND, "count": 1, "delay_ms": 1500}),
@@ -233,7 +219,7 @@ async fn a_duplicated_payment_notify_is_applied_once() {
         json!({"kind": "duplicate_callback", "callback": "payment"}),
     )
     .await;
-    pay(&w, "F-5", 100).await;
+    w.pay("F-5", 100).await;
     eventually(
         "the notify came twice and was acknowledged twice",
         || async {
@@ -258,7 +244,7 @@ async fn an_out_of_order_notify_loses_no_payment_and_refunds_nothing_twice() {
         json!({"kind": "reorder_callback", "callback": "payment", "delay_ms": 1500}),
     )
     .await;
-    let paid = pay(&w, "F-6", 5_000).await;
+    let paid = w.pay("F-6", 5_000).await;
     let early = w
         .client
         .apply_refund(&refund_of(&paid, "F-6", "FB-6", 1_000))

@@ -22,6 +22,7 @@ use baidupay_model::time::BeijingTime;
 use serde_json::{Value, json};
 
 use crate::deliver::{self, CallbackKind};
+use crate::http_api::json_response;
 use crate::{Inner, lock, now_unix};
 
 /// The status of a simulated trade.
@@ -117,15 +118,6 @@ impl Alipay {
             .get(app_id)
             .cloned()
     }
-}
-
-fn json_response(status: StatusCode, v: &Value) -> Response {
-    (
-        status,
-        [(header::CONTENT_TYPE, "application/json;charset=utf-8")],
-        v.to_string(),
-    )
-        .into_response()
 }
 
 fn yuan(fen: u64) -> String {
@@ -798,20 +790,7 @@ fn bill_url(inner: &Inner, app: &App, biz: &Value) -> Answer {
 }
 
 pub(crate) async fn bill_file(State(inner): State<Arc<Inner>>, Path(id): Path<String>) -> Response {
-    let bills = inner
-        .alipay
-        .bills
-        .read()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    match bills.get(&id) {
-        Some(csv) => (
-            StatusCode::OK,
-            [(header::CONTENT_TYPE, "text/csv; charset=utf-8")],
-            csv.clone(),
-        )
-            .into_response(),
-        None => (StatusCode::NOT_FOUND, "no such bill").into_response(),
-    }
+    crate::http_api::csv_file(&inner.alipay.bills, &id)
 }
 
 // --- my.tradePay and the notify ---------------------------------------------------------------

@@ -36,6 +36,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::deliver::CallbackKind;
+use crate::http_api::json_response;
 use crate::{Inner, lock};
 
 /// What a fault does.
@@ -114,15 +115,6 @@ impl Faults {
         armed.retain(|f| f.remaining > 0);
         Some(taken)
     }
-}
-
-fn json_response(status: StatusCode, v: &Value) -> Response {
-    (
-        status,
-        [(axum::http::header::CONTENT_TYPE, "application/json")],
-        v.to_string(),
-    )
-        .into_response()
 }
 
 pub(crate) async fn arm(State(inner): State<Arc<Inner>>, body: Bytes) -> Response {

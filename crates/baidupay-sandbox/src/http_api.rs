@@ -121,7 +121,7 @@ pub(crate) fn router(inner: Arc<Inner>) -> Router {
         .with_state(inner)
 }
 
-fn json_response(status: StatusCode, v: &Value) -> Response {
+pub(crate) fn json_response(status: StatusCode, v: &Value) -> Response {
     (
         status,
         [(header::CONTENT_TYPE, "application/json")],
@@ -130,7 +130,7 @@ fn json_response(status: StatusCode, v: &Value) -> Response {
         .into_response()
 }
 
-fn ok(data: Value) -> Response {
+pub(crate) fn ok(data: Value) -> Response {
     json_response(
         StatusCode::OK,
         &json!({"errno": 0, "msg": "success", "data": data}),
@@ -138,7 +138,7 @@ fn ok(data: Value) -> Response {
 }
 
 /// A business error in Baidu's envelope (HTTP 200, as the platform answers them).
-fn errno(code: i64, msg: impl Into<String>) -> Response {
+pub(crate) fn errno(code: i64, msg: impl Into<String>) -> Response {
     json_response(
         StatusCode::OK,
         &json!({"errno": code, "msg": msg.into(), "data": {}}),
@@ -150,7 +150,7 @@ fn bad_request(msg: impl Into<String>) -> Response {
 }
 
 /// Query pairs (and, for POST, form pairs first), decoded once.
-fn params(query: Option<&str>, body: Option<&[u8]>) -> HashMap<String, String> {
+pub(crate) fn params(query: Option<&str>, body: Option<&[u8]>) -> HashMap<String, String> {
     let mut out = HashMap::new();
     for source in [body.unwrap_or_default(), query.unwrap_or("").as_bytes()] {
         for (k, v) in form::parse(source).unwrap_or_default() {
@@ -935,11 +935,15 @@ async fn bill(State(inner): State<Arc<Inner>>, RawQuery(q): RawQuery, kind: &str
 }
 
 async fn bill_file(State(inner): State<Arc<Inner>>, Path(id): Path<String>) -> Response {
-    let bills = inner
-        .bills
+    csv_file(&inner.bills, &id)
+}
+
+/// Serves the bill `id` of `bills` as UTF-8 CSV (404 when unknown).
+pub(crate) fn csv_file(bills: &std::sync::RwLock<HashMap<String, String>>, id: &str) -> Response {
+    let bills = bills
         .read()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    match bills.get(&id) {
+    match bills.get(id) {
         Some(csv) => (
             StatusCode::OK,
             [(header::CONTENT_TYPE, "text/csv; charset=utf-8")],

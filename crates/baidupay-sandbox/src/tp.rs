@@ -22,14 +22,15 @@ use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use baidupay_crypto::{PublicKey, form};
+use axum::http::StatusCode;
+use axum::response::Response;
+use baidupay_crypto::PublicKey;
 use baidupay_model::time::BeijingTime;
 use serde_json::{Value, json};
 
 use crate::book;
 use crate::deliver::{self, CallbackKind};
+use crate::http_api::{errno, json_response, ok};
 use crate::{Inner, Merchant, Token, lock, now_unix};
 
 /// Where an audited step stands.
@@ -105,37 +106,12 @@ pub(crate) struct Tp {
     by_token: RwLock<HashMap<String, u64>>,
 }
 
-fn json_response(status: StatusCode, v: &Value) -> Response {
-    (
-        status,
-        [(header::CONTENT_TYPE, "application/json")],
-        v.to_string(),
-    )
-        .into_response()
-}
-
-fn ok(data: Value) -> Response {
-    json_response(
-        StatusCode::OK,
-        &json!({"errno": 0, "msg": "success", "data": data}),
-    )
-}
-
 fn tp_error(code: i64, msg: &str) -> Response {
-    json_response(
-        StatusCode::OK,
-        &json!({"errno": code, "msg": msg, "data": {}}),
-    )
+    errno(code, msg)
 }
 
 fn params(query: Option<&str>, body: &[u8]) -> HashMap<String, String> {
-    let mut out = HashMap::new();
-    for source in [body, query.unwrap_or("").as_bytes()] {
-        for (k, v) in form::parse(source).unwrap_or_default() {
-            out.entry(k).or_insert(v);
-        }
-    }
-    out
+    crate::http_api::params(query, Some(body))
 }
 
 /// The mini program of an authorizer token.

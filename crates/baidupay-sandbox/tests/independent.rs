@@ -49,6 +49,31 @@ fn openssl(args: &[&str], stdin: &[u8]) -> Vec<u8> {
     out.stdout
 }
 
+/// A new RSA key of `bits` at `path` (PKCS#8 PEM), by `openssl genpkey`.
+fn genkey(path: &Path, bits: u32) {
+    openssl(
+        &[
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            &format!("rsa_keygen_bits:{bits}"),
+            "-out",
+            path.to_str().unwrap(),
+        ],
+        b"",
+    );
+}
+
+/// The SPKI PEM of the key at `path`, by `openssl pkey -pubout`.
+fn public_pem(path: &Path) -> String {
+    String::from_utf8(openssl(
+        &["pkey", "-in", path.to_str().unwrap(), "-pubout"],
+        b"",
+    ))
+    .unwrap()
+}
+
 /// SHA1withRSA by `openssl dgst`, base64 on one line.
 fn sign(key: &Path, message: &str) -> String {
     let raw = openssl(
@@ -232,14 +257,16 @@ fn merchant(platform: PathBuf, dir: PathBuf) -> (String, Arc<Mutex<Vec<Callback>
     (addr, seen)
 }
 
-fn answer(stream: TcpStream, platform: &Path, dir: &Path, log: &Mutex<Vec<Callback>>) {
+/// One request read off a plain socket: its path, `Content-Type` and body (a
+/// `Content-Length` body; `None` when the peer closed before a request line).
+fn read_request(stream: &TcpStream) -> Option<(String, String, Vec<u8>)> {
     let mut reader = BufReader::new(stream.try_clone().unwrap());
     let mut request_line = String::new();
     if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
-        return;
+        return None;
     }
     let path = request_line.split(' ').nth(1).unwrap_or("").to_owned();
-    let mut length = 0;
+    let (mut length, mut content_type) = (0, String::new());
     loop {
         let mut line = String::new();
         reader.read_line(&mut line).unwrap();
@@ -247,14 +274,23 @@ fn answer(stream: TcpStream, platform: &Path, dir: &Path, log: &Mutex<Vec<Callba
         if line.is_empty() {
             break;
         }
-        if let Some((name, value)) = line.split_once(':')
-            && name.eq_ignore_ascii_case("content-length")
-        {
-            length = value.trim().parse().unwrap();
+        if let Some((name, value)) = line.split_once(':') {
+            if name.eq_ignore_ascii_case("content-length") {
+                length = value.trim().parse().unwrap();
+            } else if name.eq_ignore_ascii_case("content-type") {
+                content_type = value.trim().to_owned();
+            }
         }
     }
     let mut body = vec![0; length];
     reader.read_exact(&mut body).unwrap();
+    Some((path, content_type, body))
+}
+
+fn answer(stream: TcpStream, platform: &Path, dir: &Path, log: &Mutex<Vec<Callback>>) {
+    let Some((path, _, body)) = read_request(&stream) else {
+        return;
+    };
     let fields = parse_form(&String::from_utf8(body).unwrap());
     let verified = fields
         .get("rsaSign")
@@ -327,29 +363,8 @@ fn the_sandbox_api_against_a_client_that_shares_no_code_with_the_sdk() {
     let keys = dir.path().join("keys");
     let merchant_key = dir.path().join("merchant.pem");
     let merchant_public = dir.path().join("merchant_public.pem");
-    openssl(
-        &[
-            "genpkey",
-            "-algorithm",
-            "RSA",
-            "-pkeyopt",
-            "rsa_keygen_bits:1024",
-            "-out",
-            merchant_key.to_str().unwrap(),
-        ],
-        b"",
-    );
-    openssl(
-        &[
-            "pkey",
-            "-in",
-            merchant_key.to_str().unwrap(),
-            "-pubout",
-            "-out",
-            merchant_public.to_str().unwrap(),
-        ],
-        b"",
-    );
+    genkey(&merchant_key, 1024);
+    std::fs::write(&merchant_public, public_pem(&merchant_key)).unwrap();
 
     // the sandbox, started through its library API on its own runtime thread
     let runtime = tokio::runtime::Runtime::new().unwrap();
@@ -663,29 +678,8 @@ fn the_alipay_gateway_against_a_client_that_shares_no_code_with_the_sdk() {
     let keys = dir.path().join("keys");
     let app_key = dir.path().join("app.pem");
     let app_public = dir.path().join("app_public.pem");
-    openssl(
-        &[
-            "genpkey",
-            "-algorithm",
-            "RSA",
-            "-pkeyopt",
-            "rsa_keygen_bits:2048",
-            "-out",
-            app_key.to_str().unwrap(),
-        ],
-        b"",
-    );
-    openssl(
-        &[
-            "pkey",
-            "-in",
-            app_key.to_str().unwrap(),
-            "-pubout",
-            "-out",
-            app_public.to_str().unwrap(),
-        ],
-        b"",
-    );
+    genkey(&app_key, 2048);
+    std::fs::write(&app_public, public_pem(&app_key)).unwrap();
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let sandbox = Sandbox::new(
         SandboxConfig::default()
@@ -718,24 +712,9 @@ fn the_alipay_gateway_against_a_client_that_shares_no_code_with_the_sdk() {
         std::thread::spawn(move || {
             for stream in listener.incoming() {
                 let Ok(stream) = stream else { continue };
-                let mut reader = BufReader::new(stream.try_clone().unwrap());
-                let mut length = 0;
-                let mut line = String::new();
-                reader.read_line(&mut line).unwrap();
-                loop {
-                    let mut h = String::new();
-                    reader.read_line(&mut h).unwrap();
-                    if h.trim_end().is_empty() {
-                        break;
-                    }
-                    if let Some((n, v)) = h.split_once(':')
-                        && n.eq_ignore_ascii_case("content-length")
-                    {
-                        length = v.trim().parse().unwrap();
-                    }
-                }
-                let mut body = vec![0; length];
-                reader.read_exact(&mut body).unwrap();
+                let Some((_, _, body)) = read_request(&stream) else {
+                    continue;
+                };
                 let fields = parse_form(&String::from_utf8(body).unwrap());
                 let content: String = fields
                     .iter()
@@ -820,18 +799,7 @@ fn the_alipay_gateway_against_a_client_that_shares_no_code_with_the_sdk() {
 
     // signed with another key: isv.invalid-signature quoting the string we signed
     let stranger = dir.path().join("stranger.pem");
-    openssl(
-        &[
-            "genpkey",
-            "-algorithm",
-            "RSA",
-            "-pkeyopt",
-            "rsa_keygen_bits:2048",
-            "-out",
-            stranger.to_str().unwrap(),
-        ],
-        b"",
-    );
+    genkey(&stranger, 2048);
     let (body, content) = call(
         "alipay.trade.query",
         &json!({"out_trade_no": "IND-A1"}),
@@ -884,23 +852,8 @@ fn tp_onboarding_and_faults_against_a_plain_http_client() {
     }
     let dir = tempfile::tempdir().unwrap();
     let key = dir.path().join("tp.pem");
-    openssl(
-        &[
-            "genpkey",
-            "-algorithm",
-            "RSA",
-            "-pkeyopt",
-            "rsa_keygen_bits:1024",
-            "-out",
-            key.to_str().unwrap(),
-        ],
-        b"",
-    );
-    let public = String::from_utf8(openssl(
-        &["pkey", "-in", key.to_str().unwrap(), "-pubout"],
-        b"",
-    ))
-    .unwrap();
+    genkey(&key, 1024);
+    let public = public_pem(&key);
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let sandbox = Sandbox::new(SandboxConfig::default().keys_dir(dir.path().join("keys"))).unwrap();
     let running = runtime
@@ -922,27 +875,10 @@ fn tp_onboarding_and_faults_against_a_plain_http_client() {
         std::thread::spawn(move || {
             for stream in listener.incoming() {
                 let Ok(stream) = stream else { continue };
-                let mut reader = BufReader::new(stream.try_clone().unwrap());
-                let (mut length, mut json_type) = (0, false);
-                let mut line = String::new();
-                reader.read_line(&mut line).unwrap();
-                loop {
-                    let mut h = String::new();
-                    reader.read_line(&mut h).unwrap();
-                    if h.trim_end().is_empty() {
-                        break;
-                    }
-                    if let Some((n, v)) = h.split_once(':') {
-                        if n.eq_ignore_ascii_case("content-length") {
-                            length = v.trim().parse().unwrap();
-                        }
-                        if n.eq_ignore_ascii_case("content-type") {
-                            json_type = v.contains("application/json");
-                        }
-                    }
-                }
-                let mut body = vec![0; length];
-                reader.read_exact(&mut body).unwrap();
+                let Some((_, content_type, body)) = read_request(&stream) else {
+                    continue;
+                };
+                let json_type = content_type.contains("application/json");
                 let mut v: Value = serde_json::from_slice(&body).unwrap();
                 v["_json_content_type"] = json!(json_type);
                 pushes.lock().unwrap().push(v);
