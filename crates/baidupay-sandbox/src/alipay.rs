@@ -301,11 +301,15 @@ fn respond(inner: &Inner, key: &str, answer: Answer) -> Response {
         } => json!({"code": code, "msg": msg, "sub_code": sub_code, "sub_msg": sub_msg}),
     };
     let raw = value.to_string();
+    // cannot fail with a loaded key; an unsigned answer is refused by any client, and logged
     let sign = inner
         .alipay
         .signer
         .sign_base64(raw.as_bytes())
-        .unwrap_or_default();
+        .unwrap_or_else(|e| {
+            tracing::error!(error = %e, "sandbox could not sign a gateway answer");
+            String::new()
+        });
     let body = format!(
         "{{{}:{raw},\"sign\":{}}}",
         Value::String(key.to_owned()),
@@ -675,7 +679,7 @@ fn refund(inner: &Arc<Inner>, app: &Arc<App>, biz: &Value) -> Answer {
     if t.status != Status::Success {
         return business("ACQ.TRADE_STATUS_ERROR");
     }
-    if amount > t.total - t.refunded() {
+    if amount > t.total.saturating_sub(t.refunded()) {
         return business("ACQ.REFUND_AMT_NOT_EQUAL_TOTAL");
     }
     let now = now_unix();
