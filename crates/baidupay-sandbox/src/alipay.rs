@@ -18,12 +18,11 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use baidupay_crypto::{Algorithm, PublicKey, Rules, Signer, Verifier, canonical_string, form};
 use baidupay_model::alipay::SubCode;
-use baidupay_model::time::BeijingTime;
 use serde_json::{Value, json};
 
 use crate::deliver::{self, CallbackKind};
 use crate::http_api::json_response;
-use crate::{Inner, lock, now_unix};
+use crate::{Inner, beijing_date, beijing_time, lock, now_unix, yuan};
 
 /// The status of a simulated trade.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -118,10 +117,6 @@ impl Alipay {
             .get(app_id)
             .cloned()
     }
-}
-
-fn yuan(fen: u64) -> String {
-    format!("{}.{:02}", fen / 100, fen % 100)
 }
 
 /// A price as the gateway reads it: digits with at most two decimals, in fen (no sign, no
@@ -547,7 +542,7 @@ fn create(inner: &Inner, app: &App, biz: &Value, notify_url: Option<String>) -> 
     let candidate = Trade {
         trade_no: format!(
             "{}22001{:015}",
-            BeijingTime::from_unix(now).date().replace('-', ""),
+            beijing_date(now).replace('-', ""),
             inner.next_id() % 1_000_000_000_000_000
         ),
         out_trade_no: out_trade_no.clone(),
@@ -582,10 +577,6 @@ fn create(inner: &Inner, app: &App, biz: &Value, notify_url: Option<String>) -> 
     Answer::Success(answer)
 }
 
-fn datetime(unix: i64) -> String {
-    BeijingTime::from_unix(unix).datetime()
-}
-
 fn buyer_fields(t: &Trade, out: &mut serde_json::Map<String, Value>, user_key: &str) {
     if let Some(id) = &t.buyer_id {
         out.insert(user_key.to_owned(), json!(id));
@@ -616,7 +607,7 @@ fn query(app: &App, biz: &Value) -> Answer {
         out.insert("point_amount".into(), json!("0.00"));
         out.insert(
             "send_pay_date".into(),
-            json!(datetime(t.paid.unwrap_or(t.created))),
+            json!(beijing_time(t.paid.unwrap_or(t.created))),
         );
         out.insert(
             "fund_bill_list".into(),
@@ -673,7 +664,7 @@ fn refund(inner: &Arc<Inner>, app: &Arc<App>, biz: &Value) -> Answer {
         // the same request again: nothing moves
         out.insert("fund_change".into(), json!("N"));
         out.insert("refund_fee".into(), json!(yuan(t.refunded())));
-        out.insert("gmt_refund_pay".into(), json!(datetime(done.time)));
+        out.insert("gmt_refund_pay".into(), json!(beijing_time(done.time)));
         return Answer::Success(Value::Object(out));
     }
     if t.status != Status::Success {
@@ -694,7 +685,7 @@ fn refund(inner: &Arc<Inner>, app: &Arc<App>, biz: &Value) -> Answer {
     }
     out.insert("fund_change".into(), json!("Y"));
     out.insert("refund_fee".into(), json!(yuan(t.refunded())));
-    out.insert("gmt_refund_pay".into(), json!(datetime(now)));
+    out.insert("gmt_refund_pay".into(), json!(beijing_time(now)));
     out.insert("send_back_fee".into(), json!(yuan(amount)));
     let snapshot = t.clone();
     drop(trades);
@@ -731,7 +722,7 @@ fn refund_query(app: &App, biz: &Value) -> Answer {
         out.insert("refund_amount".into(), json!(yuan(r.amount)));
         out.insert("refund_reason".into(), json!(r.reason));
         out.insert("refund_status".into(), json!("REFUND_SUCCESS"));
-        out.insert("gmt_refund_pay".into(), json!(datetime(r.time)));
+        out.insert("gmt_refund_pay".into(), json!(beijing_time(r.time)));
     }
     Answer::Success(Value::Object(out))
 }
@@ -752,17 +743,17 @@ fn bill_url(inner: &Inner, app: &App, biz: &Value) -> Answer {
         app.seller_id
     );
     let trades = lock(&app.trades);
-    for t in trades.iter().filter(|t| {
-        t.paid
-            .is_some_and(|p| BeijingTime::from_unix(p).date().starts_with(&date))
-    }) {
+    for t in trades
+        .iter()
+        .filter(|t| t.paid.is_some_and(|p| beijing_date(p).starts_with(&date)))
+    {
         csv.push_str(&format!(
             "{},{},交易,{},{},{},{},{},,0.00\n",
             t.trade_no,
             t.out_trade_no,
             t.subject.replace(',', " "),
-            datetime(t.created),
-            datetime(t.paid.unwrap_or(t.created)),
+            beijing_time(t.created),
+            beijing_time(t.paid.unwrap_or(t.created)),
             yuan(t.total),
             yuan(t.total)
         ));
@@ -772,8 +763,8 @@ fn bill_url(inner: &Inner, app: &App, biz: &Value) -> Answer {
                 t.trade_no,
                 t.out_trade_no,
                 t.subject.replace(',', " "),
-                datetime(t.created),
-                datetime(r.time),
+                beijing_time(t.created),
+                beijing_time(r.time),
                 yuan(r.amount),
                 yuan(r.amount),
                 r.out_request_no
@@ -864,7 +855,7 @@ async fn send_notify(inner: Arc<Inner>, app: Arc<App>, t: Trade, refund: Option<
     };
     let now = now_unix();
     let mut pairs: Vec<(String, String)> = vec![
-        ("notify_time".into(), datetime(now)),
+        ("notify_time".into(), beijing_time(now)),
         ("notify_type".into(), "trade_status_sync".into()),
         (
             "notify_id".into(),
@@ -885,8 +876,11 @@ async fn send_notify(inner: Arc<Inner>, app: Arc<App>, t: Trade, refund: Option<
         ("buyer_pay_amount".into(), yuan(t.total)),
         ("point_amount".into(), "0.00".into()),
         ("subject".into(), t.subject.clone()),
-        ("gmt_create".into(), datetime(t.created)),
-        ("gmt_payment".into(), datetime(t.paid.unwrap_or(t.created))),
+        ("gmt_create".into(), beijing_time(t.created)),
+        (
+            "gmt_payment".into(),
+            beijing_time(t.paid.unwrap_or(t.created)),
+        ),
         (
             "fund_bill_list".into(),
             json!([{"amount": yuan(t.total), "fundChannel": "ALIPAYACCOUNT"}]).to_string(),
@@ -914,9 +908,9 @@ async fn send_notify(inner: Arc<Inner>, app: Arc<App>, t: Trade, refund: Option<
             .iter()
             .find(|r| &r.out_request_no == req)
             .map_or(now, |r| r.time);
-        pairs.push(("gmt_refund".into(), datetime(when)));
+        pairs.push(("gmt_refund".into(), beijing_time(when)));
         if t.status == Status::Closed {
-            pairs.push(("gmt_close".into(), datetime(when)));
+            pairs.push(("gmt_close".into(), beijing_time(when)));
         }
     }
     let sign = canonical_string(

@@ -11,12 +11,11 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use baidupay_crypto::{PublicKey, form};
-use baidupay_model::time::BeijingTime;
 use serde_json::{Value, json};
 
 use crate::book::{self, Order, RefundRefusal, RefundRequest};
 use crate::deliver::{self, Answer, CallbackKind, signed_form};
-use crate::{Inner, Merchant, Token, lock, now_unix};
+use crate::{Inner, Merchant, Token, beijing_date, beijing_time, lock, now_unix, yuan};
 
 const PAY: &str = "/rest/2.0/smartapp/pay/paymentservice";
 
@@ -819,18 +818,6 @@ async fn find_refunds(State(inner): State<Arc<Inner>>, RawQuery(q): RawQuery) ->
 }
 
 // --- bills ------------------------------------------------------------------------------------
-
-fn beijing_date(unix: i64) -> String {
-    BeijingTime::from_unix(unix).date()
-}
-
-fn beijing_time(unix: i64) -> String {
-    BeijingTime::from_unix(unix).datetime()
-}
-
-fn yuan(fen: u64) -> String {
-    format!("{}.{:02}", fen / 100, fen % 100)
-}
 
 async fn order_bill(state: State<Arc<Inner>>, q: RawQuery) -> Response {
     bill(state, q, "orderBill").await

@@ -283,6 +283,28 @@ impl Inner {
     }
 }
 
+/// Fen as the platforms print yuan (`"113.00"`), by the model's [`YuanAmount`].
+///
+/// [`YuanAmount`]: baidupay_model::YuanAmount
+pub(crate) fn yuan(fen: u64) -> String {
+    baidupay_model::YuanAmount::from_fen(baidupay_model::Fen::new(fen)).to_string()
+}
+
+/// Signed fen as the TP finance reports print them (`"-0.01"`), by the model's `SignedYuan`.
+pub(crate) fn signed_yuan(fen: i64) -> String {
+    baidupay_model::SignedYuan::from_fen(fen).to_string()
+}
+
+/// `yyyy-MM-dd` in Beijing time.
+pub(crate) fn beijing_date(unix: i64) -> String {
+    baidupay_model::time::BeijingTime::from_unix(unix).date()
+}
+
+/// `yyyy-MM-dd HH:mm:ss` in Beijing time.
+pub(crate) fn beijing_time(unix: i64) -> String {
+    baidupay_model::time::BeijingTime::from_unix(unix).datetime()
+}
+
 pub(crate) fn now_unix() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)

@@ -25,13 +25,12 @@ use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use baidupay_crypto::PublicKey;
-use baidupay_model::time::BeijingTime;
 use serde_json::{Value, json};
 
 use crate::book;
 use crate::deliver::{self, CallbackKind};
 use crate::http_api::{errno, json_response, ok};
-use crate::{Inner, Merchant, Token, lock, now_unix};
+use crate::{Inner, Merchant, Token, beijing_date, beijing_time, lock, now_unix, signed_yuan};
 
 /// Where an audited step stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -306,7 +305,7 @@ fn settle(
     let push = json!({
         "appId": p.app_id,
         "tpAppId": p.tp_app_id,
-        "eventTime": BeijingTime::from_unix(now_unix()).datetime(),
+        "eventTime": beijing_time(now_unix()),
         "event": step.event(pass),
         "reason": if pass { Value::Null } else { Value::String(reason.to_owned()) },
     });
@@ -775,8 +774,8 @@ pub(crate) async fn order_list(State(inner): State<Arc<Inner>>, RawQuery(q): Raw
                 "order_id": o.order_id.to_string(),
                 "tp_order_id": o.tp_order_id,
                 "phone": "",
-                "create_time": BeijingTime::from_unix(o.create_time).datetime(),
-                "update_time": BeijingTime::from_unix(o.pay_time.unwrap_or(o.create_time)).datetime(),
+                "create_time": beijing_time(o.create_time),
+                "update_time": beijing_time(o.pay_time.unwrap_or(o.create_time)),
                 "sub_status": s.to_string(),
                 "total_money": o.total.to_string(),
                 "pay_money": if o.status == book::PAID { o.total } else { 0 }.to_string(),
@@ -797,12 +796,6 @@ pub(crate) async fn order_list(State(inner): State<Arc<Inner>>, RawQuery(q): Raw
 
 // --- finance ----------------------------------------------------------------------------------
 
-fn signed_yuan(fen: i128) -> String {
-    let sign = if fen < 0 { "-" } else { "" };
-    let a = fen.unsigned_abs();
-    format!("{sign}{}.{:02}", a / 100, a % 100)
-}
-
 /// The merchant of the mini program's opened payment service.
 fn service_merchant(inner: &Inner, program: &Program) -> Result<Arc<Merchant>, Box<Response>> {
     let app_key = lock(&program.state).pm_app_key.clone();
@@ -813,7 +806,7 @@ fn service_merchant(inner: &Inner, program: &Program) -> Result<Arc<Merchant>, B
 
 /// One money movement of the mini program: `(day, unix time, fen (negative for refunds),
 /// order id, tp order id, is_refund)`.
-type Movement = (String, i64, i128, u64, String, bool);
+type Movement = (String, i64, i64, u64, String, bool);
 
 fn movements(m: &Merchant) -> Vec<Movement> {
     let book = lock(&m.book);
@@ -823,9 +816,9 @@ fn movements(m: &Merchant) -> Vec<Movement> {
         .filter_map(|o| {
             let t = o.pay_time?;
             Some((
-                BeijingTime::from_unix(t).date(),
+                beijing_date(t),
                 t,
-                i128::from(o.total),
+                i64::try_from(o.total).unwrap_or(i64::MAX),
                 o.order_id,
                 o.tp_order_id.clone(),
                 false,
@@ -838,9 +831,9 @@ fn movements(m: &Merchant) -> Vec<Movement> {
             .filter(|r| r.status == book::REFUNDED)
             .map(|r| {
                 (
-                    BeijingTime::from_unix(r.time).date(),
+                    beijing_date(r.time),
                     r.time,
-                    -i128::from(r.amount),
+                    -i64::try_from(r.amount).unwrap_or(i64::MAX),
                     r.order_id,
                     r.tp_order_id.clone(),
                     true,
@@ -913,7 +906,7 @@ pub(crate) async fn finance_balance(
     let program = program_or_return!(inner, p);
     let pg = or_return!(paging(&p, false));
     let m = or_return!(service_merchant(&inner, &program));
-    let mut days: Vec<(String, i128)> = Vec::new();
+    let mut days: Vec<(String, i64)> = Vec::new();
     for (day, _, fen, ..) in movements(&m)
         .into_iter()
         .filter(|mv| mv.0 >= pg.start && mv.0 <= pg.end)
@@ -923,7 +916,7 @@ pub(crate) async fn finance_balance(
             _ => days.push((day, fen)),
         }
     }
-    let total: i128 = days.iter().map(|d| d.1).sum();
+    let total: i64 = days.iter().map(|d| d.1).sum();
     let period = lock(&program.state).service.as_ref().and_then(|s| {
         s.fields
             .get("payment_days")
@@ -963,8 +956,8 @@ pub(crate) async fn income_detail(
         .into_iter()
         .filter(|mv| mv.0 == pg.start)
         .collect();
-    let income: i128 = items.iter().filter(|i| !i.5).map(|i| i.2).sum();
-    let refunds: i128 = items.iter().filter(|i| i.5).map(|i| i.2).sum();
+    let income: i64 = items.iter().filter(|i| !i.5).map(|i| i.2).sum();
+    let refunds: i64 = items.iter().filter(|i| i.5).map(|i| i.2).sum();
     let data: Vec<Value> = page_of(&items, &pg)
         .into_iter()
         .map(|(_, t, fen, order_id, tp_order_id, refund)| {
@@ -972,7 +965,7 @@ pub(crate) async fn income_detail(
                 "opt_type": if refund { "退款" } else { "收入" },
                 "money": signed_yuan(fen),
                 "order_id": order_id,
-                "operate_time": BeijingTime::from_unix(t).datetime(),
+                "operate_time": beijing_time(t),
                 "third_order_id": tp_order_id,
             })
         })
