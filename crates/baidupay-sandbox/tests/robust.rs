@@ -53,7 +53,7 @@ const PATHS: [&str; 12] = [
     "/oauth/2.0/token",
 ];
 
-fn send(path: &str, query: &str, content_type: &str, body: Vec<u8>) -> u16 {
+fn send(path: &str, query: &str, content_type: &str, body: Vec<u8>) -> Option<u16> {
     request(http::Method::POST, path, query, content_type, body)
 }
 
@@ -63,7 +63,7 @@ fn request(
     query: &str,
     content_type: &str,
     body: Vec<u8>,
-) -> u16 {
+) -> Option<u16> {
     let s = served();
     let uri = format!("{}{path}?{query}", s.base);
     let Ok(req) = http::Request::builder()
@@ -72,14 +72,14 @@ fn request(
         .header(http::header::CONTENT_TYPE, content_type)
         .body(Bytes::from(body))
     else {
-        // not a valid URI: nothing was sent
-        return 400;
+        // not a valid URI: nothing can be sent (the case is skipped, not counted)
+        return None;
     };
     let r = s
         .runtime
         .block_on(s.http.send(req))
         .unwrap_or_else(|e| panic!("{path}: no answer: {e}"));
-    r.status().as_u16()
+    Some(r.status().as_u16())
 }
 
 proptest! {
@@ -97,12 +97,14 @@ proptest! {
         ],
     ) {
         let ct = if json { "application/json" } else { "application/x-www-form-urlencoded" };
-        let status = send(PATHS[path], &query, ct, body);
+        let Some(status) = send(PATHS[path], &query, ct, body) else {
+            return Err(TestCaseError::reject("not a valid URI"));
+        };
         prop_assert!((200..600).contains(&status));
         // and it still serves (disarming whatever a random body may have armed)
         prop_assert_eq!(
             request(http::Method::DELETE, "/sandbox/faults", "", "text/plain", Vec::new()),
-            200
+            Some(200)
         );
     }
 }
