@@ -129,6 +129,26 @@ where
     false
 }
 
+/// Waits until a callback of `kind` was acknowledged and the merchant has `effects` effects.
+async fn applied(sandbox: &Sandbox, app: &App, kind: CallbackKind, effects: u64) -> Step<()> {
+    let done = eventually(|| async {
+        sandbox
+            .deliveries()
+            .iter()
+            .any(|x| x.kind == kind && x.acknowledged)
+            && app.counters().await.0 == effects
+    })
+    .await;
+    if done {
+        Ok(())
+    } else {
+        fail(format!(
+            "no acknowledged {kind:?} callback applied ({effects} effects expected); deliveries: {:?}",
+            sandbox.deliveries()
+        ))
+    }
+}
+
 async fn post_json(http: &HyperTransport, url: &str, v: &Value) -> Step<(u16, Value)> {
     let req = expect(
         http::Request::post(url)
@@ -287,20 +307,7 @@ async fn run() -> Result<(), CliError> {
         })
         .await?;
     d.step("payment notify verified and acknowledged", async {
-        let acked = eventually(|| async {
-            sandbox
-                .deliveries()
-                .iter()
-                .any(|x| x.kind == CallbackKind::Payment && x.acknowledged)
-                && app.counters().await.0 == 1
-        })
-        .await;
-        if !acked {
-            return fail(format!(
-                "no acknowledged payment notify; deliveries: {:?}",
-                sandbox.deliveries()
-            ));
-        }
+        applied(&sandbox, &app, CallbackKind::Payment, 1).await?;
         Ok(((), "merchant applied it once".to_owned()))
     })
     .await?;
@@ -367,20 +374,7 @@ async fn run() -> Result<(), CliError> {
         })
         .await?;
     d.step("refund notify verified and acknowledged", async {
-        let done = eventually(|| async {
-            sandbox
-                .deliveries()
-                .iter()
-                .any(|x| x.kind == CallbackKind::Refund && x.acknowledged)
-                && app.counters().await.0 == 2
-        })
-        .await;
-        if !done {
-            return fail(format!(
-                "no acknowledged refund notify; deliveries: {:?}",
-                sandbox.deliveries()
-            ));
-        }
+        applied(&sandbox, &app, CallbackKind::Refund, 2).await?;
         Ok(((), "merchant applied it once".to_owned()))
     })
     .await?;
