@@ -49,6 +49,35 @@ fn openssl(args: &[&str], stdin: &[u8]) -> Vec<u8> {
     out.stdout
 }
 
+/// The sandbox with its keys in `keys` and callback retries after `schedule_ms`, served on its
+/// own runtime (started through its library API: only the client side is independent); the
+/// runtime, the server and its `host:port`.
+fn serve_sandbox(
+    keys: &Path,
+    schedule_ms: &[u64],
+) -> (
+    tokio::runtime::Runtime,
+    baidupay_sandbox::RunningSandbox,
+    String,
+) {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let sandbox = Sandbox::new(
+        SandboxConfig::default()
+            .keys_dir(keys)
+            .retry_schedule(schedule_ms.iter().copied().map(Duration::from_millis)),
+    )
+    .unwrap();
+    let running = runtime
+        .block_on(sandbox.start("127.0.0.1:0".parse().unwrap()))
+        .unwrap();
+    let addr = running
+        .base_url()
+        .strip_prefix("http://")
+        .unwrap()
+        .to_owned();
+    (runtime, running, addr)
+}
+
 /// A new RSA key of `bits` at `path` (PKCS#8 PEM), by `openssl genpkey`.
 fn genkey(path: &Path, bits: u32) {
     openssl(
@@ -367,21 +396,7 @@ fn the_sandbox_api_against_a_client_that_shares_no_code_with_the_sdk() {
     std::fs::write(&merchant_public, public_pem(&merchant_key)).unwrap();
 
     // the sandbox, started through its library API on its own runtime thread
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let sandbox = Sandbox::new(
-        SandboxConfig::default()
-            .keys_dir(&keys)
-            .retry_schedule([0, 100, 200].into_iter().map(Duration::from_millis)),
-    )
-    .unwrap();
-    let running = runtime
-        .block_on(sandbox.start("127.0.0.1:0".parse().unwrap()))
-        .unwrap();
-    let sandbox_addr = running
-        .base_url()
-        .strip_prefix("http://")
-        .unwrap()
-        .to_owned();
+    let (runtime, running, sandbox_addr) = serve_sandbox(&keys, &[0, 100, 200]);
     let sb = sandbox_addr.as_str();
     // the platform public key file the sandbox wrote is what the merchant verifies with
     let platform = keys.join("baidu_platform_public_key.pem");
@@ -680,21 +695,7 @@ fn the_alipay_gateway_against_a_client_that_shares_no_code_with_the_sdk() {
     let app_public = dir.path().join("app_public.pem");
     genkey(&app_key, 2048);
     std::fs::write(&app_public, public_pem(&app_key)).unwrap();
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let sandbox = Sandbox::new(
-        SandboxConfig::default()
-            .keys_dir(&keys)
-            .retry_schedule([0, 100].into_iter().map(Duration::from_millis)),
-    )
-    .unwrap();
-    let running = runtime
-        .block_on(sandbox.start("127.0.0.1:0".parse().unwrap()))
-        .unwrap();
-    let sb = running
-        .base_url()
-        .strip_prefix("http://")
-        .unwrap()
-        .to_owned();
+    let (runtime, running, sb) = serve_sandbox(&keys, &[0, 100]);
     let sb = sb.as_str();
     let alipay_public = keys.join("alipay_public_key.pem");
     assert!(alipay_public.exists());
@@ -854,16 +855,7 @@ fn tp_onboarding_and_faults_against_a_plain_http_client() {
     let key = dir.path().join("tp.pem");
     genkey(&key, 1024);
     let public = public_pem(&key);
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let sandbox = Sandbox::new(SandboxConfig::default().keys_dir(dir.path().join("keys"))).unwrap();
-    let running = runtime
-        .block_on(sandbox.start("127.0.0.1:0".parse().unwrap()))
-        .unwrap();
-    let sb = running
-        .base_url()
-        .strip_prefix("http://")
-        .unwrap()
-        .to_owned();
+    let (runtime, running, sb) = serve_sandbox(&dir.path().join("keys"), &[0, 200, 500]);
     let sb = sb.as_str();
 
     // the TP's event URL: records the JSON pushes, answers success
