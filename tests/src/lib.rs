@@ -28,6 +28,29 @@ pub const CLIENT_ID: &str = "sandboxClientId";
 /// Mini program AppSecret.
 pub const CLIENT_SECRET: &str = "sandboxClientSecret";
 
+/// A partial refund (customer service) of `fen` of order `order_id` / `user_id` / `tp`, under
+/// the merchant batch id `batch`.
+pub fn partial_refund(
+    order_id: u64,
+    user_id: u64,
+    tp: &str,
+    batch: &str,
+    fen: u64,
+) -> baidupay_model::cashier::ApplyRefundRequest {
+    baidupay_model::cashier::ApplyRefundRequest::new(
+        baidupay_model::OrderId::new(order_id),
+        baidupay_model::UserId::new(user_id),
+        baidupay_model::TpOrderId::new(tp).unwrap(),
+        baidupay_model::BizRefundBatchId::new(batch).unwrap(),
+        baidupay_model::cashier::RefundType::CustomerService,
+        "sandbox partial refund",
+        baidupay_model::AppKey::new(APP_KEY).unwrap(),
+    )
+    .unwrap()
+    .partial(baidupay_model::Fen::new(fen))
+    .unwrap()
+}
+
 /// One running world.
 #[derive(Debug)]
 pub struct World {

@@ -11,10 +11,10 @@ use axum::routing::post;
 use baidupay_cashier::CashierError;
 use baidupay_e2e::*;
 use baidupay_model::cashier::{
-    ApplyRefundRequest, BillKind, Date, LegacyPayStatus, LegacyRefundStatus, PayStatus,
-    RefundQueryStatus, RefundType, VerificationStatus,
+    BillKind, Date, LegacyPayStatus, LegacyRefundStatus, PayStatus, RefundQueryStatus,
+    VerificationStatus,
 };
-use baidupay_model::{AppKey, BizRefundBatchId, Fen, TpOrderId};
+use baidupay_model::{AppKey, Fen, TpOrderId};
 use baidupay_sandbox::{CallbackKind, SandboxConfig};
 use serde_json::json;
 
@@ -79,18 +79,13 @@ async fn pay_find_duplicate_refund_bill_and_close() {
     assert_eq!((effects, duplicates), (1, 1));
 
     // partial refund with the merchant's audit, then the refund notify
-    let refund = ApplyRefundRequest::new(
-        order.order_id,
-        order.user_id.unwrap(),
-        TpOrderId::new("E2E-1").unwrap(),
-        BizRefundBatchId::new("RB-1").unwrap(),
-        RefundType::CustomerService,
-        "sandbox partial refund",
-        AppKey::new(APP_KEY).unwrap(),
-    )
-    .unwrap()
-    .partial(Fen::new(3000))
-    .unwrap();
+    let refund = partial_refund(
+        order.order_id.get(),
+        order.user_id.unwrap().get(),
+        "E2E-1",
+        "RB-1",
+        3000,
+    );
     let applied = w.client.apply_refund(&refund).await.unwrap();
     assert_eq!(applied.refund_pay_money, Fen::new(3000));
     eventually("the refund notify is applied", || async {
@@ -160,18 +155,13 @@ async fn pay_find_duplicate_refund_bill_and_close() {
     );
 
     // more than what is left: refused with the platform's error
-    let over = ApplyRefundRequest::new(
-        order.order_id,
-        order.user_id.unwrap(),
-        TpOrderId::new("E2E-1").unwrap(),
-        BizRefundBatchId::new("RB-2").unwrap(),
-        RefundType::CustomerService,
-        "too much",
-        AppKey::new(APP_KEY).unwrap(),
-    )
-    .unwrap()
-    .partial(Fen::new(8301))
-    .unwrap();
+    let over = partial_refund(
+        order.order_id.get(),
+        order.user_id.unwrap().get(),
+        "E2E-1",
+        "RB-2",
+        8301,
+    );
     let err = w.client.apply_refund(&over).await.unwrap_err();
     assert!(err.to_string().contains("10001"), "{err}");
 

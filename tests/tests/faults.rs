@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use baidupay_cashier::CashierClient;
 use baidupay_e2e::*;
-use baidupay_model::cashier::{ApplyRefundRequest, PayStatus, RefundQueryStatus, RefundType};
-use baidupay_model::{AppKey, BizRefundBatchId, ClientId, Fen, Secret, TpOrderId};
+use baidupay_model::cashier::{ApplyRefundRequest, PayStatus, RefundQueryStatus};
+use baidupay_model::{ClientId, Secret, TpOrderId};
 use baidupay_sandbox::{CallbackKind, SandboxConfig};
 use baidupay_transport::{HyperTransport, Retry, RetryPolicy, Settings, Transport};
 use serde_json::{Value, json};
@@ -58,18 +58,13 @@ async fn armed(w: &World) -> usize {
 }
 
 fn refund_of(paid: &Value, tp: &str, batch: &str, fen: u64) -> ApplyRefundRequest {
-    ApplyRefundRequest::new(
-        baidupay_model::OrderId::new(paid["orderId"].as_u64().unwrap()),
-        baidupay_model::UserId::new(paid["userId"].as_u64().unwrap()),
-        TpOrderId::new(tp).unwrap(),
-        BizRefundBatchId::new(batch).unwrap(),
-        RefundType::CustomerService,
-        "fault test",
-        AppKey::new(APP_KEY).unwrap(),
+    partial_refund(
+        paid["orderId"].as_u64().unwrap(),
+        paid["userId"].as_u64().unwrap(),
+        tp,
+        batch,
+        fen,
     )
-    .unwrap()
-    .partial(Fen::new(fen))
-    .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
