@@ -500,7 +500,120 @@ fn load(bin: &Path, url: &str, body: Option<&Path>, seconds: u64) -> Result<Valu
     serde_json::from_str(text.trim()).map_err(|e| format!("load printed {text:?}: {e}"))
 }
 
-#[allow(clippy::float_arithmetic)] // ratios of measured rates, reporting only
+/// The CPU time (user + system) a running process has used so far, in µs, from
+/// `/proc/<pid>/stat`; `None` where that is not available (not Linux).
+fn cpu_micros(pid: u32) -> Option<u64> {
+    static TICKS_PER_S: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    let hz = *TICKS_PER_S.get_or_init(|| {
+        output(Command::new("getconf").arg("CLK_TCK"))
+            .ok()
+            .and_then(|s| s.trim().parse().ok())
+            .filter(|&t| t > 0)
+            .unwrap_or(100)
+    });
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // the fields after the command name: state is the first, utime the 12th, stime the 13th
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(ticks * 1_000_000 / hz)
+}
+
+/// One load run against one server.
+struct Run<T> {
+    /// Requests per second, as the load generator reports them.
+    rps: f64,
+    /// The server's own CPU time per request served, in µs (`None` off Linux).
+    cpu_us: Option<f64>,
+    /// Whatever else `drive` found out.
+    extra: T,
+}
+
+/// Starts `bin`, lets `drive` load it (given its address; it returns requests/s, requests
+/// served and anything else), measures the server's CPU time over the run, and stops it.
+#[allow(clippy::float_arithmetic, clippy::cast_precision_loss)] // reporting only
+fn under_load<T>(
+    bin: &Path,
+    args: &[&str],
+    drive: impl FnOnce(&str) -> Result<(f64, u64, T)>,
+) -> Result<Run<T>> {
+    let (mut child, addr) = start_server(bin, args)?;
+    let before = cpu_micros(child.id());
+    let result = drive(&addr);
+    let after = cpu_micros(child.id());
+    let _ = child.kill();
+    let _ = child.wait();
+    let (rps, requests, extra) = result?;
+    let cpu_us = before
+        .zip(after)
+        .filter(|_| requests > 0)
+        .map(|(b, a)| a.saturating_sub(b) as f64 / requests as f64);
+    Ok(Run { rps, cpu_us, extra })
+}
+
+/// The median of a few measurements.
+#[allow(clippy::float_arithmetic)] // reporting only
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    match v.len() {
+        0 => 0.0,
+        n if n % 2 == 1 => v[n / 2],
+        n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
+    }
+}
+
+/// Rounds of hello / notify runs, each pair back to back, and what they measured.
+#[derive(Default)]
+struct Rounds {
+    hello: Vec<(f64, Option<f64>)>,
+    notify: Vec<(f64, Option<f64>)>,
+}
+
+impl Rounds {
+    #[allow(clippy::float_arithmetic)] // ratios of measured rates, reporting only
+    fn print(&self, title: &str, notify_label: &str) {
+        let ratios: Vec<f64> = self
+            .hello
+            .iter()
+            .zip(&self.notify)
+            .map(|((h, _), (n, _))| n / h.max(1.0))
+            .collect();
+        let ratio = median(ratios.clone());
+        let rps = |v: &[(f64, Option<f64>)]| median(v.iter().map(|r| r.0).collect());
+        let cpu = |v: &[(f64, Option<f64>)]| {
+            let c: Vec<f64> = v.iter().filter_map(|r| r.1).collect();
+            if c.is_empty() {
+                "n/a".to_owned()
+            } else {
+                format!("{:.1} µs", median(c))
+            }
+        };
+        println!();
+        println!("{title}");
+        println!();
+        println!(
+            "| endpoint | requests/s (median) | server CPU per request (median) | ratio (median of the rounds) | target | verdict |"
+        );
+        println!("|---|---:|---:|---:|---:|---|");
+        println!(
+            "| hello-world hyper | {:.0} | {} | 1.00x | | |",
+            rps(&self.hello),
+            cpu(&self.hello)
+        );
+        println!(
+            "| {notify_label} | {:.0} | {} | {ratio:.2}x | >= 0.50x | {} |",
+            rps(&self.notify),
+            cpu(&self.notify),
+            if ratio >= 0.5 { "meets" } else { "BELOW" }
+        );
+        let each: Vec<String> = ratios.iter().map(|r| format!("{r:.2}x")).collect();
+        println!();
+        println!("ratio in each round: {}", each.join(", "));
+    }
+}
+
+const ROUNDS: usize = 3;
+
+#[allow(clippy::float_arithmetic, clippy::cast_precision_loss)] // reporting only
 fn bench_load(quick: bool, target: &Path) -> Result {
     run(
         "build the example endpoint, hello-world reference and load generator (release)",
@@ -518,70 +631,59 @@ fn bench_load(quick: bool, target: &Path) -> Result {
     let key = fixtures.join("tv2-demo-platform-public.pem");
     let body = fixtures.join("tv2-payment-notify-body.form");
     let key_s = key.to_string_lossy().into_owned();
+    let merchant_args = [
+        "--listen",
+        "127.0.0.1:0",
+        "--baidu-key",
+        &key_s,
+        "--alipay-key",
+        &key_s,
+        "--order",
+        "18607895241=1",
+    ];
     let seconds = if quick { 2 } else { 5 };
-    let (mut hello_rps, mut notify_rps, mut bad) = (0u64, 0u64, 0u64);
+    let mut rounds = Rounds::default();
+    let mut bad = 0u64;
     let mut effects = Vec::new();
     eprintln!(
-        "\n==> loopback load: 32 keep-alive connections, {seconds} s per run, hello / notify alternating twice"
+        "\n==> loopback load: 32 keep-alive connections, {seconds} s per run, hello / notify alternating {ROUNDS} times"
     );
-    for _round in 0..2 {
-        let (mut h, addr) = start_server(&bin("hello"), &["--listen", "127.0.0.1:0"])?;
+    let bundled = |url: String| -> Result<Value> { load(&bin("load"), &url, Some(&body), seconds) };
+    let counted = |r: &Value| {
+        (
+            r["rps"].as_u64().unwrap_or(0) as f64,
+            r["requests"].as_u64().unwrap_or(0),
+        )
+    };
+    for _round in 0..ROUNDS {
         // the reference gets the same POST body as the notify endpoint (as in perf.md's Go
         // anchors), so that the ratio isolates what the notify handler adds
-        let r = load(
-            &bin("load"),
-            &format!("http://{addr}/"),
-            Some(&body),
-            seconds,
-        );
-        let _ = h.kill();
-        let _ = h.wait();
-        let r = r?;
-        hello_rps += r["rps"].as_u64().unwrap_or(0);
-        let (mut m, addr) = start_server(
-            &bin("merchant"),
-            &[
-                "--listen",
-                "127.0.0.1:0",
-                "--baidu-key",
-                &key_s,
-                "--alipay-key",
-                &key_s,
-                "--order",
-                "18607895241=1",
-            ],
-        )?;
-        let r = load(
-            &bin("load"),
-            &format!("http://{addr}/notify/baidu/pay"),
-            Some(&body),
-            seconds,
-        );
-        let stats = http_get(&addr, "/stats");
-        let _ = m.kill();
-        let _ = m.wait();
-        let r = r?;
-        notify_rps += r["rps"].as_u64().unwrap_or(0);
+        let h = under_load(&bin("hello"), &["--listen", "127.0.0.1:0"], |addr| {
+            let r = bundled(format!("http://{addr}/"))?;
+            let (rps, n) = counted(&r);
+            Ok((rps, n, ()))
+        })?;
+        rounds.hello.push((h.rps, h.cpu_us));
+        let m = under_load(&bin("merchant"), &merchant_args, |addr| {
+            let r = bundled(format!("http://{addr}/notify/baidu/pay"))?;
+            let stats = http_get(addr, "/stats")?;
+            let (rps, n) = counted(&r);
+            Ok((rps, n, (r, stats)))
+        })?;
+        rounds.notify.push((m.rps, m.cpu_us));
+        let (r, stats) = m.extra;
         bad += r["non_2xx"].as_u64().unwrap_or(0) + r["errors"].as_u64().unwrap_or(0);
-        let stats: Value = serde_json::from_str(&stats?).map_err(|e| e.to_string())?;
+        let stats: Value = serde_json::from_str(&stats).map_err(|e| e.to_string())?;
         effects.push((
             stats["effects"].as_u64().unwrap_or(0),
             stats["duplicates"].as_u64().unwrap_or(0),
         ));
     }
-    let ratio = notify_rps as f64 / hello_rps.max(1) as f64;
-    println!();
-    println!(
-        "Loopback load (same machine, same load generator, 32 connections, mean of 2 runs each):"
-    );
-    println!();
-    println!("| endpoint | requests/s | ratio | target | verdict |");
-    println!("|---|---:|---:|---:|---|");
-    println!("| hello-world hyper | {} | 1.00x | | |", hello_rps / 2);
-    println!(
-        "| example merchant: verify + parse + idempotent record + exact ack (TV-2 notify, every request a duplicate after the first) | {} | {ratio:.2}x | >= 0.50x | {} |",
-        notify_rps / 2,
-        if ratio >= 0.5 { "meets" } else { "BELOW" }
+    rounds.print(
+        &format!(
+            "Loopback load, bundled generator (same machine, 32 connections, {ROUNDS} rounds of {seconds} s each):"
+        ),
+        "example merchant: verify + parse + idempotent record + exact ack (TV-2 notify, every request a duplicate after the first)",
     );
     println!();
     let correct = bad == 0 && effects.iter().all(|(e, _)| *e == 1);
@@ -597,7 +699,7 @@ fn bench_load(quick: bool, target: &Path) -> Result {
         return Err("the example endpoint misbehaved under load".into());
     }
     if Command::new("wrk").arg("--version").output().is_ok() {
-        bench_load_wrk(&bin, &key_s, &body, target, seconds)?;
+        bench_load_wrk(&bin, &merchant_args, &body, target, seconds)?;
     } else {
         println!(
             "(wrk not installed: `apt-get install wrk` adds the same comparison driven by wrk)"
@@ -608,10 +710,14 @@ fn bench_load(quick: bool, target: &Path) -> Result {
 
 /// The same comparison driven by wrk (`-t2 -c32`), which spends less CPU than the bundled
 /// generator, so the servers' own costs weigh more in the ratio.
-#[allow(clippy::float_arithmetic)] // ratios of measured rates, reporting only
+#[allow(
+    clippy::float_arithmetic,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss
+)] // reporting only
 fn bench_load_wrk(
     bin: &dyn Fn(&str) -> PathBuf,
-    key: &str,
+    merchant_args: &[&str],
     body: &Path,
     target: &Path,
     seconds: u64,
@@ -626,7 +732,8 @@ fn bench_load_wrk(
         ),
     )
     .map_err(|e| format!("{}: {e}", script.display()))?;
-    let wrk = |url: &str| -> Result<f64> {
+    // requests/s and requests served, as wrk prints them
+    let wrk = |url: &str| -> Result<(f64, u64, ())> {
         let text = output(Command::new("wrk").args([
             "-t2",
             "-c32",
@@ -638,47 +745,33 @@ fn bench_load_wrk(
         if text.contains("Non-2xx") {
             return Err(format!("wrk saw non-2xx answers:\n{text}"));
         }
-        text.lines()
+        let rps: f64 = text
+            .lines()
             .find_map(|l| l.trim().strip_prefix("Requests/sec:"))
             .and_then(|v| v.trim().parse().ok())
-            .ok_or_else(|| format!("wrk printed no Requests/sec:\n{text}"))
+            .ok_or_else(|| format!("wrk printed no Requests/sec:\n{text}"))?;
+        // "  123456 requests in 5.00s, ..."
+        let served = text
+            .lines()
+            .find_map(|l| l.trim().split_once(" requests in "))
+            .and_then(|(n, _)| n.trim().parse().ok())
+            .unwrap_or((rps * seconds as f64) as u64);
+        Ok((rps, served, ()))
     };
-    let (mut hello, mut notify) = (0.0, 0.0);
-    for _round in 0..2 {
-        let (mut h, addr) = start_server(&bin("hello"), &["--listen", "127.0.0.1:0"])?;
-        let r = wrk(&format!("http://{addr}/")); // same POST body as the notify runs
-        let _ = h.kill();
-        let _ = h.wait();
-        hello += r?;
-        let (mut m, addr) = start_server(
-            &bin("merchant"),
-            &[
-                "--listen",
-                "127.0.0.1:0",
-                "--baidu-key",
-                key,
-                "--alipay-key",
-                key,
-                "--order",
-                "18607895241=1",
-            ],
-        )?;
-        let r = wrk(&format!("http://{addr}/notify/baidu/pay"));
-        let _ = m.kill();
-        let _ = m.wait();
-        notify += r?;
+    let mut rounds = Rounds::default();
+    for _round in 0..ROUNDS {
+        let h = under_load(&bin("hello"), &["--listen", "127.0.0.1:0"], |addr| {
+            wrk(&format!("http://{addr}/")) // same POST body as the notify runs
+        })?;
+        rounds.hello.push((h.rps, h.cpu_us));
+        let m = under_load(&bin("merchant"), merchant_args, |addr| {
+            wrk(&format!("http://{addr}/notify/baidu/pay"))
+        })?;
+        rounds.notify.push((m.rps, m.cpu_us));
     }
-    let ratio = notify / hello;
-    println!();
-    println!("The same with wrk -t2 -c32 (mean of 2 runs each):");
-    println!();
-    println!("| endpoint | requests/s | ratio | target | verdict |");
-    println!("|---|---:|---:|---:|---|");
-    println!("| hello-world hyper | {:.0} | 1.00x | | |", hello / 2.0);
-    println!(
-        "| example merchant notify | {:.0} | {ratio:.2}x | >= 0.50x | {} |",
-        notify / 2.0,
-        if ratio >= 0.5 { "meets" } else { "BELOW" }
+    rounds.print(
+        &format!("The same with wrk -t2 -c32 ({ROUNDS} rounds of {seconds} s each):"),
+        "example merchant notify",
     );
     Ok(())
 }
