@@ -22,7 +22,7 @@ use serde_json::{Value, json};
 
 use crate::deliver::{self, CallbackKind};
 use crate::http_api::json_response;
-use crate::{Inner, beijing_date, beijing_time, lock, now_unix, yuan};
+use crate::{Inner, Unpoisoned, beijing_date, beijing_time, lock, now_unix, yuan};
 
 /// The status of a simulated trade.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,11 +111,7 @@ impl std::fmt::Debug for Alipay {
 
 impl Alipay {
     fn app(&self, app_id: &str) -> Option<Arc<App>> {
-        self.apps
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .get(app_id)
-            .cloned()
+        self.apps.read_or_recover().get(app_id).cloned()
     }
 }
 
@@ -208,11 +204,7 @@ pub(crate) async fn register(State(inner): State<Arc<Inner>>, body: Bytes) -> Re
         seller_id: seller_id.clone(),
         trades: Mutex::default(),
     });
-    let mut apps = inner
-        .alipay
-        .apps
-        .write()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut apps = inner.alipay.apps.write_or_recover();
     if apps.contains_key(&app_id) {
         return json_response(
             StatusCode::CONFLICT,
@@ -776,8 +768,7 @@ fn bill_url(inner: &Inner, app: &App, biz: &Value) -> Answer {
     inner
         .alipay
         .bills
-        .write()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .write_or_recover()
         .insert(id.clone(), csv);
     Answer::Success(json!({
         "bill_download_url": format!("{}/sandbox/alipay/bills/{id}", inner.base_url()),
@@ -803,8 +794,7 @@ pub(crate) async fn pay(State(inner): State<Arc<Inner>>, body: Bytes) -> Respons
     let apps: Vec<Arc<App>> = inner
         .alipay
         .apps
-        .read()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .read_or_recover()
         .values()
         .filter(|a| {
             v.get("app_id")

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 
 use crate::book::{self, Order, RefundRefusal, RefundRequest};
 use crate::deliver::{self, Answer, CallbackKind, signed_form};
-use crate::{Inner, Merchant, Token, beijing_date, beijing_time, lock, now_unix, yuan};
+use crate::{Inner, Merchant, Token, Unpoisoned, beijing_date, beijing_time, lock, now_unix, yuan};
 
 const PAY: &str = "/rest/2.0/smartapp/pay/paymentservice";
 
@@ -229,10 +229,7 @@ async fn register(State(inner): State<Arc<Inner>>, body: Bytes) -> Response {
         book: Default::default(),
     });
     let view = merchant_view(&inner, &merchant);
-    let mut all = inner
-        .merchants
-        .write()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut all = inner.merchants.write_or_recover();
     if all.contains_key(&app_key) {
         return json_response(
             StatusCode::CONFLICT,
@@ -301,8 +298,7 @@ async fn token(
     }
     let app_keys: Vec<String> = inner
         .merchants
-        .read()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .read_or_recover()
         .values()
         .filter(|m| m.client_id == get("client_id"))
         .filter(|m| m.client_secret == get("client_secret"))
@@ -903,10 +899,7 @@ async fn bill(State(inner): State<Arc<Inner>>, RawQuery(q): RawQuery, kind: &str
     }
     let id = format!("{kind}-{}-{}", m.app_key, inner.next_id());
     {
-        let mut bills = inner
-            .bills
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut bills = inner.bills.write_or_recover();
         inner.persist(|db, next| db.bill(&id, &csv, next));
         bills.insert(id.clone(), csv);
     }
@@ -927,9 +920,7 @@ async fn bill_file(State(inner): State<Arc<Inner>>, Path(id): Path<String>) -> R
 
 /// Serves the bill `id` of `bills` as UTF-8 CSV (404 when unknown).
 pub(crate) fn csv_file(bills: &std::sync::RwLock<HashMap<String, String>>, id: &str) -> Response {
-    let bills = bills
-        .read()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let bills = bills.read_or_recover();
     match bills.get(id) {
         Some(csv) => (
             StatusCode::OK,
@@ -1124,8 +1115,7 @@ async fn legacy_sync(
 pub(crate) fn resume(inner: &Arc<Inner>) {
     let merchants: Vec<Arc<Merchant>> = inner
         .merchants
-        .read()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .read_or_recover()
         .values()
         .cloned()
         .collect();

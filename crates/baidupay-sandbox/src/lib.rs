@@ -234,17 +234,32 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
+/// Read and write guards that outlive a panicked holder: the simulator's state stays usable
+/// (each change is made whole under one guard), as [`lock`] does for mutexes.
+trait Unpoisoned<T> {
+    fn read_or_recover(&self) -> std::sync::RwLockReadGuard<'_, T>;
+    fn write_or_recover(&self) -> std::sync::RwLockWriteGuard<'_, T>;
+}
+
+impl<T> Unpoisoned<T> for std::sync::RwLock<T> {
+    fn read_or_recover(&self) -> std::sync::RwLockReadGuard<'_, T> {
+        self.read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn write_or_recover(&self) -> std::sync::RwLockWriteGuard<'_, T> {
+        self.write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
 impl Inner {
     pub(crate) fn next_id(&self) -> u64 {
         self.ids.fetch_add(1, Ordering::Relaxed)
     }
 
     pub(crate) fn merchant(&self, app_key: &str) -> Option<Arc<Merchant>> {
-        self.merchants
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .get(app_key)
-            .cloned()
+        self.merchants.read_or_recover().get(app_key).cloned()
     }
 
     pub(crate) fn record(&self, mut d: Delivery) {
@@ -276,10 +291,7 @@ impl Inner {
     }
 
     pub(crate) fn base_url(&self) -> String {
-        self.base_url
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone()
+        self.base_url.read_or_recover().clone()
     }
 }
 
@@ -392,10 +404,7 @@ fn restore(
         );
     }
     drop(live);
-    *inner
-        .merchants
-        .write()
-        .unwrap_or_else(std::sync::PoisonError::into_inner) = all;
+    *inner.merchants.write_or_recover() = all;
     Ok(())
 }
 
@@ -549,11 +558,7 @@ impl Sandbox {
             .local_addr()
             .map_err(io("reading the bound address".to_owned()))?;
         let base = format!("http://{local}");
-        *self
-            .inner
-            .base_url
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = base.clone();
+        *self.inner.base_url.write_or_recover() = base.clone();
         if !self.inner.resumed.swap(true, Ordering::AcqRel) {
             http_api::resume(&self.inner);
         }

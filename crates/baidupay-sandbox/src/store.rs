@@ -227,10 +227,7 @@ mod sqlite {
             next_id: u64,
             f: impl FnOnce(&Transaction<'_>) -> rusqlite::Result<()>,
         ) -> Result<(), String> {
-            let mut conn = self
-                .conn
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut conn = crate::lock(&self.conn);
             let tx = conn.transaction().map_err(sql(what))?;
             f(&tx).map_err(sql(what))?;
             tx.execute(

@@ -30,7 +30,9 @@ use serde_json::{Value, json};
 use crate::book;
 use crate::deliver::{self, CallbackKind};
 use crate::http_api::{errno, json_response, ok};
-use crate::{Inner, Merchant, Token, beijing_date, beijing_time, lock, now_unix, signed_yuan};
+use crate::{
+    Inner, Merchant, Token, Unpoisoned, beijing_date, beijing_time, lock, now_unix, signed_yuan,
+};
 
 /// Where an audited step stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,6 +40,18 @@ pub(crate) enum Audit {
     Pending,
     Passed,
     Rejected,
+}
+
+impl Audit {
+    /// The payment service's status code (`paymentservice/auditstatus` `status`,
+    /// `getbindservice` `open_status`): 1 under audit, 2 passed, 3 rejected.
+    fn service_code(self) -> u8 {
+        match self {
+            Self::Pending => 1,
+            Self::Passed => 2,
+            Self::Rejected => 3,
+        }
+    }
 }
 
 /// The three steps.
@@ -88,6 +102,16 @@ struct Onboarding {
     pm_app_id: u64,
 }
 
+impl Onboarding {
+    fn stage_mut(&mut self, step: Step) -> &mut Option<Stage> {
+        match step {
+            Step::Account => &mut self.account,
+            Step::DevelopConfig => &mut self.config,
+            Step::PaymentService => &mut self.service,
+        }
+    }
+}
+
 /// A mini program authorized for a TP.
 #[derive(Debug)]
 pub(crate) struct Program {
@@ -116,22 +140,8 @@ fn params(query: Option<&str>, body: &[u8]) -> HashMap<String, String> {
 /// The mini program of an authorizer token.
 fn program(inner: &Inner, p: &HashMap<String, String>) -> Result<Arc<Program>, Box<Response>> {
     let token = p.get("access_token").map(String::as_str).unwrap_or("");
-    let app_id = inner
-        .tp
-        .by_token
-        .read()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .get(token)
-        .copied();
-    let found = app_id.and_then(|id| {
-        inner
-            .tp
-            .programs
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .get(&id)
-            .cloned()
-    });
+    let app_id = inner.tp.by_token.read_or_recover().get(token).copied();
+    let found = app_id.and_then(|id| inner.tp.programs.read_or_recover().get(&id).cloned());
     found.ok_or_else(|| {
         Box::new(json_response(
             StatusCode::OK,
@@ -163,24 +173,44 @@ fn keep(p: &HashMap<String, String>, names: &[&str]) -> HashMap<String, String> 
         .collect()
 }
 
-fn under_audit(fields: HashMap<String, String>) -> Stage {
-    Stage {
-        audit: Audit::Pending,
-        reason: String::new(),
-        fields,
+/// Puts `step` under audit with `fields`, unless `gate` (run under the program's lock, on its
+/// state as it is) answers an error first; then, with `tp_audit_delay`, lets it pass by itself.
+fn submit(
+    inner: &Arc<Inner>,
+    program: &Arc<Program>,
+    step: Step,
+    fields: HashMap<String, String>,
+    gate: impl FnOnce(&Onboarding) -> Option<Response>,
+) -> Response {
+    {
+        let mut s = lock(&program.state);
+        if let Some(refused) = gate(&s) {
+            return refused;
+        }
+        *s.stage_mut(step) = Some(Stage {
+            audit: Audit::Pending,
+            reason: String::new(),
+            fields,
+        });
     }
+    auto_pass(inner, program, step);
+    ok(Value::Null)
 }
 
 // --- control API ------------------------------------------------------------------------------
 
-pub(crate) async fn authorize_app(State(inner): State<Arc<Inner>>, body: Bytes) -> Response {
-    let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    let num = |k: &str| match v.get(k) {
+/// A control-API id given as a JSON number or a numeric string.
+fn json_id(v: &Value, key: &str) -> Option<u64> {
+    match v.get(key) {
         Some(Value::Number(n)) => n.as_u64(),
         Some(Value::String(s)) => s.parse().ok(),
         _ => None,
-    };
-    let (Some(app_id), Some(tp_app_id)) = (num("app_id"), num("tp_app_id")) else {
+    }
+}
+
+pub(crate) async fn authorize_app(State(inner): State<Arc<Inner>>, body: Bytes) -> Response {
+    let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let (Some(app_id), Some(tp_app_id)) = (json_id(&v, "app_id"), json_id(&v, "tp_app_id")) else {
         return json_response(
             StatusCode::BAD_REQUEST,
             &json!({"error": "app_id and tp_app_id (numbers) are required"}),
@@ -205,11 +235,7 @@ pub(crate) async fn authorize_app(State(inner): State<Arc<Inner>>, body: Bytes) 
         state: Mutex::default(),
     });
     {
-        let mut programs = inner
-            .tp
-            .programs
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut programs = inner.tp.programs.write_or_recover();
         if programs.contains_key(&app_id) {
             return json_response(
                 StatusCode::CONFLICT,
@@ -221,8 +247,7 @@ pub(crate) async fn authorize_app(State(inner): State<Arc<Inner>>, body: Bytes) 
     inner
         .tp
         .by_token
-        .write()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .write_or_recover()
         .insert(token.clone(), app_id);
     // the authorizer token also calls the /paymentservice/tp/ pay APIs once a pmAppKey exists
     lock(&inner.tokens).insert(
@@ -240,11 +265,7 @@ pub(crate) async fn authorize_app(State(inner): State<Arc<Inner>>, body: Bytes) 
 
 pub(crate) async fn decide(State(inner): State<Arc<Inner>>, body: Bytes) -> Response {
     let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    let app_id = match v.get("app_id") {
-        Some(Value::Number(n)) => n.as_u64(),
-        Some(Value::String(s)) => s.parse().ok(),
-        _ => None,
-    };
+    let app_id = json_id(&v, "app_id");
     let step = v.get("step").and_then(Value::as_str).and_then(Step::parse);
     let (Some(app_id), Some(step), Some(pass)) =
         (app_id, step, v.get("pass").and_then(Value::as_bool))
@@ -259,14 +280,7 @@ pub(crate) async fn decide(State(inner): State<Arc<Inner>>, body: Bytes) -> Resp
         .and_then(Value::as_str)
         .unwrap_or(if pass { "" } else { "资料不符合要求" })
         .to_owned();
-    let Some(p) = inner
-        .tp
-        .programs
-        .read()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .get(&app_id)
-        .cloned()
-    else {
+    let Some(p) = inner.tp.programs.read_or_recover().get(&app_id).cloned() else {
         return json_response(
             StatusCode::NOT_FOUND,
             &json!({"error": format!("no mini program {app_id}")}),
@@ -288,12 +302,11 @@ fn settle(
 ) -> Result<(), String> {
     {
         let mut s = lock(&p.state);
-        let stage = match step {
-            Step::Account => s.account.as_mut(),
-            Step::DevelopConfig => s.config.as_mut(),
-            Step::PaymentService => s.service.as_mut(),
-        };
-        let Some(stage) = stage.filter(|st| st.audit == Audit::Pending) else {
+        let Some(stage) = s
+            .stage_mut(step)
+            .as_mut()
+            .filter(|st| st.audit == Audit::Pending)
+        else {
             return Err(format!("{step:?} is not under audit"));
         };
         stage.audit = if pass { Audit::Passed } else { Audit::Rejected };
@@ -355,8 +368,7 @@ fn open_service(inner: &Arc<Inner>, p: &Program, s: &mut Onboarding) -> Result<(
     inner.persist(|db, next| db.merchant(&merchant.row(), next));
     inner
         .merchants
-        .write()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .write_or_recover()
         .entry(app_key.clone())
         .or_insert(merchant);
     if let Some(t) = lock(&inner.tokens).get_mut(&p.token)
@@ -430,18 +442,18 @@ pub(crate) async fn create_account(
     if p.get("legal_id").map_or(0, |s| s.chars().count()) != 18 {
         return tp_error(60005, "身份证号必须为 18 位");
     }
-    {
-        let mut s = lock(&program.state);
-        match s.account.as_ref().map(|a| a.audit) {
-            Some(Audit::Pending) => return tp_error(60017, "支付账号审核中,无法再次创建"),
-            Some(Audit::Passed) => return tp_error(60012, "支付账号已经存在,请勿重复创建"),
+    submit(
+        &inner,
+        &program,
+        Step::Account,
+        keep(&p, &ACCOUNT_FIELDS),
+        |s| match s.account.as_ref().map(|a| a.audit) {
+            Some(Audit::Pending) => Some(tp_error(60017, "支付账号审核中,无法再次创建")),
+            Some(Audit::Passed) => Some(tp_error(60012, "支付账号已经存在,请勿重复创建")),
             // rejected: a corrected submission is audited again
-            Some(Audit::Rejected) | None => {}
-        }
-        s.account = Some(under_audit(keep(&p, &ACCOUNT_FIELDS)));
-    }
-    auto_pass(&inner, &program, Step::Account);
-    ok(Value::Null)
+            Some(Audit::Rejected) | None => None,
+        },
+    )
 }
 
 pub(crate) async fn account_status(
@@ -497,18 +509,20 @@ pub(crate) async fn submit_config(
     if let Err(e) = PublicKey::parse(p.get("tp_public_key").map_or(&b""[..], |k| k.as_bytes())) {
         return tp_error(60000, &format!("参数错误: tp_public_key: {e}"));
     }
-    {
-        let mut s = lock(&program.state);
-        if let Some(r) = account_gate(&s) {
-            return r;
-        }
-        if s.config.as_ref().is_some_and(|c| c.audit == Audit::Pending) {
-            return tp_error(60018, "开发者设置审核中,无法再次修改");
-        }
-        s.config = Some(under_audit(keep(&p, &CONFIG_FIELDS)));
-    }
-    auto_pass(&inner, &program, Step::DevelopConfig);
-    ok(Value::Null)
+    submit(
+        &inner,
+        &program,
+        Step::DevelopConfig,
+        keep(&p, &CONFIG_FIELDS),
+        |s| {
+            account_gate(s).or_else(|| {
+                s.config
+                    .as_ref()
+                    .is_some_and(|c| c.audit == Audit::Pending)
+                    .then(|| tp_error(60018, "开发者设置审核中,无法再次修改"))
+            })
+        },
+    )
 }
 
 const SERVICE_FIELDS: [&str; 12] = [
@@ -562,27 +576,27 @@ pub(crate) async fn create_service(
     if let Some(r) = check_service(&p) {
         return r;
     }
-    {
-        let mut s = lock(&program.state);
-        if let Some(r) = account_gate(&s) {
-            return r;
-        }
-        match s.config.as_ref().map(|c| c.audit) {
-            None | Some(Audit::Rejected) => {
-                return tp_error(60014, "开发者设置未提交,请先提交开发者设置");
-            }
-            Some(Audit::Pending) => return tp_error(60018, "开发者设置审核中,无法再次修改"),
-            Some(Audit::Passed) => {}
-        }
-        match s.service.as_ref().map(|v| v.audit) {
-            Some(Audit::Pending) => return tp_error(60019, "支付服务审核中,无法再次修改"),
-            Some(Audit::Passed) => return tp_error(60009, "支付服务已经存在,请勿重复创建"),
-            Some(Audit::Rejected) | None => {}
-        }
-        s.service = Some(under_audit(keep(&p, &SERVICE_FIELDS)));
-    }
-    auto_pass(&inner, &program, Step::PaymentService);
-    ok(Value::Null)
+    submit(
+        &inner,
+        &program,
+        Step::PaymentService,
+        keep(&p, &SERVICE_FIELDS),
+        |s| {
+            account_gate(s)
+                .or_else(|| match s.config.as_ref().map(|c| c.audit) {
+                    None | Some(Audit::Rejected) => {
+                        Some(tp_error(60014, "开发者设置未提交,请先提交开发者设置"))
+                    }
+                    Some(Audit::Pending) => Some(tp_error(60018, "开发者设置审核中,无法再次修改")),
+                    Some(Audit::Passed) => None,
+                })
+                .or_else(|| match s.service.as_ref().map(|v| v.audit) {
+                    Some(Audit::Pending) => Some(tp_error(60019, "支付服务审核中,无法再次修改")),
+                    Some(Audit::Passed) => Some(tp_error(60009, "支付服务已经存在,请勿重复创建")),
+                    Some(Audit::Rejected) | None => None,
+                })
+        },
+    )
 }
 
 pub(crate) async fn service_status(
@@ -594,14 +608,7 @@ pub(crate) async fn service_status(
     let s = lock(&program.state);
     match &s.service {
         None => tp_error(60008, "支付服务不存在"),
-        Some(v) => {
-            let status = match v.audit {
-                Audit::Pending => 1,
-                Audit::Passed => 2,
-                Audit::Rejected => 3,
-            };
-            ok(json!({"status": status, "fail_reason": v.reason}))
-        }
+        Some(v) => ok(json!({"status": v.audit.service_code(), "fail_reason": v.reason})),
     }
 }
 
@@ -637,17 +644,17 @@ pub(crate) async fn update_bound_service(
     if let Some(r) = check_service(&p) {
         return r;
     }
-    {
-        let mut s = lock(&program.state);
-        match s.service.as_ref().map(|v| v.audit) {
-            None => return tp_error(60008, "支付服务不存在"),
-            Some(Audit::Pending) => return tp_error(60019, "支付服务审核中,无法再次修改"),
-            Some(_) => {}
-        }
-        s.service = Some(under_audit(keep(&p, &SERVICE_FIELDS)));
-    }
-    auto_pass(&inner, &program, Step::PaymentService);
-    ok(Value::Null)
+    submit(
+        &inner,
+        &program,
+        Step::PaymentService,
+        keep(&p, &SERVICE_FIELDS),
+        |s| match s.service.as_ref().map(|v| v.audit) {
+            None => Some(tp_error(60008, "支付服务不存在")),
+            Some(Audit::Pending) => Some(tp_error(60019, "支付服务审核中,无法再次修改")),
+            Some(_) => None,
+        },
+    )
 }
 
 pub(crate) async fn bound_service(
@@ -667,11 +674,6 @@ pub(crate) async fn bound_service(
             .and_then(|x| x.parse::<u64>().ok())
             .unwrap_or(0)
     };
-    let open_status = match v.audit {
-        Audit::Pending => 1,
-        Audit::Passed => 2,
-        Audit::Rejected => 3,
-    };
     ok(json!({
         "pm_app_id": s.pm_app_id,
         "app_name": f("app_name"),
@@ -689,7 +691,7 @@ pub(crate) async fn bound_service(
         "commission_rate": n("commission_rate"),
         "pool_cash_pledge": n("pool_cash_pledge"),
         "day_max_frozen_amount": n("day_max_frozen_amount"),
-        "open_status": open_status,
+        "open_status": v.audit.service_code(),
         "fail_reason": v.reason,
     }))
 }
