@@ -12,12 +12,12 @@ use baidupay_cashier::{CashierClient, CashierConfig, StaticToken};
 use baidupay_e2e::*;
 use baidupay_model::cashier::{Date, PayStatus};
 use baidupay_model::tp::{
-    AccountCreateRequest, AccountStatus, DevelopConfigRequest, FinanceRangeRequest,
-    IncomeDetailRequest, OpenStatus, OrderListRequest, OrderStatusFilter, PaymentDays,
-    PaymentServiceRequest, TpAuditEvent, TpAuditPush, TpErrorCode,
+    AccountStatus, FinanceRangeRequest, IncomeDetailRequest, OpenStatus, OrderListRequest,
+    OrderStatusFilter, PaymentDays, TpAuditEvent, TpAuditPush, TpErrorCode,
 };
 use baidupay_model::{AppKey, DealId, Fen, Secret, TpOrderId};
 use baidupay_sandbox::SandboxConfig;
+use baidupay_sandbox::samples::{account_request, develop_config_request, payment_service_request};
 use baidupay_tp::{TpClient, TpError};
 use serde_json::json;
 
@@ -26,36 +26,6 @@ const TP_APP: u64 = 888;
 
 fn code(e: &TpError) -> TpErrorCode {
     e.tp_code().unwrap_or_else(|| panic!("no TP code in {e}"))
-}
-
-fn account() -> AccountCreateRequest {
-    AccountCreateRequest {
-        business_scope: "软件开发与技术服务".into(),
-        business_province: "广东省".into(),
-        business_city: "深圳市".into(),
-        business_detail_address: "南山区科技园 1 号".into(),
-        legal_person: "张三".into(),
-        legal_id: "11010119900307663X".into(),
-        id_card_front_url: "https://image.example/front.jpg".into(),
-        id_card_back_url: "https://image.example/back.jpg".into(),
-    }
-}
-
-fn service() -> PaymentServiceRequest {
-    PaymentServiceRequest {
-        app_name: "沙箱小程序".into(),
-        service_phone: "4001234567".into(),
-        bank_account: "沙箱科技有限公司".into(),
-        bank_card: "6222020200112233445".into(),
-        bank_name: "中国工商银行".into(),
-        bank_branch: "深圳科技园支行".into(),
-        open_province: "广东省".into(),
-        open_city: "深圳市".into(),
-        payment_days: PaymentDays::T7,
-        commission_rate: 6,
-        pool_cash_pledge: 0,
-        day_max_frozen_amount: 1000,
-    }
 }
 
 async fn audit(w: &World, step: &str, pass: bool, reason: &str) {
@@ -113,26 +83,25 @@ async fn a_mini_program_is_onboarded_step_by_step_and_then_takes_payments() {
         TpErrorCode::AccountAuditMissing
     );
     assert_eq!(
-        code(&tp.create_service(&service()).await.unwrap_err()),
+        code(
+            &tp.create_service(&payment_service_request())
+                .await
+                .unwrap_err()
+        ),
         TpErrorCode::AccountNotFound
     );
 
     // 1. the payment account: under audit, rejected, resubmitted, approved
-    tp.create_account(&account()).await.unwrap();
+    tp.create_account(&account_request()).await.unwrap();
     assert_eq!(
-        code(&tp.create_account(&account()).await.unwrap_err()),
+        code(&tp.create_account(&account_request()).await.unwrap_err()),
         TpErrorCode::AccountUnderAudit
     );
     assert_eq!(
         tp.account_audit_status().await.unwrap().status,
         AccountStatus::Submitted
     );
-    let config = DevelopConfigRequest {
-        tp_public_key: w.merchant_key.public_key().to_base64(),
-        pay_notify_url: format!("http://{}/notify/baidu/pay", w.merchant),
-        refund_audit_url: format!("http://{}/notify/baidu/refund-audit", w.merchant),
-        refund_succ_url: format!("http://{}/notify/baidu/refund", w.merchant),
-    };
+    let config = develop_config_request(w.merchant_key.public_key().to_base64(), w.merchant);
     assert_eq!(
         code(&tp.submit_develop_config(&config).await.unwrap_err()),
         TpErrorCode::AccountUnderAudit
@@ -145,16 +114,20 @@ async fn a_mini_program_is_onboarded_step_by_step_and_then_takes_payments() {
         code(&tp.submit_develop_config(&config).await.unwrap_err()),
         TpErrorCode::AccountRejected
     );
-    tp.create_account(&account()).await.unwrap();
+    tp.create_account(&account_request()).await.unwrap();
     audit(&w, "account", true, "").await;
     assert_eq!(
-        code(&tp.create_account(&account()).await.unwrap_err()),
+        code(&tp.create_account(&account_request()).await.unwrap_err()),
         TpErrorCode::AccountExists
     );
 
     // 2. the developer config
     assert_eq!(
-        code(&tp.create_service(&service()).await.unwrap_err()),
+        code(
+            &tp.create_service(&payment_service_request())
+                .await
+                .unwrap_err()
+        ),
         TpErrorCode::DeveloperConfigMissing
     );
     tp.submit_develop_config(&config).await.unwrap();
@@ -165,9 +138,13 @@ async fn a_mini_program_is_onboarded_step_by_step_and_then_takes_payments() {
     audit(&w, "develop_config", true, "").await;
 
     // 3. the payment service
-    tp.create_service(&service()).await.unwrap();
+    tp.create_service(&payment_service_request()).await.unwrap();
     assert_eq!(
-        code(&tp.create_service(&service()).await.unwrap_err()),
+        code(
+            &tp.create_service(&payment_service_request())
+                .await
+                .unwrap_err()
+        ),
         TpErrorCode::ServiceUnderAudit
     );
     assert_eq!(
@@ -176,7 +153,11 @@ async fn a_mini_program_is_onboarded_step_by_step_and_then_takes_payments() {
     );
     audit(&w, "payment_service", true, "").await;
     assert_eq!(
-        code(&tp.create_service(&service()).await.unwrap_err()),
+        code(
+            &tp.create_service(&payment_service_request())
+                .await
+                .unwrap_err()
+        ),
         TpErrorCode::ServiceExists
     );
     let bound = tp.bound_service().await.unwrap();
@@ -330,7 +311,7 @@ async fn audits_pass_by_themselves_with_a_delay_and_bad_tokens_are_refused() {
             v["access_token"].as_str().unwrap(),
         ))),
     );
-    tp.create_account(&account()).await.unwrap();
+    tp.create_account(&account_request()).await.unwrap();
     eventually("the account audit passes by itself", || async {
         tp.account_audit_status()
             .await

@@ -636,10 +636,7 @@ async fn tp_steps(
     merchant_key: &PrivateKey,
     merchant: SocketAddr,
 ) -> Result<(), CliError> {
-    use baidupay_model::tp::{
-        AccountCreateRequest, DevelopConfigRequest, OpenStatus, PaymentDays, PaymentServiceRequest,
-        TpAuditEvent, TpAuditPush,
-    };
+    use baidupay_model::tp::{OpenStatus, TpAuditEvent, TpAuditPush};
     use baidupay_tp::TpClient;
     use std::sync::Mutex;
 
@@ -730,16 +727,7 @@ async fn tp_steps(
         }
     };
     d.step("TP: payment account, audited, pushed", async {
-        let req = AccountCreateRequest {
-            business_scope: "软件开发与技术服务".into(),
-            business_province: "广东省".into(),
-            business_city: "深圳市".into(),
-            business_detail_address: "南山区科技园 1 号".into(),
-            legal_person: "张三".into(),
-            legal_id: "11010119900307663X".into(),
-            id_card_front_url: "https://image.example/front.jpg".into(),
-            id_card_back_url: "https://image.example/back.jpg".into(),
-        };
+        let req = baidupay_sandbox::samples::account_request();
         expect(tp.create_account(&req).await, "pay/account/create")?;
         decide("account").await?;
         pushed(TpAuditEvent::CreateAccountPass).await?;
@@ -747,12 +735,10 @@ async fn tp_steps(
     })
     .await?;
     d.step("TP: developer config, audited, pushed", async {
-        let req = DevelopConfigRequest {
-            tp_public_key: merchant_key.public_key().to_base64(),
-            pay_notify_url: format!("http://{merchant}/notify/baidu/pay"),
-            refund_audit_url: format!("http://{merchant}/notify/baidu/refund-audit"),
-            refund_succ_url: format!("http://{merchant}/notify/baidu/refund"),
-        };
+        let req = baidupay_sandbox::samples::develop_config_request(
+            merchant_key.public_key().to_base64(),
+            merchant,
+        );
         expect(tp.submit_develop_config(&req).await, "developconfig/submit")?;
         decide("develop_config").await?;
         pushed(TpAuditEvent::DevelopConfigPass).await?;
@@ -760,20 +746,7 @@ async fn tp_steps(
     })
     .await?;
     d.step("TP: payment service, audited, pushed, bound", async {
-        let req = PaymentServiceRequest {
-            app_name: "沙箱小程序".into(),
-            service_phone: "4001234567".into(),
-            bank_account: "沙箱科技有限公司".into(),
-            bank_card: "6222020200112233445".into(),
-            bank_name: "中国工商银行".into(),
-            bank_branch: "深圳科技园支行".into(),
-            open_province: "广东省".into(),
-            open_city: "深圳市".into(),
-            payment_days: PaymentDays::T7,
-            commission_rate: 6,
-            pool_cash_pledge: 0,
-            day_max_frozen_amount: 1000,
-        };
+        let req = baidupay_sandbox::samples::payment_service_request();
         expect(tp.create_service(&req).await, "paymentservice/create")?;
         decide("payment_service").await?;
         pushed(TpAuditEvent::CreatePaymentPass).await?;

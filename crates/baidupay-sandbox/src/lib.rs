@@ -57,6 +57,7 @@ mod book;
 mod deliver;
 mod faults;
 mod http_api;
+pub mod samples;
 mod store;
 mod tp;
 
