@@ -15,8 +15,8 @@ use baidupay_cashier::{CashierClient, CashierConfig, StaticToken};
 use baidupay_crypto::PrivateKey;
 use baidupay_e2e::*;
 use baidupay_example_merchant::App;
-use baidupay_model::cashier::{ApplyRefundRequest, PayStatus, RefundQueryStatus, RefundType};
-use baidupay_model::{AppKey, BizRefundBatchId, DealId, Fen, Secret, TpOrderId};
+use baidupay_model::cashier::{PayStatus, RefundQueryStatus};
+use baidupay_model::{AppKey, DealId, Fen, Secret, TpOrderId};
 use baidupay_notify::{AlipayNotifier, BaiduNotifier};
 use baidupay_sandbox::{CallbackKind, Sandbox, SandboxConfig, SandboxError};
 use serde_json::{Value, json};
@@ -163,18 +163,7 @@ async fn the_state_survives_a_restart_and_owed_callbacks_resume() {
         .await
         .unwrap();
     let user = order.user_id.unwrap();
-    let refund = ApplyRefundRequest::new(
-        order.order_id,
-        user,
-        TpOrderId::new("P-1").unwrap(),
-        BizRefundBatchId::new("RB-P1").unwrap(),
-        RefundType::CustomerService,
-        "persisted refund",
-        AppKey::new(APP_KEY).unwrap(),
-    )
-    .unwrap()
-    .partial(Fen::new(2_500))
-    .unwrap();
+    let refund = partial_refund(order.order_id.get(), user.get(), "P-1", "RB-P1", 2500);
     let applied = client.apply_refund(&refund).await.unwrap();
     eventually("the refund succeeds", || async {
         client
@@ -261,18 +250,7 @@ async fn the_state_survives_a_restart_and_owed_callbacks_resume() {
             .len(),
         1
     );
-    let over = ApplyRefundRequest::new(
-        order.order_id,
-        user,
-        TpOrderId::new("P-1").unwrap(),
-        BizRefundBatchId::new("RB-P2").unwrap(),
-        RefundType::CustomerService,
-        "too much",
-        AppKey::new(APP_KEY).unwrap(),
-    )
-    .unwrap()
-    .partial(Fen::new(7_501))
-    .unwrap();
+    let over = partial_refund(order.order_id.get(), user.get(), "P-1", "RB-P2", 7501);
     let err = client.apply_refund(&over).await.unwrap_err();
     assert!(err.to_string().contains("refundable: 7500"), "{err}");
 
