@@ -129,16 +129,19 @@ where
     false
 }
 
+/// Whether a callback of `kind` has been acknowledged.
+fn acknowledged(sandbox: &Sandbox, kind: CallbackKind) -> bool {
+    sandbox
+        .deliveries()
+        .iter()
+        .any(|x| x.kind == kind && x.acknowledged)
+}
+
 /// Waits until a callback of `kind` was acknowledged and the merchant has `effects` effects.
 async fn applied(sandbox: &Sandbox, app: &App, kind: CallbackKind, effects: u64) -> Step<()> {
-    let done = eventually(|| async {
-        sandbox
-            .deliveries()
-            .iter()
-            .any(|x| x.kind == kind && x.acknowledged)
-            && app.counters().await.0 == effects
-    })
-    .await;
+    let done =
+        eventually(|| async { acknowledged(sandbox, kind) && app.counters().await.0 == effects })
+            .await;
     if done {
         Ok(())
     } else {
@@ -360,13 +363,8 @@ async fn run() -> Result<(), CliError> {
                 "refund request",
             )?;
             let r = expect(client.apply_refund(&req).await, "applyOrderRefund")?;
-            let audited = eventually(|| async {
-                sandbox
-                    .deliveries()
-                    .iter()
-                    .any(|x| x.kind == CallbackKind::RefundAudit && x.acknowledged)
-            })
-            .await;
+            let audited =
+                eventually(|| async { acknowledged(&sandbox, CallbackKind::RefundAudit) }).await;
             if !audited {
                 return fail("the refund audit was not acknowledged");
             }
@@ -545,13 +543,7 @@ async fn alipay_steps(
     })
     .await?;
     d.step("Alipay notify verified, applied, answered success", async {
-        let acked = eventually(|| async {
-            sandbox
-                .deliveries()
-                .iter()
-                .any(|x| x.kind == CallbackKind::AlipayTrade && x.acknowledged)
-        })
-        .await;
+        let acked = eventually(|| async { acknowledged(sandbox, CallbackKind::AlipayTrade) }).await;
         if !acked {
             return fail(format!(
                 "the notify was not acknowledged: {:?}",
