@@ -158,30 +158,27 @@ async fn refund_audit_refund_notify_and_alipay() {
     let t = client();
     let pay = baidu_body(key(&BAIDU, 1024), &refs(&payment("9", "T-3", "1600")));
     assert_eq!(post(&t, addr, "/notify/baidu/pay", pay).await.1, CONSUMED);
-    let audit = baidu_body(
-        key(&BAIDU, 1024),
-        &[
-            ("orderId", "9"),
-            ("userId", "149235070"),
-            ("tpOrderId", "T-3"),
-            ("refundBatchId", "77"),
-            ("applyRefundMoney", "600"),
-        ],
-    );
+    // the refund audit request and refund notify of batch `batch` of order 9 (T-3)
+    let refund_of = |batch: &str, last: (&str, &str)| {
+        baidu_body(
+            key(&BAIDU, 1024),
+            &[
+                ("orderId", "9"),
+                ("userId", "149235070"),
+                ("tpOrderId", "T-3"),
+                ("refundBatchId", batch),
+                last,
+            ],
+        )
+    };
+    let audit_for = |batch: &str, fen: &str| refund_of(batch, ("applyRefundMoney", fen));
+    let refunded = |batch: &str| refund_of(batch, ("refundStatus", "1"));
+    let audit = audit_for("77", "600");
     assert_eq!(
         post(&t, addr, "/notify/baidu/refund-audit", audit).await.1,
         r#"{"errno":0,"msg":"success","data":{"auditStatus":1,"calculateRes":{"refundPayMoney":600}}}"#
     );
-    let refund = baidu_body(
-        key(&BAIDU, 1024),
-        &[
-            ("orderId", "9"),
-            ("userId", "149235070"),
-            ("tpOrderId", "T-3"),
-            ("refundBatchId", "77"),
-            ("refundStatus", "1"),
-        ],
-    );
+    let refund = refunded("77");
     for _ in 0..3 {
         assert_eq!(
             post(&t, addr, "/notify/baidu/refund", refund.clone())
@@ -196,18 +193,6 @@ async fn refund_audit_refund_notify_and_alipay() {
     assert!(matches!(order.state, OrderState::Paid { .. }), "{order:?}");
     assert_eq!(order.refunded, Fen::new(600));
     // more than what is left is refused at the audit; the rest is approved and completes it
-    let audit_for = |batch: &str, fen: &str| {
-        baidu_body(
-            key(&BAIDU, 1024),
-            &[
-                ("orderId", "9"),
-                ("userId", "149235070"),
-                ("tpOrderId", "T-3"),
-                ("refundBatchId", batch),
-                ("applyRefundMoney", fen),
-            ],
-        )
-    };
     assert_eq!(
         post(
             &t,
@@ -230,16 +215,7 @@ async fn refund_audit_refund_notify_and_alipay() {
         .1,
         r#"{"errno":0,"msg":"success","data":{"auditStatus":1,"calculateRes":{"refundPayMoney":1000}}}"#
     );
-    let rest = baidu_body(
-        key(&BAIDU, 1024),
-        &[
-            ("orderId", "9"),
-            ("userId", "149235070"),
-            ("tpOrderId", "T-3"),
-            ("refundBatchId", "79"),
-            ("refundStatus", "1"),
-        ],
-    );
+    let rest = refunded("79");
     post(&t, addr, "/notify/baidu/refund", rest).await;
     let order = app.order(&tp).await.unwrap();
     assert_eq!(order.state, OrderState::Refunded);
