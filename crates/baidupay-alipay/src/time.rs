@@ -2,7 +2,6 @@
 //! server's zone (alipay-jsapi.md 1.4; the host's local zone is a classic SDK bug).
 
 use std::fmt;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 /// The wall-clock source of the `timestamp` parameter (injected so that tests are exact).
 pub trait WallClock: Send + Sync + fmt::Debug + 'static {
@@ -16,10 +15,7 @@ pub struct SystemWallClock;
 
 impl WallClock for SystemWallClock {
     fn unix_seconds(&self) -> i64 {
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-            .unwrap_or(0)
+        baidupay_model::time::unix_now()
     }
 }
 

@@ -23,6 +23,14 @@ fn small(v: i64) -> u8 {
     u8::try_from(v).unwrap_or(0)
 }
 
+/// Seconds since the Unix epoch from the system clock (0 for a clock set before 1970).
+pub fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
 impl BeijingTime {
     /// The Beijing time of a Unix time (seconds since 1970-01-01 UTC).
     ///
@@ -56,11 +64,7 @@ impl BeijingTime {
 
     /// Now, from the system clock.
     pub fn now() -> Self {
-        let unix = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-            .unwrap_or(0);
-        Self::from_unix(unix)
+        Self::from_unix(unix_now())
     }
 
     /// `yyyy-MM-dd`.

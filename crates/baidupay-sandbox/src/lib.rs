@@ -66,7 +66,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use baidupay_crypto::{Algorithm, PrivateKey, PublicKey, Signer};
 use baidupay_transport::{HyperTransport, Settings, Transport};
@@ -318,12 +318,7 @@ pub(crate) fn beijing_time(unix: i64) -> String {
     baidupay_model::time::BeijingTime::from_unix(unix).datetime()
 }
 
-pub(crate) fn now_unix() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
-}
+pub(crate) use baidupay_model::time::unix_now as now_unix;
 
 /// The simulator.
 #[derive(Debug, Clone)]
