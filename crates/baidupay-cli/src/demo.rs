@@ -129,6 +129,19 @@ where
     false
 }
 
+/// Serves `router` on a free loopback port for the rest of the demo.
+async fn serve(router: axum::Router) -> Step<SocketAddr> {
+    let listener = expect(
+        tokio::net::TcpListener::bind("127.0.0.1:0").await,
+        "binding",
+    )?;
+    let addr = expect(listener.local_addr(), "address")?;
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    Ok(addr)
+}
+
 /// Whether a callback of `kind` has been acknowledged.
 fn acknowledged(sandbox: &Sandbox, kind: CallbackKind) -> bool {
     sandbox
@@ -217,14 +230,7 @@ async fn run() -> Result<(), CliError> {
                 BaiduNotifier::new(sandbox.platform_public_key().clone()),
                 AlipayNotifier::new(sandbox.alipay_public_key().clone()),
             );
-            let listener = expect(
-                tokio::net::TcpListener::bind("127.0.0.1:0").await,
-                "binding",
-            )?;
-            let addr = expect(listener.local_addr(), "address")?;
-            tokio::spawn(async move {
-                let _ = axum::serve(listener, router).await;
-            });
+            let addr = serve(router).await?;
             Ok((addr, format!("http://{addr}")))
         })
         .await?;
@@ -656,14 +662,7 @@ async fn tp_steps(
                     }
                 }),
             );
-            let listener = expect(
-                tokio::net::TcpListener::bind("127.0.0.1:0").await,
-                "binding",
-            )?;
-            let addr = expect(listener.local_addr(), "address")?;
-            tokio::spawn(async move {
-                let _ = axum::serve(listener, router).await;
-            });
+            let addr = serve(router).await?;
             let (status, v) = post_json(
                 http,
                 &format!("{base}/sandbox/tp/apps"),
