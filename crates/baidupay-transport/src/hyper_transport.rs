@@ -2,7 +2,7 @@
 //! webpki roots). No hyper type appears in its public API.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use http::{Request, Response, header};
@@ -242,7 +242,7 @@ impl Transport for HyperTransport {
             status = tracing::field::Empty,
             elapsed_ms = tracing::field::Empty,
         );
-        let start = Instant::now();
+        let start = crate::clock::Clock::now(&crate::clock::SystemClock);
         let result = self.exchange(request).instrument(span.clone()).await;
         let elapsed = u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX);
         span.record("elapsed_ms", elapsed);

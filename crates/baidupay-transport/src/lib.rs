@@ -43,6 +43,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use http::{Request, Response};
 
+pub mod clock;
 mod error;
 #[cfg(feature = "hyper")]
 mod hyper_transport;
@@ -50,6 +51,7 @@ mod redact;
 pub mod replay;
 pub mod retry;
 
+pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{ErrorKind, TransportError};
 #[cfg(feature = "hyper")]
 pub use hyper_transport::{HyperTransport, Settings, USER_AGENT};

@@ -148,16 +148,14 @@ fn retry_after(resp: &Response<Bytes>) -> Option<u64> {
         .ok()
 }
 
-/// A random value in 0..=1000 without a dependency on `rand`: std's randomly keyed hasher.
+/// A random value in 0..=1000 without a dependency on `rand`: std's randomly keyed hasher
+/// (every `RandomState` gets fresh keys), over a process-wide counter.
 fn jitter_permille() -> u32 {
     use std::hash::{BuildHasher, Hasher};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static DRAWS: AtomicU64 = AtomicU64::new(0);
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0),
-    );
+    h.write_u64(DRAWS.fetch_add(1, Ordering::Relaxed));
     u32::try_from(h.finish() % 1001).unwrap_or(500)
 }
 
