@@ -318,7 +318,7 @@ struct Counting {
 
 #[async_trait::async_trait]
 impl baidupay_cashier::TokenProvider for Counting {
-    async fn access_token(&self) -> baidupay_cashier::Result<baidupay_model::Secret> {
+    async fn access_token(&self) -> baidupay_openapi::Result<baidupay_model::Secret> {
         if let Some(t) = self.current.lock().unwrap().clone() {
             return Ok(t);
         }
@@ -402,6 +402,8 @@ async fn tokens_and_merchants_are_checked() {
     assert_eq!(status, 409);
     assert!(matches!(
         w.client.find_order(TpOrderId::new("none").unwrap()).await,
-        Err(CashierError::Api { .. })
+        Err(CashierError::Call(
+            baidupay_openapi::OpenApiError::Api { .. }
+        ))
     ));
 }

@@ -3,35 +3,27 @@
 use std::fmt;
 use std::sync::Arc;
 
-use baidupay_crypto::{Algorithm, PrivateKey, PublicKey, Rules, Signer, form};
+use baidupay_crypto::{Algorithm, PrivateKey, PublicKey, Rules, Signer};
 use baidupay_model::cashier::{
     ApplyRefundRequest, ApplyRefundResult, BillFile, BillKind, BillList, BillRequest,
     CancelOrderRequest, ClientCredentials, Date, FindOrderRequest, FindRefundRequest,
     LegacyOrderDetail, LegacyOrderDetailData, LegacyRefundRequest, OrderDetail, OrderInfo,
     OrderInfoDraft, Params, QueryOrderDetailRequest, RefundRecord, SyncOrderStatusRequest,
 };
-use baidupay_model::envelope::decode_baidu;
+use baidupay_model::operation::{CapitalBill, Operation, OrderBill};
 use baidupay_model::{AppKey, ClientId, DealId, Fen, OrderId, PayAppId, Secret, TpOrderId, UserId};
-use baidupay_transport::{Transport, mark_idempotent};
-use bytes::Bytes;
-use http::Method;
+use baidupay_openapi::{ClientCredentialsProvider, Exchange, OPENAPI_BASE, OpenApi, TokenProvider};
+use baidupay_transport::Transport;
 use serde::de::DeserializeOwned;
 
 use crate::bill::{BillDownload, parse_bill};
-use crate::error::{CashierError, Result, answer_error, excerpt};
-use crate::token::{ClientCredentialsProvider, TokenProvider};
-use crate::url::with_query;
-
-/// The production OpenAPI host.
-pub const OPENAPI_BASE: &str = "https://openapi.baidu.com";
+use crate::error::{CashierError, Result};
 /// The 1.0 APIs' new host (新正式环境).
 pub const ETRADE_BASE: &str = "https://etrade-api.baidu.com";
 /// The 1.0 APIs' old host (即将废弃), which takes a `method` parameter.
 pub const NUOMI_REST: &str = "https://nop.nuomi.com/nop/server/rest";
 /// The 1.0 `queryorderdetail` host.
 pub const DIANSHANG_BASE: &str = "https://dianshang.baidu.com";
-
-const PAY_PATH: &str = "/rest/2.0/smartapp/pay/paymentservice";
 
 /// Which host serves the 1.0 refund and cancel-consumption APIs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -132,122 +124,6 @@ impl CashierConfig {
     pub fn legacy_host(mut self, host: LegacyHost) -> Self {
         self.legacy = host;
         self
-    }
-}
-
-/// Where the business parameters of an OpenAPI call go.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Body {
-    /// In the query string, next to `access_token` (GET endpoints).
-    Query,
-    /// In an `application/x-www-form-urlencoded` body (POST endpoints).
-    Form,
-}
-
-/// The Baidu OpenAPI caller shared by the cashier and third-party-platform clients: puts the
-/// `access_token` in the query, decodes the `{errno,msg,data}` envelope (and the gateway and
-/// OAuth error shapes), refreshes the token and retries exactly once when Baidu says it
-/// expired, and marks requests idempotent only when asked.
-#[derive(Clone)]
-pub struct OpenApi {
-    base: String,
-    transport: Arc<dyn Transport>,
-    tokens: Arc<dyn TokenProvider>,
-}
-
-impl fmt::Debug for OpenApi {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("OpenApi")
-            .field("base", &self.base)
-            .field("transport", &self.transport)
-            .field("tokens", &self.tokens)
-            .finish()
-    }
-}
-
-impl OpenApi {
-    /// A caller for `base` (e.g. `https://openapi.baidu.com`) with tokens from `tokens`.
-    pub fn new(
-        base: impl Into<String>,
-        transport: Arc<dyn Transport>,
-        tokens: Arc<dyn TokenProvider>,
-    ) -> Self {
-        Self {
-            base: base.into().trim_end_matches('/').to_owned(),
-            transport,
-            tokens,
-        }
-    }
-
-    /// The transport (for requests outside the OpenAPI, such as bill downloads).
-    pub fn transport(&self) -> &Arc<dyn Transport> {
-        &self.transport
-    }
-
-    /// Calls `method base+path` with `params` (in the query or a form body) and decodes `data`
-    /// as `T`.
-    ///
-    /// # Errors
-    /// [`CashierError`] from the token provider, the transport or Baidu.
-    pub async fn call<T: DeserializeOwned>(
-        &self,
-        op: &'static str,
-        method: Method,
-        path: &str,
-        params: Vec<(&'static str, String)>,
-        body: Body,
-        idempotent: bool,
-    ) -> Result<T> {
-        let base = format!("{}{path}", self.base);
-        let mut retried = false;
-        loop {
-            let token = self.tokens.access_token().await?;
-            let mut query = vec![("access_token", token.expose().to_owned())];
-            let form_body = match body {
-                Body::Query => {
-                    query.extend(params.iter().cloned());
-                    Bytes::new()
-                }
-                Body::Form => {
-                    Bytes::from(form::encode(params.iter().map(|(k, v)| (*k, v.as_str()))))
-                }
-            };
-            let url = with_query(&base, &query)?;
-            let mut builder = http::Request::builder().method(method.clone()).uri(url);
-            if matches!(body, Body::Form) {
-                builder = builder.header("content-type", "application/x-www-form-urlencoded");
-            }
-            let mut req = builder
-                .body(form_body)
-                .map_err(|e| CashierError::BadBaseUrl {
-                    base: base.clone(),
-                    reason: e.to_string(),
-                })?;
-            if idempotent {
-                mark_idempotent(&mut req);
-            }
-            let resp =
-                self.transport
-                    .send(req)
-                    .await
-                    .map_err(|source| CashierError::Transport {
-                        operation: op,
-                        source,
-                    })?;
-            match decode_baidu::<T>(resp.body(), op) {
-                Ok(v) => return Ok(v),
-                // An expired token was refused before anything happened: refresh once, retry.
-                Err(e) if e.is_token_expired() && !retried => {
-                    tracing::info!(operation = op, "access token expired; refreshing once");
-                    self.tokens.invalidate(&token).await;
-                    retried = true;
-                }
-                Err(e) => {
-                    return Err(answer_error(op, resp.status().as_u16(), resp.body(), e));
-                }
-            }
-        }
     }
 }
 
@@ -358,26 +234,14 @@ impl CashierClient {
         self.sign_order_info(self.order_info_draft(tp_order_id, total_amount, deal_title)?)
     }
 
-    async fn call<T: DeserializeOwned>(
-        &self,
-        op: &'static str,
-        method: Method,
-        path: &str,
-        params: Vec<(&'static str, String)>,
-        body: Body,
-        idempotent: bool,
-    ) -> Result<T> {
-        self.inner
-            .api
-            .call(
-                op,
-                method,
-                &format!("{PAY_PATH}/{path}"),
-                params,
-                body,
-                idempotent,
-            )
-            .await
+    /// Validates and sends one OpenAPI operation.
+    async fn run<O: Operation>(&self, request: &O) -> Result<O::Output> {
+        request.validate().map_err(CashierError::Invalid)?;
+        Ok(self.inner.api.execute(request).await?)
+    }
+
+    fn app_key(&self) -> AppKey {
+        self.inner.config.app_key.clone()
     }
 
     /// 查询订单: the order with the merchant order id `tp_order_id`.
@@ -385,16 +249,8 @@ impl CashierClient {
     /// # Errors
     /// [`CashierError`] from the token, the transport or Baidu.
     pub async fn find_order(&self, tp_order_id: TpOrderId) -> Result<OrderDetail> {
-        let req = FindOrderRequest::new(tp_order_id, self.inner.config.app_key.clone());
-        self.call(
-            "findByTpOrderId",
-            Method::GET,
-            "findByTpOrderId",
-            req.to_params(),
-            Body::Query,
-            true,
-        )
-        .await
+        self.run(&FindOrderRequest::new(tp_order_id, self.app_key()))
+            .await
     }
 
     /// 关闭订单: closes an unpaid order; `true` when Baidu closed it.
@@ -402,17 +258,8 @@ impl CashierClient {
     /// # Errors
     /// As [`CashierClient::find_order`].
     pub async fn cancel_order(&self, order_id: OrderId) -> Result<bool> {
-        let req = CancelOrderRequest::new(order_id, self.inner.config.app_key.clone());
-        // closing twice is harmless, so a retry after a timeout is safe
-        self.call(
-            "cancelOrder",
-            Method::GET,
-            "cancelOrder",
-            req.to_params(),
-            Body::Query,
-            true,
-        )
-        .await
+        self.run(&CancelOrderRequest::new(order_id, self.app_key()))
+            .await
     }
 
     /// 申请退款. The request's `bizRefundBatchId` is the idempotency key: after an error with
@@ -421,15 +268,7 @@ impl CashierClient {
     /// # Errors
     /// As [`CashierClient::find_order`].
     pub async fn apply_refund(&self, req: &ApplyRefundRequest) -> Result<ApplyRefundResult> {
-        self.call(
-            "applyOrderRefund",
-            Method::POST,
-            "applyOrderRefund",
-            req.to_params(),
-            Body::Form,
-            true,
-        )
-        .await
+        self.run(req).await
     }
 
     /// 查询退款: the refunds of an order.
@@ -441,18 +280,8 @@ impl CashierClient {
         tp_order_id: TpOrderId,
         user_id: UserId,
     ) -> Result<Vec<RefundRecord>> {
-        let req = FindRefundRequest::new(tp_order_id, user_id, self.inner.config.app_key.clone());
-        let list: Option<Vec<RefundRecord>> = self
-            .call(
-                "findOrderRefund",
-                Method::GET,
-                "findOrderRefund",
-                req.to_params(),
-                Body::Query,
-                true,
-            )
-            .await?;
-        Ok(list.unwrap_or_default())
+        let req = FindRefundRequest::new(tp_order_id, user_id, self.app_key());
+        Ok(self.run(&req).await?.unwrap_or_default())
     }
 
     /// 下载订单对账单 / 下载资金账单 (`orderBill` / `capitaBill`) for one day.
@@ -460,10 +289,12 @@ impl CashierClient {
     /// # Errors
     /// As [`CashierClient::find_order`].
     pub async fn bill(&self, kind: BillKind, day: Date) -> Result<BillList> {
-        let req = BillRequest::new(day, self.inner.config.app_key.clone());
-        let op = kind.path_segment();
-        self.call(op, Method::GET, op, req.to_params(), Body::Query, true)
-            .await
+        let req = BillRequest::new(day, self.app_key());
+        if kind == BillKind::Capital {
+            self.run(&CapitalBill(&req)).await
+        } else {
+            self.run(&OrderBill(&req)).await
+        }
     }
 
     /// Downloads a bill file from the URL a bill listing returned, and parses its rows when the
@@ -474,7 +305,6 @@ impl CashierClient {
     /// [`CashierError::Invalid`] when the entry has no URL; transport errors; a non-2xx answer
     /// is [`CashierError::UnexpectedAnswer`].
     pub async fn download_bill(&self, file: &BillFile) -> Result<BillDownload> {
-        const OP: &str = "bill download";
         let url = file
             .url
             .as_deref()
@@ -485,40 +315,20 @@ impl CashierClient {
                     reason: "the bill is not ready (no download URL yet; see exportStatus)".into(),
                 })
             })?;
-        let mut req =
-            http::Request::get(url)
-                .body(Bytes::new())
-                .map_err(|e| CashierError::BadBaseUrl {
-                    base: url.to_owned(),
-                    reason: e.to_string(),
-                })?;
-        mark_idempotent(&mut req);
-        let resp =
-            self.inner
-                .api
-                .transport
-                .send(req)
-                .await
-                .map_err(|source| CashierError::Transport {
-                    operation: OP,
-                    source,
-                })?;
-        if !resp.status().is_success() {
-            return Err(CashierError::UnexpectedAnswer {
-                operation: OP,
-                status: resp.status().as_u16(),
-                excerpt: excerpt(resp.body()),
-            });
-        }
-        let bytes = resp.into_body();
+        let bytes = Exchange::get("bill download", url)
+            .idempotent(true)
+            .send_raw(&**self.inner.api.transport())
+            .await?;
         let parsed = parse_bill(&bytes);
         Ok(BillDownload { bytes, parsed })
     }
 
+    /// Signs `params` (SHA1withRSA over the Baidu sign string) into `sig_field` and sends them
+    /// in the query (GET) or a form body (POST).
     async fn signed_call<T: DeserializeOwned>(
         &self,
         op: &'static str,
-        method: Method,
+        post: bool,
         url: String,
         mut params: Vec<(&'static str, String)>,
         sig_field: &'static str,
@@ -530,35 +340,15 @@ impl CashierClient {
             .sign_params(Rules::Baidu, params.iter().map(|(k, v)| (*k, v.as_str())))
             .map_err(CashierError::Signing)?;
         params.push((sig_field, sig));
-        let built = if method == Method::GET {
-            http::Request::get(with_query(&url, &params)?).body(Bytes::new())
+        let exchange = if post {
+            Exchange::post(op, url).form(params)
         } else {
-            let body = Bytes::from(form::encode(params.iter().map(|(k, v)| (*k, v.as_str()))));
-            http::Request::builder()
-                .method(method)
-                .uri(&url)
-                .header("content-type", "application/x-www-form-urlencoded")
-                .body(body)
+            Exchange::get(op, url).query(params)
         };
-        let mut req = built.map_err(|e| CashierError::BadBaseUrl {
-            base: url.clone(),
-            reason: e.to_string(),
-        })?;
-        if idempotent {
-            mark_idempotent(&mut req);
-        }
-        let resp =
-            self.inner
-                .api
-                .transport
-                .send(req)
-                .await
-                .map_err(|source| CashierError::Transport {
-                    operation: op,
-                    source,
-                })?;
-        decode_baidu::<T>(resp.body(), op)
-            .map_err(|e| answer_error(op, resp.status().as_u16(), resp.body(), e))
+        Ok(exchange
+            .idempotent(idempotent)
+            .send(&**self.inner.api.transport())
+            .await?)
     }
 
     /// 1.0 支付状态查询 (`queryorderdetail`, signed with the merchant key).
@@ -590,7 +380,7 @@ impl CashierClient {
         let data: LegacyOrderDetailData = self
             .signed_call(
                 "queryorderdetail",
-                Method::GET,
+                false,
                 url,
                 req.to_params(),
                 "sign",
@@ -628,7 +418,7 @@ impl CashierClient {
         let idempotent = req.biz_refund_batch_id.is_some();
         self.signed_call(
             "applyOrderRefund (1.0)",
-            Method::POST,
+            true,
             url,
             params,
             "rsaSign",
@@ -650,14 +440,7 @@ impl CashierClient {
             &mut params,
         );
         let _: Option<serde_json::Value> = self
-            .signed_call(
-                "syncOrderStatus",
-                Method::POST,
-                url,
-                params,
-                "rsaSign",
-                true,
-            )
+            .signed_call("syncOrderStatus", true, url, params, "rsaSign", true)
             .await?;
         Ok(())
     }

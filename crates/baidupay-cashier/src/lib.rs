@@ -7,8 +7,10 @@
 //! * [`ClientCredentialsProvider`] caches the token until shortly before it expires, refreshes
 //!   once for any number of concurrent callers, and the client refreshes and retries once when
 //!   Baidu says the token expired. [`StaticToken`] is for callers who manage tokens.
-//! * [`OpenApi`] is the shared caller (token in the query, envelope decoding, one refresh and
-//!   retry on an expired token) that the third-party-platform client reuses.
+//! * The OpenAPI floor (token in the query, envelope decoding, one refresh and retry on an
+//!   expired token, the token cache) is `baidupay-openapi`, shared with the third-party-platform
+//!   client; its [`OpenApi`], [`TokenProvider`], [`ClientCredentialsProvider`], [`StaticToken`]
+//!   and [`OpenApiError`] are re-exported here.
 //! * Queries and refunds (which carry their idempotency key `bizRefundBatchId`) are marked
 //!   idempotent, so a [`baidupay_transport::Retry`] wrapper may resend them; everything else
 //!   is sent once. [`CashierError::may_have_been_sent`] says whether a failed call may have
@@ -41,14 +43,13 @@ mod bill;
 mod check;
 mod client;
 mod error;
-mod token;
-mod url;
 
+pub use baidupay_openapi::{
+    ClientCredentialsProvider, OPENAPI_BASE, OpenApi, OpenApiError, StaticToken, TokenProvider,
+};
 pub use bill::{BillDownload, ParsedBill};
 pub use check::{OrderCheck, check_order_info};
 pub use client::{
-    Body, CashierClient, CashierConfig, DIANSHANG_BASE, ETRADE_BASE, LegacyHost, NUOMI_REST,
-    OPENAPI_BASE, OpenApi,
+    CashierClient, CashierConfig, DIANSHANG_BASE, ETRADE_BASE, LegacyHost, NUOMI_REST,
 };
-pub use error::{CashierError, Result, answer_error};
-pub use token::{ClientCredentialsProvider, Clock, StaticToken, SystemClock, TokenProvider};
+pub use error::{CashierError, Result};

@@ -3,13 +3,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use baidupay_cashier::{
-    CashierClient, CashierConfig, CashierError, ClientCredentialsProvider, Clock, LegacyHost,
-    StaticToken,
+    CashierClient, CashierConfig, CashierError, ClientCredentialsProvider, LegacyHost,
+    OpenApiError, StaticToken,
 };
 use baidupay_crypto::{Algorithm, PrivateKey, PublicKey, Rules, Verifier};
 use baidupay_model::cashier::{
@@ -20,7 +20,19 @@ use baidupay_model::{
     TpOrderId, UserId,
 };
 use baidupay_transport::replay::{Expect, ReplayTransport};
-use baidupay_transport::{ErrorKind, Transport};
+use baidupay_transport::{ErrorKind, ManualClock, Transport};
+
+/// The error and every source under it, one per line (what a log of the chain shows).
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut next = e.source();
+    while let Some(s) = next {
+        out.push('\n');
+        out.push_str(&s.to_string());
+        next = s.source();
+    }
+    out
+}
 
 const TV1_SIGNATURE: &str = "TN0ZNPyQeTnPjCN5hUa7JwrXOhR8uDASXPazidVQHFSiGCH5aouBkVvJxtf8PeqzGYWAASwS2oOt2eJfunzC5dTFd/pWJeJToMgCSgRY7KtQUCCDnMrtpqiMAf+dLiXps3HpWhVB4CK6MXfHc64ejP5a2fu5bg8B0BTcHrqaGc0=";
 const PAY: &str = "/rest/2.0/smartapp/pay/paymentservice";
@@ -152,7 +164,11 @@ async fn refund_is_a_form_post_and_errors_are_typed() {
     let e = c.apply_refund(&req).await.unwrap_err();
     assert_eq!(e.baidu_errno(), Some(BaiduErrno::SystemError));
     assert!(e.may_have_been_sent());
-    assert!(e.to_string().contains("hint:"), "{e}");
+    assert!(chain(&e).contains("hint:"), "{}", chain(&e));
+    assert!(
+        !e.to_string().contains("hint:"),
+        "the cause is only in source(): {e}"
+    );
     let e = c.apply_refund(&req).await.unwrap_err();
     assert!(
         !e.may_have_been_sent(),
@@ -160,7 +176,10 @@ async fn refund_is_a_form_post_and_errors_are_typed() {
     );
     let e = c.apply_refund(&req).await.unwrap_err();
     assert!(
-        matches!(e, CashierError::UnexpectedAnswer { status: 502, .. }),
+        matches!(
+            e,
+            CashierError::Call(OpenApiError::UnexpectedAnswer { status: 502, .. })
+        ),
         "{e}"
     );
     assert!(!e.to_string().contains("T0"), "token leaked: {e}");
@@ -236,16 +255,6 @@ async fn legacy_apis_are_signed() {
     t.assert_done();
 }
 
-/// A clock the test moves by hand.
-#[derive(Debug)]
-struct FakeClock(Mutex<Instant>);
-
-impl Clock for FakeClock {
-    fn now(&self) -> Instant {
-        *self.0.lock().unwrap()
-    }
-}
-
 /// Counts the token requests it answers (each with a new token), answers every API call.
 #[derive(Debug, Default)]
 struct CountingBaidu {
@@ -276,7 +285,7 @@ impl Transport for CountingBaidu {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn token_cache_single_flight_expiry_and_expired_answer() {
     let baidu = Arc::new(CountingBaidu::default());
-    let clock = Arc::new(FakeClock(Mutex::new(Instant::now())));
+    let clock = Arc::new(ManualClock::new(1_700_000_000));
     let creds = ClientCredentials::new(
         ClientId::new("Va5yQRHlA4Fq4eR").unwrap(),
         Secret::new("0rDSjzQ20XUj5itV7WRtznPQS"),
@@ -299,10 +308,10 @@ async fn token_cache_single_flight_expiry_and_expired_answer() {
     }
     assert_eq!(baidu.tokens.load(Ordering::SeqCst), 1);
     // shortly before expiry (3600 s, refreshed 300 s early): still cached, then refreshed once
-    *clock.0.lock().unwrap() += Duration::from_secs(3299);
+    clock.advance(Duration::from_secs(3299));
     c.cancel_order(OrderId::new(1)).await.unwrap();
     assert_eq!(baidu.tokens.load(Ordering::SeqCst), 1);
-    *clock.0.lock().unwrap() += Duration::from_secs(2);
+    clock.advance(Duration::from_secs(2));
     c.cancel_order(OrderId::new(1)).await.unwrap();
     c.cancel_order(OrderId::new(1)).await.unwrap();
     assert_eq!(baidu.tokens.load(Ordering::SeqCst), 2);
@@ -363,7 +372,7 @@ async fn token_request_is_exact() {
     let e = baidupay_cashier::TokenProvider::access_token(&p)
         .await
         .unwrap_err();
-    assert!(e.to_string().contains("invalid_client"), "{e}");
+    assert!(chain(&e).contains("invalid_client"), "{}", chain(&e));
     t.assert_done();
 }
 

@@ -42,6 +42,7 @@ pub mod envelope;
 mod error;
 mod id;
 mod money;
+pub mod operation;
 mod secret;
 pub mod time;
 pub mod tp;

@@ -2,10 +2,14 @@
 
 use std::sync::Arc;
 
-use baidupay_cashier::{Body, OpenApi, TokenProvider};
 use baidupay_model::cashier::{
     ApplyRefundRequest, ApplyRefundResult, BillKind, BillList, BillRequest, CancelOrderRequest,
-    Date, FindOrderRequest, FindRefundRequest, OrderDetail, Params, RefundRecord,
+    Date, FindOrderRequest, FindRefundRequest, OrderDetail, RefundRecord,
+};
+use baidupay_model::operation::{
+    AccountAuditStatusRequest, BoundServiceRequest, CapitalBill, DictRequest, ExpenseListRequest,
+    FinanceBalanceList, Operation, OrderBill, OtherDetailList, ServiceAuditStatusRequest, Tp,
+    UpdateBoundService,
 };
 use baidupay_model::tp::{
     AccountAuditStatus, AccountCreateRequest, BoundService, DevelopConfigRequest, ExpenseList,
@@ -14,21 +18,15 @@ use baidupay_model::tp::{
     PaymentServiceUpdateRequest, ServiceAuditStatus,
 };
 use baidupay_model::{AppKey, OrderId, TpOrderId, UserId};
+use baidupay_openapi::{OpenApi, TokenProvider};
 use baidupay_transport::Transport;
-use http::Method;
-use serde::de::DeserializeOwned;
 
 use crate::error::{Result, TpError};
 use crate::pages::Pages;
 
-/// `/rest/2.0/smartapp/pay/account`.
-pub const ACCOUNT_PATH: &str = "/rest/2.0/smartapp/pay/account";
-/// `/rest/2.0/smartapp/pay/developconfig`.
-pub const DEVELOP_CONFIG_PATH: &str = "/rest/2.0/smartapp/pay/developconfig";
+pub use baidupay_model::operation::{ACCOUNT_PATH, DEVELOP_CONFIG_PATH, TP_PAY_PATH};
 /// `/rest/2.0/smartapp/pay/paymentservice`.
-pub const SERVICE_PATH: &str = "/rest/2.0/smartapp/pay/paymentservice";
-/// `/rest/2.0/smartapp/pay/paymentservice/tp`: the TP variants of the pay APIs.
-pub const TP_PAY_PATH: &str = "/rest/2.0/smartapp/pay/paymentservice/tp";
+pub const SERVICE_PATH: &str = baidupay_model::operation::PAY_PATH;
 
 /// A `Pages` constructor for a list endpoint whose request has `current_page`.
 macro_rules! pages_fn {
@@ -56,9 +54,6 @@ pub struct TpClient {
     api: OpenApi,
 }
 
-/// `{"errno":0,"msg":"success"}` without data.
-type Done = Option<serde_json::Value>;
-
 impl TpClient {
     /// A client for `api_base` (e.g. `https://openapi.baidu.com`, or a sandbox).
     pub fn new(
@@ -71,30 +66,10 @@ impl TpClient {
         }
     }
 
-    async fn get<T: DeserializeOwned>(
-        &self,
-        op: &'static str,
-        path: String,
-        params: Vec<(&'static str, String)>,
-    ) -> Result<T> {
-        Ok(self
-            .api
-            .call(op, Method::GET, &path, params, Body::Query, true)
-            .await?)
-    }
-
-    async fn post(
-        &self,
-        op: &'static str,
-        path: String,
-        params: Vec<(&'static str, String)>,
-    ) -> Result<()> {
-        // audited submissions are not retried automatically: a resend could land twice
-        let _: Done = self
-            .api
-            .call(op, Method::POST, &path, params, Body::Form, false)
-            .await?;
-        Ok(())
+    /// Validates and sends one operation.
+    async fn run<O: Operation>(&self, request: &O) -> Result<O::Output> {
+        request.validate().map_err(TpError::Invalid)?;
+        Ok(self.api.execute(request).await?)
     }
 
     /// 获取数据字典: provinces/cities, banks, commission rates, payment days.
@@ -102,12 +77,7 @@ impl TpClient {
     /// # Errors
     /// [`TpError::Call`].
     pub async fn dict(&self) -> Result<PaymentDict> {
-        self.get(
-            "paymentservice/dict",
-            format!("{SERVICE_PATH}/dict"),
-            Vec::new(),
-        )
-        .await
+        self.run(&DictRequest).await
     }
 
     /// 创建支付账号 (step 1, audited; the result arrives by push or [`TpClient::account_audit_status`]).
@@ -115,13 +85,7 @@ impl TpClient {
     /// # Errors
     /// [`TpError::Invalid`] before sending; [`TpError::Call`].
     pub async fn create_account(&self, req: &AccountCreateRequest) -> Result<()> {
-        req.validate().map_err(TpError::Invalid)?;
-        self.post(
-            "pay/account/create",
-            format!("{ACCOUNT_PATH}/create"),
-            req.to_params(),
-        )
-        .await
+        self.run(req).await.map(drop)
     }
 
     /// 支付账号创建状态查询.
@@ -129,12 +93,7 @@ impl TpClient {
     /// # Errors
     /// [`TpError::Call`].
     pub async fn account_audit_status(&self) -> Result<AccountAuditStatus> {
-        self.get(
-            "pay/account/auditstatus",
-            format!("{ACCOUNT_PATH}/auditstatus"),
-            Vec::new(),
-        )
-        .await
+        self.run(&AccountAuditStatusRequest).await
     }
 
     /// 提交开发者信息 (step 2, audited).
@@ -142,13 +101,7 @@ impl TpClient {
     /// # Errors
     /// [`TpError::Invalid`] before sending; [`TpError::Call`].
     pub async fn submit_develop_config(&self, req: &DevelopConfigRequest) -> Result<()> {
-        req.validate().map_err(TpError::Invalid)?;
-        self.post(
-            "pay/developconfig/submit",
-            format!("{DEVELOP_CONFIG_PATH}/submit"),
-            req.to_params(),
-        )
-        .await
+        self.run(req).await.map(drop)
     }
 
     /// 创建并绑定支付服务 (step 3, audited).
@@ -156,13 +109,7 @@ impl TpClient {
     /// # Errors
     /// [`TpError::Invalid`] before sending; [`TpError::Call`].
     pub async fn create_service(&self, req: &PaymentServiceRequest) -> Result<()> {
-        req.validate().map_err(TpError::Invalid)?;
-        self.post(
-            "paymentservice/create",
-            format!("{SERVICE_PATH}/create"),
-            req.to_params(),
-        )
-        .await
+        self.run(req).await.map(drop)
     }
 
     /// 支付服务创建状态查询.
@@ -170,12 +117,7 @@ impl TpClient {
     /// # Errors
     /// [`TpError::Call`].
     pub async fn service_audit_status(&self) -> Result<ServiceAuditStatus> {
-        self.get(
-            "paymentservice/auditstatus",
-            format!("{SERVICE_PATH}/auditstatus"),
-            Vec::new(),
-        )
-        .await
+        self.run(&ServiceAuditStatusRequest).await
     }
 
     /// 更新支付服务部分字段 (no audit).
@@ -183,13 +125,7 @@ impl TpClient {
     /// # Errors
     /// [`TpError::Invalid`] before sending; [`TpError::Call`].
     pub async fn update_service(&self, req: &PaymentServiceUpdateRequest) -> Result<()> {
-        req.validate().map_err(TpError::Invalid)?;
-        self.post(
-            "paymentservice/update",
-            format!("{SERVICE_PATH}/update"),
-            req.to_params(),
-        )
-        .await
+        self.run(req).await.map(drop)
     }
 
     /// 更新支付服务全部信息 (audited).
@@ -197,13 +133,7 @@ impl TpClient {
     /// # Errors
     /// [`TpError::Invalid`] before sending; [`TpError::Call`].
     pub async fn update_bound_service(&self, req: &PaymentServiceRequest) -> Result<()> {
-        req.validate().map_err(TpError::Invalid)?;
-        self.post(
-            "paymentservice/updatebindservice",
-            format!("{SERVICE_PATH}/updatebindservice"),
-            req.to_params(),
-        )
-        .await
+        self.run(&UpdateBoundService(req)).await.map(drop)
     }
 
     /// 获取绑定的支付服务.
@@ -211,12 +141,7 @@ impl TpClient {
     /// # Errors
     /// [`TpError::Call`].
     pub async fn bound_service(&self) -> Result<BoundService> {
-        self.get(
-            "paymentservice/getbindservice",
-            format!("{SERVICE_PATH}/getbindservice"),
-            Vec::new(),
-        )
-        .await
+        self.run(&BoundServiceRequest).await
     }
 
     /// 支付订单流水列表: one page.
@@ -224,13 +149,7 @@ impl TpClient {
     /// # Errors
     /// [`TpError::Invalid`] before sending; [`TpError::Call`].
     pub async fn order_list(&self, req: &OrderListRequest) -> Result<OrderList> {
-        req.validate().map_err(TpError::Invalid)?;
-        self.get(
-            "paymentservice/orderlist",
-            format!("{SERVICE_PATH}/orderlist"),
-            req.to_params(),
-        )
-        .await
+        self.run(req).await
     }
 
     pages_fn!(
@@ -259,13 +178,7 @@ impl TpClient {
     /// # Errors
     /// [`TpError::Invalid`] before sending; [`TpError::Call`].
     pub async fn finance_balance(&self, req: &FinanceRangeRequest) -> Result<FinanceBalance> {
-        req.validate().map_err(TpError::Invalid)?;
-        self.get(
-            "paymentservice/financebalance",
-            format!("{SERVICE_PATH}/financebalance"),
-            req.to_params(),
-        )
-        .await
+        self.run(&FinanceBalanceList(req)).await
     }
 
     /// 支付收入货款列表 (one day): one page.
@@ -273,13 +186,7 @@ impl TpClient {
     /// # Errors
     /// [`TpError::Invalid`] before sending; [`TpError::Call`].
     pub async fn income_detail(&self, req: &IncomeDetailRequest) -> Result<IncomeDetail> {
-        req.validate().map_err(TpError::Invalid)?;
-        self.get(
-            "paymentservice/financebalance/incomedetail",
-            format!("{SERVICE_PATH}/financebalance/incomedetail"),
-            req.to_params(),
-        )
-        .await
+        self.run(req).await
     }
 
     /// 支付收入其他款项列表: one page.
@@ -287,13 +194,7 @@ impl TpClient {
     /// # Errors
     /// [`TpError::Invalid`] before sending; [`TpError::Call`].
     pub async fn other_detail(&self, req: &FinanceRangeRequest) -> Result<OtherDetail> {
-        req.validate().map_err(TpError::Invalid)?;
-        self.get(
-            "paymentservice/financebalance/otherdetail",
-            format!("{SERVICE_PATH}/financebalance/otherdetail"),
-            req.to_params(),
-        )
-        .await
+        self.run(&OtherDetailList(req)).await
     }
 
     /// 支出列表: one page.
@@ -301,13 +202,7 @@ impl TpClient {
     /// # Errors
     /// [`TpError::Invalid`] before sending; [`TpError::Call`].
     pub async fn expenses(&self, req: &FinanceRangeRequest) -> Result<ExpenseList> {
-        req.validate().map_err(TpError::Invalid)?;
-        self.get(
-            "paymentservice/financeexpense",
-            format!("{SERVICE_PATH}/financeexpense"),
-            req.to_params(),
-        )
-        .await
+        self.run(&ExpenseListRequest(req)).await
     }
 
     /// 支出打款详情.
@@ -315,12 +210,7 @@ impl TpClient {
     /// # Errors
     /// [`TpError::Call`].
     pub async fn pay_detail(&self, task_id: u64) -> Result<PayDetail> {
-        self.get(
-            "paymentservice/financeexpense/paydetail",
-            format!("{SERVICE_PATH}/financeexpense/paydetail"),
-            PayDetailRequest { task_id }.to_params(),
-        )
-        .await
+        self.run(&PayDetailRequest { task_id }).await
     }
 
     /// TP 查询订单 (`/paymentservice/tp/findByTpOrderId`).
@@ -332,13 +222,8 @@ impl TpClient {
         pm_app_key: AppKey,
         tp_order_id: TpOrderId,
     ) -> Result<OrderDetail> {
-        let req = FindOrderRequest::new(tp_order_id, pm_app_key);
-        self.get(
-            "tp/findByTpOrderId",
-            format!("{TP_PAY_PATH}/findByTpOrderId"),
-            req.to_params(),
-        )
-        .await
+        self.run(&Tp(&FindOrderRequest::new(tp_order_id, pm_app_key)))
+            .await
     }
 
     /// TP 关闭订单.
@@ -346,13 +231,8 @@ impl TpClient {
     /// # Errors
     /// [`TpError::Call`].
     pub async fn cancel_order(&self, pm_app_key: AppKey, order_id: OrderId) -> Result<bool> {
-        let req = CancelOrderRequest::new(order_id, pm_app_key);
-        self.get(
-            "tp/cancelOrder",
-            format!("{TP_PAY_PATH}/cancelOrder"),
-            req.to_params(),
-        )
-        .await
+        self.run(&Tp(&CancelOrderRequest::new(order_id, pm_app_key)))
+            .await
     }
 
     /// TP 申请退款 (idempotent by `bizRefundBatchId`, so a retry reuses the same request).
@@ -360,17 +240,7 @@ impl TpClient {
     /// # Errors
     /// [`TpError::Call`].
     pub async fn apply_refund(&self, req: &ApplyRefundRequest) -> Result<ApplyRefundResult> {
-        Ok(self
-            .api
-            .call(
-                "tp/applyOrderRefund",
-                Method::POST,
-                &format!("{TP_PAY_PATH}/applyOrderRefund"),
-                req.to_params(),
-                Body::Form,
-                true,
-            )
-            .await?)
+        self.run(&Tp(req)).await
     }
 
     /// TP 查询退款.
@@ -384,14 +254,7 @@ impl TpClient {
         user_id: UserId,
     ) -> Result<Vec<RefundRecord>> {
         let req = FindRefundRequest::new(tp_order_id, user_id, pm_app_key);
-        let list: Option<Vec<RefundRecord>> = self
-            .get(
-                "tp/findOrderRefund",
-                format!("{TP_PAY_PATH}/findOrderRefund"),
-                req.to_params(),
-            )
-            .await?;
-        Ok(list.unwrap_or_default())
+        Ok(self.run(&Tp(&req)).await?.unwrap_or_default())
     }
 
     /// TP 订单对账单 / 资金账单.
@@ -400,16 +263,10 @@ impl TpClient {
     /// [`TpError::Call`].
     pub async fn bill(&self, pm_app_key: AppKey, kind: BillKind, day: Date) -> Result<BillList> {
         let req = BillRequest::new(day, pm_app_key);
-        let seg = kind.path_segment();
-        self.get(
-            if matches!(kind, BillKind::Order) {
-                "tp/orderBill"
-            } else {
-                "tp/capitaBill"
-            },
-            format!("{TP_PAY_PATH}/{seg}"),
-            req.to_params(),
-        )
-        .await
+        if kind == BillKind::Capital {
+            self.run(&Tp(&CapitalBill(&req))).await
+        } else {
+            self.run(&Tp(&OrderBill(&req))).await
+        }
     }
 }

@@ -1,29 +1,27 @@
 //! The crate's error type.
 
-use baidupay_cashier::CashierError;
 use baidupay_model::tp::TpErrorCode;
+use baidupay_openapi::OpenApiError;
 
-/// A TP call's failure.
+/// A TP call's failure. `Display` says what failed; the cause is in
+/// [`std::error::Error::source`].
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum TpError {
-    /// Refused before sending: a value breaks the seed's limits (the error names the field).
-    #[error("invalid request: {0}")]
+    /// Refused before sending: a value breaks the seed's limits (the source names the field).
+    #[error("invalid request")]
     Invalid(#[source] baidupay_model::Error),
     /// The call failed (token, transport, or Baidu's answer).
     #[error(transparent)]
-    Call(#[from] CashierError),
+    Call(#[from] OpenApiError),
 }
 
 impl TpError {
     /// The TP error code (60000-60021, or `Unknown`) when Baidu answered with an `errno`.
     pub fn tp_code(&self) -> Option<TpErrorCode> {
         match self {
-            TpError::Call(CashierError::Api {
-                source: baidupay_model::envelope::ApiError::Errno { errno, .. },
-                ..
-            }) => Some(TpErrorCode::from_code(*errno)),
-            _ => None,
+            TpError::Call(e) => e.errno().map(TpErrorCode::from_code),
+            TpError::Invalid(_) => None,
         }
     }
 

@@ -2,7 +2,7 @@
 //! open payment for a mini program (payment account → developer config → payment service),
 //! then read its orders and finances, and use the TP variants of the pay APIs.
 //!
-//! A [`TpClient`] speaks for one mini program: its [`baidupay_cashier::TokenProvider`] hands
+//! A [`TpClient`] speaks for one mini program: its [`baidupay_openapi::TokenProvider`] hands
 //! out that mini program's authorizer token. Requests are validated with the seed's limits
 //! before anything is sent; list endpoints also come as [`Pages`], which stop at
 //! `total_count` / `total_page`, on an empty page, on a page the server repeats, and after
@@ -12,7 +12,7 @@
 //!
 //! ```
 //! use std::sync::Arc;
-//! use baidupay_cashier::StaticToken;
+//! use baidupay_openapi::StaticToken;
 //! use baidupay_model::Secret;
 //! use baidupay_model::tp::{AccountCreateRequest};
 //! use baidupay_tp::{TpClient, TpError};

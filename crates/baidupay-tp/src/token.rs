@@ -4,58 +4,19 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use baidupay_cashier::{CashierError, Clock, SystemClock, TokenProvider, answer_error};
 use baidupay_model::Secret;
-use baidupay_model::envelope::{decode_baidu, decode_oauth};
 use baidupay_model::tp::{AuthorizerToken, TpToken};
-use baidupay_transport::{Transport, mark_idempotent};
-use bytes::Bytes;
-use serde::de::DeserializeOwned;
+use baidupay_openapi::{
+    Envelope, Exchange, Fresh, OpenApiError, Result, TokenCache, TokenProvider,
+};
+use baidupay_transport::{Clock, Transport};
 
-type Result<T> = std::result::Result<T, CashierError>;
-
-fn margin(lifetime: Duration) -> Duration {
-    lifetime - (lifetime / 10).min(Duration::from_secs(300))
-}
-
-async fn get<T: DeserializeOwned>(
-    transport: &dyn Transport,
-    op: &'static str,
-    url: String,
-    envelope: bool,
-) -> Result<T> {
-    let mut req =
-        http::Request::get(&url)
-            .body(Bytes::new())
-            .map_err(|e| CashierError::BadBaseUrl {
-                base: op.to_owned(),
-                reason: e.to_string(),
-            })?;
-    mark_idempotent(&mut req);
-    let resp = transport
-        .send(req)
-        .await
-        .map_err(|source| CashierError::Transport {
-            operation: op,
-            source,
-        })?;
-    let decoded = if envelope {
-        decode_baidu(resp.body(), op)
-    } else {
-        decode_oauth(resp.body(), op)
-    };
-    decoded.map_err(|e| answer_error(op, resp.status().as_u16(), resp.body(), e))
-}
-
-fn enc(s: &str) -> String {
-    baidupay_crypto::form::encode_component(s)
-}
-
-struct Cached {
-    token: Secret,
-    refresh_at: Instant,
+/// A token-chain GET (idempotent: a token request changes nothing when repeated, except the
+/// refresh, which the caller marks itself).
+fn chain_get(op: &'static str, url: String, params: Vec<(&'static str, String)>) -> Exchange {
+    Exchange::get(op, url).query(params)
 }
 
 /// The TP's own token (`/public/2.0/smartapp/auth/tp/token`), from the latest ticket Baidu
@@ -65,8 +26,7 @@ pub struct ComponentToken {
     base: String,
     client_id: String,
     ticket: std::sync::Mutex<Option<Secret>>,
-    clock: Arc<dyn Clock>,
-    state: tokio::sync::Mutex<Option<Cached>>,
+    cache: TokenCache,
 }
 
 impl fmt::Debug for ComponentToken {
@@ -90,15 +50,14 @@ impl ComponentToken {
             base: api_base.trim_end_matches('/').to_owned(),
             client_id: client_id.into(),
             ticket: std::sync::Mutex::new(None),
-            clock: Arc::new(SystemClock),
-            state: tokio::sync::Mutex::new(None),
+            cache: TokenCache::default(),
         }
     }
 
     /// Uses `clock` instead of the system clock.
     #[must_use]
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
+        self.cache = TokenCache::new(clock);
         self
     }
 
@@ -114,36 +73,35 @@ impl ComponentToken {
     /// # Errors
     /// No ticket yet, or the fetch failed.
     pub async fn token(&self) -> Result<Secret> {
-        let mut state = self.state.lock().await;
-        if let Some(c) = state.as_ref()
-            && self.clock.now() < c.refresh_at
-        {
-            return Ok(c.token.clone());
-        }
-        let ticket = self
-            .ticket
-            .lock()
-            .ok()
-            .and_then(|t| t.clone())
-            .ok_or_else(|| {
-                CashierError::Invalid(baidupay_model::Error::InvalidField {
-                    field: "ticket",
-                    reason: "no ticket pushed yet: store it with ComponentToken::set_ticket".into(),
-                })
-            })?;
-        let url = format!(
-            "{}/public/2.0/smartapp/auth/tp/token?client_id={}&ticket={}",
-            self.base,
-            enc(&self.client_id),
-            enc(ticket.expose())
-        );
-        let t: TpToken = get(&*self.transport, "auth/tp/token", url, true).await?;
-        let token = t.access_token.clone();
-        *state = Some(Cached {
+        self.cache.get_or_fetch(|| self.fetch()).await
+    }
+
+    async fn fetch(&self) -> Result<Fresh> {
+        const OP: &str = "auth/tp/token";
+        let ticket =
+            self.ticket
+                .lock()
+                .ok()
+                .and_then(|t| t.clone())
+                .ok_or(OpenApiError::NotReady {
+                    operation: OP,
+                    missing: "no ticket pushed yet: store it with ComponentToken::set_ticket",
+                })?;
+        let t: TpToken = chain_get(
+            OP,
+            format!("{}/public/2.0/smartapp/auth/tp/token", self.base),
+            vec![
+                ("client_id", self.client_id.clone()),
+                ("ticket", ticket.expose().to_owned()),
+            ],
+        )
+        .idempotent(true)
+        .send(&*self.transport)
+        .await?;
+        Ok(Fresh {
             token: t.access_token,
-            refresh_at: self.clock.now() + margin(Duration::from_secs(t.expires_in)),
-        });
-        Ok(token)
+            lifetime: Duration::from_secs(t.expires_in),
+        })
     }
 }
 
@@ -157,7 +115,7 @@ pub struct AuthorizerTokens {
     component: Arc<ComponentToken>,
     refresh_token: tokio::sync::Mutex<Secret>,
     persist: PersistRefreshToken,
-    state: tokio::sync::Mutex<Option<Cached>>,
+    cache: TokenCache,
 }
 
 impl fmt::Debug for AuthorizerTokens {
@@ -176,11 +134,12 @@ impl AuthorizerTokens {
         refresh_token: Secret,
         persist: PersistRefreshToken,
     ) -> Self {
+        let cache = TokenCache::new(component.cache.clock().clone());
         Self {
             component,
             refresh_token: tokio::sync::Mutex::new(refresh_token),
             persist,
-            state: tokio::sync::Mutex::new(None),
+            cache,
         }
     }
 
@@ -195,49 +154,57 @@ impl AuthorizerTokens {
         persist: PersistRefreshToken,
     ) -> Result<Self> {
         let tp = component.token().await?;
-        let url = format!(
-            "{}/rest/2.0/oauth/token?access_token={}&code={}&grant_type=app_to_tp_authorization_code",
-            component.base,
-            enc(tp.expose()),
-            enc(code.expose())
-        );
-        let t: AuthorizerToken =
-            get(&*component.transport, "oauth/token (code)", url, false).await?;
+        let t: AuthorizerToken = chain_get(
+            "oauth/token (code)",
+            format!("{}/rest/2.0/oauth/token", component.base),
+            vec![
+                ("access_token", tp.expose().to_owned()),
+                ("code", code.expose().to_owned()),
+                ("grant_type", "app_to_tp_authorization_code".to_owned()),
+            ],
+        )
+        .envelope(Envelope::OAuth)
+        .send(&*component.transport)
+        .await?;
         persist(&t.refresh_token);
-        let now = component.clock.now();
+        let cache = TokenCache::new(component.cache.clock().clone());
+        cache
+            .put(Fresh {
+                token: t.access_token,
+                lifetime: Duration::from_secs(t.expires_in),
+            })
+            .await;
         Ok(Self {
             refresh_token: tokio::sync::Mutex::new(t.refresh_token),
             persist,
-            state: tokio::sync::Mutex::new(Some(Cached {
-                token: t.access_token,
-                refresh_at: now + margin(Duration::from_secs(t.expires_in)),
-            })),
+            cache,
             component,
         })
     }
 
-    async fn refresh(&self) -> Result<Cached> {
+    async fn refresh(&self) -> Result<Fresh> {
         let tp = self.component.token().await?;
         let mut refresh = self.refresh_token.lock().await;
-        let url = format!(
-            "{}/rest/2.0/oauth/token?access_token={}&refresh_token={}&grant_type=app_to_tp_refresh_token",
-            self.component.base,
-            enc(tp.expose()),
-            enc(refresh.expose())
-        );
-        let t: AuthorizerToken = get(
-            &*self.component.transport,
+        // never marked idempotent: the refresh token is single use, a resend would present a
+        // consumed one
+        let t: AuthorizerToken = chain_get(
             "oauth/token (refresh)",
-            url,
-            false,
+            format!("{}/rest/2.0/oauth/token", self.component.base),
+            vec![
+                ("access_token", tp.expose().to_owned()),
+                ("refresh_token", refresh.expose().to_owned()),
+                ("grant_type", "app_to_tp_refresh_token".to_owned()),
+            ],
         )
+        .envelope(Envelope::OAuth)
+        .send(&*self.component.transport)
         .await?;
         // single use: the old refresh token is dead now, keep and persist the new one
         *refresh = t.refresh_token.clone();
         (self.persist)(&t.refresh_token);
-        Ok(Cached {
+        Ok(Fresh {
             token: t.access_token,
-            refresh_at: self.component.clock.now() + margin(Duration::from_secs(t.expires_in)),
+            lifetime: Duration::from_secs(t.expires_in),
         })
     }
 }
@@ -245,22 +212,10 @@ impl AuthorizerTokens {
 #[async_trait::async_trait]
 impl TokenProvider for AuthorizerTokens {
     async fn access_token(&self) -> Result<Secret> {
-        let mut state = self.state.lock().await;
-        if let Some(c) = state.as_ref()
-            && self.component.clock.now() < c.refresh_at
-        {
-            return Ok(c.token.clone());
-        }
-        let fresh = self.refresh().await?;
-        let token = fresh.token.clone();
-        *state = Some(fresh);
-        Ok(token)
+        self.cache.get_or_fetch(|| self.refresh()).await
     }
 
     async fn invalidate(&self, stale: &Secret) {
-        let mut state = self.state.lock().await;
-        if state.as_ref().is_some_and(|c| &c.token == stale) {
-            *state = None;
-        }
+        self.cache.invalidate(stale).await;
     }
 }

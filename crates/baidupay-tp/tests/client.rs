@@ -5,11 +5,11 @@
 
 use std::sync::Arc;
 
-use baidupay_cashier::StaticToken;
 use baidupay_model::tp::{
     AccountCreateRequest, AccountStatus, OrderListRequest, OrderStatusFilter, TpErrorCode,
 };
 use baidupay_model::{AppKey, Secret, TpOrderId};
+use baidupay_openapi::StaticToken;
 use baidupay_tp::{Pages, SERVICE_PATH, TP_PAY_PATH, TpClient, TpError};
 use baidupay_transport::replay::{Expect, ReplayTransport};
 

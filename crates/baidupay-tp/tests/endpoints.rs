@@ -5,13 +5,13 @@
 
 use std::sync::Arc;
 
-use baidupay_cashier::StaticToken;
 use baidupay_model::cashier::{ApplyRefundRequest, BillKind, RefundType};
 use baidupay_model::tp::{
     DevelopConfigRequest, FinanceRangeRequest, IncomeDetailRequest, PaymentDays,
     PaymentServiceRequest, PaymentServiceUpdateRequest, TpErrorCode,
 };
 use baidupay_model::{AppKey, BizRefundBatchId, OrderId, Secret, TpOrderId, UserId};
+use baidupay_openapi::StaticToken;
 use baidupay_tp::{SERVICE_PATH, TP_PAY_PATH, TpClient};
 use baidupay_transport::replay::{Expect, ReplayTransport};
 

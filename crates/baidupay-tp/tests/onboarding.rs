@@ -4,9 +4,9 @@
 
 use std::sync::Arc;
 
-use baidupay_cashier::StaticToken;
 use baidupay_model::Secret;
 use baidupay_model::tp::{OnboardingStep, TpAuditPush};
+use baidupay_openapi::StaticToken;
 use baidupay_tp::{NextAction, Onboarding, StepState, TpClient};
 use baidupay_transport::replay::{Expect, ReplayTransport};
 

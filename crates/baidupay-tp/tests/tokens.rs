@@ -4,21 +4,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use baidupay_cashier::Clock;
 use baidupay_model::Secret;
 use baidupay_tp::{AuthorizerTokens, ComponentToken, TpClient};
+use baidupay_transport::ManualClock;
 use baidupay_transport::replay::{Expect, ReplayTransport};
-
-#[derive(Debug)]
-struct FakeClock(Mutex<Instant>);
-
-impl Clock for FakeClock {
-    fn now(&self) -> Instant {
-        *self.0.lock().unwrap()
-    }
-}
 
 #[tokio::test]
 async fn chain_from_ticket_to_refreshed_authorizer_token() {
@@ -39,7 +30,7 @@ async fn chain_from_ticket_to_refreshed_authorizer_token() {
             .query(&[("access_token", "45.a2")])
             .respond_json(r#"{"errno":0,"msg":"success","data":{"status":2,"fail_reason":""}}"#),
     ]));
-    let clock = Arc::new(FakeClock(Mutex::new(Instant::now())));
+    let clock = Arc::new(ManualClock::new(1_700_000_000));
     let component = Arc::new(
         ComponentToken::new(t.clone(), "https://openapi.baidu.com", "TPKEY")
             .with_clock(clock.clone()),
@@ -63,7 +54,7 @@ async fn chain_from_ticket_to_refreshed_authorizer_token() {
     );
     let tp = TpClient::new("https://openapi.baidu.com", t.clone(), tokens.clone());
     assert_eq!(tp.service_audit_status().await.unwrap().status.code(), 1);
-    *clock.0.lock().unwrap() += Duration::from_secs(3600);
+    clock.advance(Duration::from_secs(3600));
     assert_eq!(tp.service_audit_status().await.unwrap().status.code(), 2);
     assert_eq!(
         *persisted.lock().unwrap(),

@@ -60,9 +60,8 @@ impl ManualClock {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         s.0 += by;
-        s.1 = s
-            .1
-            .saturating_add(i64::try_from(by.as_secs()).unwrap_or(i64::MAX));
+        s.1 =
+            s.1.saturating_add(i64::try_from(by.as_secs()).unwrap_or(i64::MAX));
     }
 
     /// Sets the wall reading (the monotonic one does not move: wall clocks jump, monotonic

@@ -1,0 +1,316 @@
+//! Baidu OpenAPI operations: what a request is sent as (name, method, path, whether a resend
+//! is safe) and what its `data` decodes into, in one table.
+//!
+//! An API client sends any [`Operation`] the same way (`baidupay_openapi::OpenApi::execute`):
+//! the `access_token` in the query, the [`Params`] in the query (GET) or a form body (POST), the
+//! envelope decoded into [`Operation::Output`]. Adding an endpoint is one request type (its
+//! fields, [`Params`]) and one line in the table at the bottom of this file.
+//!
+//! A request shape that several endpoints share (a bill day, a finance date range) is sent to
+//! one of them through a borrowed wrapper that names the endpoint ([`OrderBill`],
+//! [`FinanceBalanceList`], …); the third-party-platform variant of a cashier pay API through
+//! [`Tp`].
+
+use serde::de::{DeserializeOwned, IgnoredAny};
+
+use crate::cashier::{
+    ApplyRefundRequest, ApplyRefundResult, BillList, BillRequest, CancelOrderRequest,
+    FindOrderRequest, FindRefundRequest, OrderDetail, Params, RefundRecord,
+};
+use crate::tp::{
+    AccountAuditStatus, AccountCreateRequest, BoundService, DevelopConfigRequest, ExpenseList,
+    FinanceBalance, FinanceRangeRequest, IncomeDetail, IncomeDetailRequest, OrderList,
+    OrderListRequest, OtherDetail, PayDetail, PayDetailRequest, PaymentDict, PaymentServiceRequest,
+    PaymentServiceUpdateRequest, ServiceAuditStatus,
+};
+
+/// The HTTP method of an operation: GET sends the parameters in the query string, POST in an
+/// `application/x-www-form-urlencoded` body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum HttpMethod {
+    /// `GET`, parameters in the query.
+    Get,
+    /// `POST`, parameters in a form body.
+    Post,
+}
+
+/// One Baidu OpenAPI endpoint, implemented by the request sent to it.
+pub trait Operation: Params + Send + Sync {
+    /// What `data` of a success envelope decodes into.
+    type Output: DeserializeOwned + Send;
+    /// GET (query) or POST (form body).
+    const METHOD: HttpMethod;
+    /// Whether sending the request twice has the effect of sending it once (queries, and
+    /// refunds that carry their idempotency key), so that a retry after a timeout is safe.
+    /// Defaults to `false`: a new operation is never resent unless it says so.
+    const IDEMPOTENT: bool = false;
+
+    /// The operation's name in errors and logs, e.g. `findByTpOrderId`.
+    fn name(&self) -> &'static str;
+
+    /// The path below the API base, e.g. `/rest/2.0/smartapp/pay/paymentservice/cancelOrder`.
+    fn path(&self) -> &'static str;
+
+    /// Checks the request against the documented limits before it is sent.
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidField`] naming the field and the limit.
+    fn validate(&self) -> crate::Result<()> {
+        Ok(())
+    }
+}
+
+/// A cashier pay API that the third-party platform also serves for its mini programs, under
+/// `/rest/2.0/smartapp/pay/paymentservice/tp/…`; send it wrapped in [`Tp`].
+pub trait TpVariant: Operation {
+    /// The TP variant's name, e.g. `tp/findByTpOrderId`.
+    fn tp_name(&self) -> &'static str;
+    /// The TP variant's path.
+    fn tp_path(&self) -> &'static str;
+}
+
+/// The third-party-platform variant of a cashier pay API (the TP's authorizer token in the
+/// query, the same parameters).
+#[derive(Debug, Clone, Copy)]
+pub struct Tp<'a, R>(pub &'a R);
+
+impl<R: TpVariant> Params for Tp<'_, R> {
+    fn to_params(&self) -> Vec<(&'static str, String)> {
+        self.0.to_params()
+    }
+}
+
+impl<R: TpVariant> Operation for Tp<'_, R> {
+    type Output = R::Output;
+    const METHOD: HttpMethod = R::METHOD;
+    const IDEMPOTENT: bool = R::IDEMPOTENT;
+
+    fn name(&self) -> &'static str {
+        self.0.tp_name()
+    }
+
+    fn path(&self) -> &'static str {
+        self.0.tp_path()
+    }
+
+    fn validate(&self) -> crate::Result<()> {
+        self.0.validate()
+    }
+}
+
+/// A request without parameters.
+macro_rules! empty_request {
+    ($($(#[$m:meta])* $name:ident;)*) => {$(
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+        pub struct $name;
+
+        impl Params for $name {
+            fn to_params(&self) -> Vec<(&'static str, String)> {
+                Vec::new()
+            }
+        }
+    )*};
+}
+
+empty_request! {
+    /// `GET …/paymentservice/dict`.
+    DictRequest;
+    /// `GET …/pay/account/auditstatus`.
+    AccountAuditStatusRequest;
+    /// `GET …/paymentservice/auditstatus`.
+    ServiceAuditStatusRequest;
+    /// `GET …/paymentservice/getbindservice`.
+    BoundServiceRequest;
+}
+
+/// A borrowed request shape sent to one named endpoint.
+macro_rules! endpoint_wrapper {
+    ($($(#[$m:meta])* $name:ident($inner:ty);)*) => {$(
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy)]
+        pub struct $name<'a>(pub &'a $inner);
+
+        impl Params for $name<'_> {
+            fn to_params(&self) -> Vec<(&'static str, String)> {
+                self.0.to_params()
+            }
+        }
+    )*};
+}
+
+endpoint_wrapper! {
+    /// 下载订单对账单 (`orderBill`) for the day of the wrapped request.
+    OrderBill(BillRequest);
+    /// 下载资金账单 (`capitaBill`) for the day of the wrapped request.
+    CapitalBill(BillRequest);
+    /// 支付收入列表 (`financebalance`) over the wrapped range.
+    FinanceBalanceList(FinanceRangeRequest);
+    /// 支付收入其他款项列表 (`financebalance/otherdetail`) over the wrapped range.
+    OtherDetailList(FinanceRangeRequest);
+    /// 支出列表 (`financeexpense`) over the wrapped range.
+    ExpenseListRequest(FinanceRangeRequest);
+}
+
+/// The endpoint table: `Type: Method "path below the base" as "name", idempotent|once,
+/// validated|wrapped|plain [, tp "tp name" "tp path"] => Output;` (`validated`: the type's own
+/// `validate`; `wrapped`: the wrapped request's).
+macro_rules! operations {
+    (@idem idempotent) => { true };
+    (@idem once) => { false };
+    (@validate $t:ty, validated) => {
+        fn validate(&self) -> crate::Result<()> {
+            <$t>::validate(self)
+        }
+    };
+    (@validate $t:ty, wrapped) => {
+        fn validate(&self) -> crate::Result<()> {
+            self.0.validate()
+        }
+    };
+    (@validate $t:ty, plain) => {};
+    ($(
+        $t:ty: $method:ident $path:literal as $name:literal, $idem:ident, $check:ident
+            $(, tp $tpname:literal $tppath:literal)? => $out:ty;
+    )*) => {$(
+        impl Operation for $t {
+            type Output = $out;
+            const METHOD: HttpMethod = HttpMethod::$method;
+            const IDEMPOTENT: bool = operations!(@idem $idem);
+
+            fn name(&self) -> &'static str {
+                $name
+            }
+
+            fn path(&self) -> &'static str {
+                $path
+            }
+
+            operations!(@validate $t, $check);
+        }
+        $(
+            impl TpVariant for $t {
+                fn tp_name(&self) -> &'static str {
+                    $tpname
+                }
+
+                fn tp_path(&self) -> &'static str {
+                    $tppath
+                }
+            }
+        )?
+    )*};
+}
+
+/// `/rest/2.0/smartapp/pay/paymentservice`: the cashier pay APIs (and the TP's payment
+/// service APIs).
+pub const PAY_PATH: &str = "/rest/2.0/smartapp/pay/paymentservice";
+/// `/rest/2.0/smartapp/pay/paymentservice/tp`: the TP variants of the pay APIs.
+pub const TP_PAY_PATH: &str = "/rest/2.0/smartapp/pay/paymentservice/tp";
+/// `/rest/2.0/smartapp/pay/account`.
+pub const ACCOUNT_PATH: &str = "/rest/2.0/smartapp/pay/account";
+/// `/rest/2.0/smartapp/pay/developconfig`.
+pub const DEVELOP_CONFIG_PATH: &str = "/rest/2.0/smartapp/pay/developconfig";
+
+operations! {
+    // the cashier's 2.0 pay APIs (baidu-cashier.md 5), and their TP variants (seed 004)
+    FindOrderRequest: Get "/rest/2.0/smartapp/pay/paymentservice/findByTpOrderId" as "findByTpOrderId", idempotent, plain,
+        tp "tp/findByTpOrderId" "/rest/2.0/smartapp/pay/paymentservice/tp/findByTpOrderId" => OrderDetail;
+    // closing twice is harmless, so a retry after a timeout is safe
+    CancelOrderRequest: Get "/rest/2.0/smartapp/pay/paymentservice/cancelOrder" as "cancelOrder", idempotent, plain,
+        tp "tp/cancelOrder" "/rest/2.0/smartapp/pay/paymentservice/tp/cancelOrder" => bool;
+    // `bizRefundBatchId` is the idempotency key
+    ApplyRefundRequest: Post "/rest/2.0/smartapp/pay/paymentservice/applyOrderRefund" as "applyOrderRefund", idempotent, plain,
+        tp "tp/applyOrderRefund" "/rest/2.0/smartapp/pay/paymentservice/tp/applyOrderRefund" => ApplyRefundResult;
+    FindRefundRequest: Get "/rest/2.0/smartapp/pay/paymentservice/findOrderRefund" as "findOrderRefund", idempotent, plain,
+        tp "tp/findOrderRefund" "/rest/2.0/smartapp/pay/paymentservice/tp/findOrderRefund" => Option<Vec<RefundRecord>>;
+    OrderBill<'_>: Get "/rest/2.0/smartapp/pay/paymentservice/orderBill" as "orderBill", idempotent, plain,
+        tp "tp/orderBill" "/rest/2.0/smartapp/pay/paymentservice/tp/orderBill" => BillList;
+    CapitalBill<'_>: Get "/rest/2.0/smartapp/pay/paymentservice/capitaBill" as "capitaBill", idempotent, plain,
+        tp "tp/capitaBill" "/rest/2.0/smartapp/pay/paymentservice/tp/capitaBill" => BillList;
+
+    // the TP payment service (seed 004); audited submissions are never resent automatically
+    DictRequest: Get "/rest/2.0/smartapp/pay/paymentservice/dict" as "paymentservice/dict", idempotent, plain => PaymentDict;
+    AccountCreateRequest: Post "/rest/2.0/smartapp/pay/account/create" as "pay/account/create", once, validated => IgnoredAny;
+    AccountAuditStatusRequest: Get "/rest/2.0/smartapp/pay/account/auditstatus" as "pay/account/auditstatus", idempotent, plain => AccountAuditStatus;
+    DevelopConfigRequest: Post "/rest/2.0/smartapp/pay/developconfig/submit" as "pay/developconfig/submit", once, validated => IgnoredAny;
+    PaymentServiceRequest: Post "/rest/2.0/smartapp/pay/paymentservice/create" as "paymentservice/create", once, validated => IgnoredAny;
+    ServiceAuditStatusRequest: Get "/rest/2.0/smartapp/pay/paymentservice/auditstatus" as "paymentservice/auditstatus", idempotent, plain => ServiceAuditStatus;
+    PaymentServiceUpdateRequest: Post "/rest/2.0/smartapp/pay/paymentservice/update" as "paymentservice/update", once, validated => IgnoredAny;
+    BoundServiceRequest: Get "/rest/2.0/smartapp/pay/paymentservice/getbindservice" as "paymentservice/getbindservice", idempotent, plain => BoundService;
+    OrderListRequest: Get "/rest/2.0/smartapp/pay/paymentservice/orderlist" as "paymentservice/orderlist", idempotent, validated => OrderList;
+    FinanceBalanceList<'_>: Get "/rest/2.0/smartapp/pay/paymentservice/financebalance" as "paymentservice/financebalance", idempotent, wrapped => FinanceBalance;
+    IncomeDetailRequest: Get "/rest/2.0/smartapp/pay/paymentservice/financebalance/incomedetail" as "paymentservice/financebalance/incomedetail", idempotent, validated => IncomeDetail;
+    OtherDetailList<'_>: Get "/rest/2.0/smartapp/pay/paymentservice/financebalance/otherdetail" as "paymentservice/financebalance/otherdetail", idempotent, wrapped => OtherDetail;
+    ExpenseListRequest<'_>: Get "/rest/2.0/smartapp/pay/paymentservice/financeexpense" as "paymentservice/financeexpense", idempotent, wrapped => ExpenseList;
+    PayDetailRequest: Get "/rest/2.0/smartapp/pay/paymentservice/financeexpense/paydetail" as "paymentservice/financeexpense/paydetail", idempotent, plain => PayDetail;
+}
+
+/// 更新支付服务全部信息 (audited): the full payment-service form sent to `updatebindservice`.
+#[derive(Debug, Clone, Copy)]
+pub struct UpdateBoundService<'a>(pub &'a PaymentServiceRequest);
+
+impl Params for UpdateBoundService<'_> {
+    fn to_params(&self) -> Vec<(&'static str, String)> {
+        self.0.to_params()
+    }
+}
+
+operations! {
+    UpdateBoundService<'_>: Post "/rest/2.0/smartapp/pay/paymentservice/updatebindservice" as "paymentservice/updatebindservice", once, wrapped => IgnoredAny;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{AppKey, TpOrderId};
+
+    fn path_of<O: Operation>(o: &O) -> (&'static str, &'static str, HttpMethod, bool) {
+        (o.name(), o.path(), O::METHOD, O::IDEMPOTENT)
+    }
+
+    #[test]
+    fn paths_and_variants() {
+        let req = FindOrderRequest::new(
+            TpOrderId::new("t1").unwrap(),
+            AppKey::new("MMMabc").unwrap(),
+        );
+        assert_eq!(
+            path_of(&req),
+            (
+                "findByTpOrderId",
+                "/rest/2.0/smartapp/pay/paymentservice/findByTpOrderId",
+                HttpMethod::Get,
+                true
+            )
+        );
+        assert_eq!(
+            path_of(&Tp(&req)),
+            (
+                "tp/findByTpOrderId",
+                "/rest/2.0/smartapp/pay/paymentservice/tp/findByTpOrderId",
+                HttpMethod::Get,
+                true
+            )
+        );
+        assert_eq!(Tp(&req).to_params(), req.to_params());
+        // every path sits under the constants the clients document
+        for p in [req.path(), Tp(&req).path(), DictRequest.path()] {
+            assert!(p.starts_with(PAY_PATH), "{p}");
+        }
+        assert!(Tp(&req).path().starts_with(TP_PAY_PATH));
+        assert!(AccountAuditStatusRequest.path().starts_with(ACCOUNT_PATH));
+        assert!(!<AccountCreateRequest as Operation>::IDEMPOTENT);
+        assert_eq!(
+            <DevelopConfigRequest as Operation>::METHOD,
+            HttpMethod::Post
+        );
+        let dc = DevelopConfigRequest {
+            tp_public_key: "k".into(),
+            pay_notify_url: "https://m.example/pay".into(),
+            refund_audit_url: "https://m.example/audit".into(),
+            refund_succ_url: "https://m.example/refund".into(),
+        };
+        assert!(dc.path().starts_with(DEVELOP_CONFIG_PATH));
+    }
+}
