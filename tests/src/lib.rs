@@ -226,3 +226,16 @@ impl World {
         v
     }
 }
+
+/// An error and every source under it, one per line: what a log of the whole chain shows
+/// (each error's `Display` names only what failed; the cause is its `source()`).
+pub fn chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut next = e.source();
+    while let Some(s) = next {
+        out.push('\n');
+        out.push_str(&s.to_string());
+        next = s.source();
+    }
+    out
+}

@@ -163,7 +163,11 @@ async fn pay_find_duplicate_refund_bill_and_close() {
         8301,
     );
     let err = w.client.apply_refund(&over).await.unwrap_err();
-    assert!(err.to_string().contains("10001"), "{err}");
+    assert!(
+        baidupay_e2e::chain(&err).contains("10001"),
+        "{}",
+        baidupay_e2e::chain(&err)
+    );
 
     // today's order bill holds the order and the refund
     let today = baidupay_model::time::BeijingTime::now().date();

@@ -94,7 +94,11 @@ async fn injected_5xx_are_retried_for_queries_and_surface_without_retries() {
         .find_order(TpOrderId::new("F-1").unwrap())
         .await
         .unwrap_err();
-    assert!(e.to_string().contains("502"), "{e}");
+    assert!(
+        baidupay_e2e::chain(&e).contains("502"),
+        "{}",
+        baidupay_e2e::chain(&e)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -142,7 +146,11 @@ async fn a_dropped_refund_answer_never_refunds_twice() {
     // what is left to refund is exactly the total less the two refunds
     let over = refund_of(&paid, "F-2", "FB-3", 7_001);
     let e = w.client.apply_refund(&over).await.unwrap_err();
-    assert!(e.to_string().contains("refundable: 7000"), "{e}");
+    assert!(
+        baidupay_e2e::chain(&e).contains("refundable: 7000"),
+        "{}",
+        baidupay_e2e::chain(&e)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -203,7 +211,11 @@ async fn a_delayed_answer_times_out_and_the_query_is_retried() {
         .find_order(TpOrderId::new("F-4").unwrap())
         .await
         .unwrap_err();
-    assert!(e.to_string().to_lowercase().contains("time"), "{e}");
+    assert!(
+        baidupay_e2e::chain(&e).to_lowercase().contains("time"),
+        "{}",
+        baidupay_e2e::chain(&e)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -301,7 +313,11 @@ async fn an_out_of_order_notify_loses_no_payment_and_refunds_nothing_twice() {
         .apply_refund(&refund_of(&paid, "F-6", "FB-8", 1))
         .await
         .unwrap_err();
-    assert!(e.to_string().contains("refundable: 0"), "{e}");
+    assert!(
+        baidupay_e2e::chain(&e).contains("refundable: 0"),
+        "{}",
+        baidupay_e2e::chain(&e)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -252,7 +252,11 @@ async fn the_state_survives_a_restart_and_owed_callbacks_resume() {
     );
     let over = partial_refund(order.order_id.get(), user.get(), "P-1", "RB-P2", 7501);
     let err = client.apply_refund(&over).await.unwrap_err();
-    assert!(err.to_string().contains("refundable: 7500"), "{err}");
+    assert!(
+        baidupay_e2e::chain(&err).contains("refundable: 7500"),
+        "{}",
+        baidupay_e2e::chain(&err)
+    );
 
     // paying P-1 again is refused (already paid); a new order gets a fresh id
     let pending_client = client_for(

@@ -203,7 +203,8 @@ impl VerifiedResponse {
 ///
 /// ```
 /// use std::sync::Arc;
-/// use baidupay_alipay::{AlipayClient, AlipayConfig, FixedClock};
+/// use baidupay_alipay::{AlipayClient, AlipayConfig};
+/// use baidupay_transport::ManualClock;
 /// use baidupay_crypto::PrivateKey;
 /// use baidupay_model::alipay::{Buyer, TradeCreate};
 /// use baidupay_model::{AlipayAppId, OutTradeNo, Yuan};
@@ -212,7 +213,7 @@ impl VerifiedResponse {
 /// let (app, alipay) = (PrivateKey::generate(2048)?, PrivateKey::generate(2048)?);
 /// let config = AlipayConfig::new(AlipayAppId::new("2021000122671080")?, app, alipay.public_key().clone())?
 ///     .notify_url("https://shop.example/alipay/notify")
-///     .clock(Arc::new(FixedClock(1_715_593_760)));
+///     .clock(Arc::new(ManualClock::new(1_715_593_760)));
 /// let client = AlipayClient::new(config, Arc::new(ReplayTransport::default()));
 /// let order = TradeCreate::new(
 ///     OutTradeNo::new("20240513000001")?,

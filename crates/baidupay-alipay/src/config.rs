@@ -7,9 +7,9 @@ use std::sync::{Arc, RwLock};
 use baidupay_crypto::cert::{Certificate, alipay_root_cert_sn};
 use baidupay_crypto::{Algorithm, PrivateKey, PublicKey, Signer};
 use baidupay_model::{AlipayAppId, Secret};
+use baidupay_transport::{Clock, SystemClock};
 
 use crate::error::ConfigError;
-use crate::time::{SystemWallClock, WallClock};
 
 /// The production gateway.
 pub const PRODUCTION_GATEWAY: &str = "https://openapi.alipay.com/gateway.do";
@@ -80,7 +80,7 @@ pub struct AlipayConfig {
     pub(crate) gateway: Gateway,
     pub(crate) app_auth_token: Option<Secret>,
     pub(crate) notify_url: Option<String>,
-    pub(crate) clock: Arc<dyn WallClock>,
+    pub(crate) clock: Arc<dyn Clock>,
 }
 
 impl fmt::Debug for AlipayConfig {
@@ -216,7 +216,7 @@ impl AlipayConfig {
             gateway: Gateway::Production,
             app_auth_token: None,
             notify_url: None,
-            clock: Arc::new(SystemWallClock),
+            clock: Arc::new(SystemClock),
         }
     }
 
@@ -264,7 +264,7 @@ impl AlipayConfig {
 
     /// The clock of the `timestamp` parameter (default: the system clock).
     #[must_use]
-    pub fn clock(mut self, clock: Arc<dyn WallClock>) -> Self {
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
         self
     }

@@ -9,7 +9,7 @@
 //! * **Requests** are laid out as the official SDKs send them (common parameters and `sign` in
 //!   the query with `charset=utf-8`, `biz_content` in the form body), signed over exactly what is
 //!   sent (`biz_content` serialized once), `timestamp` always in UTC+8 whatever the host's zone
-//!   ([`beijing_timestamp`], injectable [`WallClock`]), and the string that was signed is
+//!   ([`beijing_timestamp`], an injectable [`baidupay_transport::Clock`]), and the string that was signed is
 //!   available ([`PreparedRequest::canonical_string`]) to compare with the gateway's in an
 //!   `isv.invalid-signature` answer.
 //! * **Responses** are verified over the raw bytes of `<method>_response` (never re-serialized;
@@ -26,8 +26,8 @@
 //!   marked idempotent for a [`baidupay_transport::Retry`] layer; `trade.create` is never
 //!   resent automatically.
 //!
-//! Asynchronous notifies are verified by [`baidupay_notify::AlipayNotifier`] (re-exported
-//! here as [`AlipayNotifier`]).
+//! Asynchronous notifies are verified by `baidupay_notify::AlipayNotifier` (crate
+//! `baidupay-notify`, which needs no HTTP stack: add it next to this one).
 //!
 //! Not supported: AES content encryption (`encrypt_type=AES`, not needed by the trade APIs; an
 //! encrypted answer is reported as such) and SM2 signatures.
@@ -40,8 +40,7 @@ mod error;
 pub mod response;
 mod time;
 
-pub use baidupay_notify::{ALIPAY_ACK, AlipayNotifier, ExpectedTrade, check_trade};
 pub use client::{AlipayClient, BillFile, FORM_CONTENT_TYPE, PreparedRequest, VerifiedResponse};
 pub use config::{AlipayCertFetcher, AlipayConfig, Gateway, PRODUCTION_GATEWAY, SANDBOX_GATEWAY};
 pub use error::{AlipayError, ConfigError, Result};
-pub use time::{FixedClock, SystemWallClock, WallClock, beijing_timestamp};
+pub use time::beijing_timestamp;

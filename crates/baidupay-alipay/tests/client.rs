@@ -7,9 +7,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
-use baidupay_alipay::{
-    AlipayCertFetcher, AlipayClient, AlipayConfig, AlipayError, FixedClock, Gateway,
-};
+use baidupay_alipay::{AlipayCertFetcher, AlipayClient, AlipayConfig, AlipayError, Gateway};
 use baidupay_crypto::{Algorithm, PrivateKey, Signer, Verifier};
 use baidupay_model::alipay::{
     BillDownloadUrlQuery, BillType, Buyer, FundChange, RefundQuery, RefundStatus, SubCode,
@@ -17,6 +15,7 @@ use baidupay_model::alipay::{
 };
 use baidupay_model::{AlipayAppId, OutRequestNo, OutTradeNo, Secret, TradeNo, Yuan};
 use baidupay_transport::ErrorKind;
+use baidupay_transport::ManualClock;
 use baidupay_transport::replay::{Expect, Recorded, ReplayTransport};
 
 fn keys() -> &'static (PrivateKey, PrivateKey) {
@@ -38,7 +37,7 @@ fn config() -> AlipayConfig {
     )
     .unwrap()
     .notify_url("https://shop.example/alipay/notify")
-    .clock(Arc::new(FixedClock(1_715_593_760)))
+    .clock(Arc::new(ManualClock::new(1_715_593_760)))
 }
 
 fn client(t: &Arc<ReplayTransport>) -> AlipayClient {
@@ -491,7 +490,7 @@ async fn certificate_mode_follows_a_rotated_alipay_certificate() {
             ca.to_pem().unwrap(),
         )
         .unwrap()
-        .clock(Arc::new(FixedClock(1_715_593_760)))
+        .clock(Arc::new(ManualClock::new(1_715_593_760)))
     };
     let config = with_certs();
     assert_eq!(

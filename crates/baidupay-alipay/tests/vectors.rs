@@ -6,11 +6,12 @@
 
 use std::sync::Arc;
 
-use baidupay_alipay::{AlipayClient, AlipayConfig, AlipayError, ConfigError, FixedClock};
+use baidupay_alipay::{AlipayClient, AlipayConfig, AlipayError, ConfigError};
 use baidupay_crypto::{PrivateKey, PublicKey};
 use baidupay_model::AlipayAppId;
 use baidupay_model::alipay::{Buyer, SubCode, TradeCreate};
 use baidupay_model::{OutTradeNo, Yuan};
+use baidupay_transport::ManualClock;
 use baidupay_transport::replay::ReplayTransport;
 
 fn fixture(path: &str) -> Vec<u8> {
@@ -34,7 +35,7 @@ fn client(app: &str, alipay: &[u8]) -> AlipayClient {
     let config = AlipayConfig::from_keys(app_id(), fixture(app), alipay)
         .unwrap()
         .notify_url("https://api.example.com/alipay/notify")
-        .clock(Arc::new(FixedClock(1_715_593_760))); // 2024-05-13 17:49:20 UTC+8
+        .clock(Arc::new(ManualClock::new(1_715_593_760))); // 2024-05-13 17:49:20 UTC+8
     AlipayClient::new(config, Arc::new(ReplayTransport::default()))
 }
 
