@@ -1,0 +1,101 @@
+//! Onboarding step 1: the payment account (`pay/account/*`).
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use super::codes::AccountStatus;
+use super::{invalid, non_empty, url};
+use crate::cashier::Params;
+use crate::error::Result;
+
+/// `POST pay/account/create`: step 1, audited (answer by push).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountCreateRequest {
+    /// 经营范围 (2-2000 characters).
+    pub business_scope: String,
+    /// 经营范围所在省.
+    pub business_province: String,
+    /// 经营范围所在市.
+    pub business_city: String,
+    /// 经营地址详情.
+    pub business_detail_address: String,
+    /// 法人姓名 (1-25 characters).
+    pub legal_person: String,
+    /// 身份证号 (18 characters).
+    pub legal_id: String,
+    /// ID card front image URL (from Baidu's upload service).
+    pub id_card_front_url: String,
+    /// ID card back image URL (from Baidu's upload service).
+    pub id_card_back_url: String,
+}
+
+impl AccountCreateRequest {
+    /// Checks the seed's limits.
+    ///
+    /// # Errors
+    /// [`Error::InvalidField`](crate::Error::InvalidField) naming the first field that breaks a
+    /// limit.
+    pub fn validate(&self) -> Result<()> {
+        let scope = self.business_scope.chars().count();
+        if !(2..=2000).contains(&scope) {
+            return Err(invalid(
+                "business_scope",
+                format!("must have 2-2000 characters, has {scope}"),
+            ));
+        }
+        non_empty("business_province", &self.business_province)?;
+        non_empty("business_city", &self.business_city)?;
+        non_empty("business_detail_address", &self.business_detail_address)?;
+        let person = self.legal_person.trim().chars().count();
+        if !(1..=25).contains(&person) || self.legal_person.chars().any(|c| c.is_ascii_digit()) {
+            return Err(invalid(
+                "legal_person",
+                "must be the ID card name, 1-25 characters",
+            ));
+        }
+        let id = self.legal_id.as_bytes();
+        if id.len() != 18
+            || !id[..17].iter().all(u8::is_ascii_digit)
+            || !(id[17].is_ascii_digit() || id[17] == b'X' || id[17] == b'x')
+        {
+            return Err(invalid(
+                "legal_id",
+                "must be 18 characters: 17 digits and a digit or X",
+            ));
+        }
+        url("id_card_front_url", &self.id_card_front_url)?;
+        url("id_card_back_url", &self.id_card_back_url)
+    }
+}
+
+impl Params for AccountCreateRequest {
+    fn to_params(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("business_scope", self.business_scope.clone()),
+            ("business_province", self.business_province.clone()),
+            ("business_city", self.business_city.clone()),
+            (
+                "business_detail_address",
+                self.business_detail_address.clone(),
+            ),
+            ("legal_person", self.legal_person.clone()),
+            ("legal_id", self.legal_id.clone()),
+            ("id_card_front_url", self.id_card_front_url.clone()),
+            ("id_card_back_url", self.id_card_back_url.clone()),
+        ]
+    }
+}
+
+/// `data` of `pay/account/auditstatus`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct AccountAuditStatus {
+    /// Status 0-5.
+    pub status: AccountStatus,
+    /// Failure reason (or 审核通过).
+    #[serde(default)]
+    pub verify_message: String,
+    /// Fields this version does not know.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}

@@ -1,0 +1,209 @@
+//! Onboarding step 3: the payment service (`paymentservice/create`, `update`, `getbindservice`).
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use super::codes::{
+    MAX_DAY_MAX_FROZEN_AMOUNT, MINI_PROGRAM_COMMISSION_RATE, OpenStatus, PaymentDays,
+};
+use super::{invalid, non_empty};
+use crate::cashier::Params;
+use crate::error::Result;
+
+/// `POST paymentservice/create` (step 3) and `paymentservice/updatebindservice` (full update):
+/// both audited, same fields. Amounts are whole yuan as the API takes them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentServiceRequest {
+    /// 服务名称.
+    pub app_name: String,
+    /// 服务电话.
+    pub service_phone: String,
+    /// 银行账户 (account holder name).
+    pub bank_account: String,
+    /// 银行卡号.
+    pub bank_card: String,
+    /// 所属银行 (from the dictionary).
+    pub bank_name: String,
+    /// 支行信息.
+    pub bank_branch: String,
+    /// 开户省份 (from the dictionary).
+    pub open_province: String,
+    /// 开户城市 (from the dictionary).
+    pub open_city: String,
+    /// 结算周期.
+    pub payment_days: PaymentDays,
+    /// 佣金比例: 6 for mini programs.
+    pub commission_rate: u32,
+    /// 打款预留 (yuan kept back for refunds).
+    pub pool_cash_pledge: u64,
+    /// 每日退款上限 (yuan, at most 10000).
+    pub day_max_frozen_amount: u64,
+}
+
+impl PaymentServiceRequest {
+    /// Checks the seed's limits.
+    ///
+    /// # Errors
+    /// [`Error::InvalidField`](crate::Error::InvalidField) naming the field.
+    pub fn validate(&self) -> Result<()> {
+        for (f, v) in [
+            ("app_name", &self.app_name),
+            ("service_phone", &self.service_phone),
+            ("bank_account", &self.bank_account),
+            ("bank_name", &self.bank_name),
+            ("bank_branch", &self.bank_branch),
+            ("open_province", &self.open_province),
+            ("open_city", &self.open_city),
+        ] {
+            non_empty(f, v)?;
+        }
+        if self.bank_card.is_empty() || !self.bank_card.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(invalid("bank_card", "must be the card number, digits only"));
+        }
+        if !self.payment_days.is_known() {
+            return Err(invalid(
+                "payment_days",
+                "must be one of the dictionary's values 1, 7, 14, 28",
+            ));
+        }
+        if self.commission_rate != MINI_PROGRAM_COMMISSION_RATE {
+            return Err(invalid(
+                "commission_rate",
+                "is fixed at 6 (千分之六) for mini programs",
+            ));
+        }
+        if self.day_max_frozen_amount > MAX_DAY_MAX_FROZEN_AMOUNT {
+            return Err(invalid(
+                "day_max_frozen_amount",
+                "must be at most 10000 yuan",
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl Params for PaymentServiceRequest {
+    fn to_params(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("app_name", self.app_name.clone()),
+            ("service_phone", self.service_phone.clone()),
+            ("bank_account", self.bank_account.clone()),
+            ("bank_card", self.bank_card.clone()),
+            ("bank_name", self.bank_name.clone()),
+            ("bank_branch", self.bank_branch.clone()),
+            ("open_province", self.open_province.clone()),
+            ("open_city", self.open_city.clone()),
+            ("payment_days", self.payment_days.code().to_string()),
+            ("commission_rate", self.commission_rate.to_string()),
+            ("pool_cash_pledge", self.pool_cash_pledge.to_string()),
+            (
+                "day_max_frozen_amount",
+                self.day_max_frozen_amount.to_string(),
+            ),
+        ]
+    }
+}
+
+/// `POST paymentservice/update`: the fields that change without an audit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentServiceUpdateRequest {
+    /// 服务名称.
+    pub app_name: String,
+    /// 服务电话.
+    pub service_phone: String,
+    /// 打款预留 (yuan).
+    pub pool_cash_pledge: u64,
+}
+
+impl PaymentServiceUpdateRequest {
+    /// Checks that the names are present.
+    ///
+    /// # Errors
+    /// [`Error::InvalidField`](crate::Error::InvalidField) naming the field.
+    pub fn validate(&self) -> Result<()> {
+        non_empty("app_name", &self.app_name)?;
+        non_empty("service_phone", &self.service_phone)
+    }
+}
+
+impl Params for PaymentServiceUpdateRequest {
+    fn to_params(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("app_name", self.app_name.clone()),
+            ("service_phone", self.service_phone.clone()),
+            ("pool_cash_pledge", self.pool_cash_pledge.to_string()),
+        ]
+    }
+}
+
+/// `data` of `paymentservice/auditstatus`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ServiceAuditStatus {
+    /// Status 0-3.
+    pub status: OpenStatus,
+    /// Failure reason (the table says int, the example sends text).
+    #[serde(default, deserialize_with = "crate::de::string_or_number")]
+    pub fail_reason: String,
+    /// Fields this version does not know.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// `data` of `paymentservice/getbindservice`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct BoundService {
+    /// Payment service id.
+    #[serde(deserialize_with = "crate::de::u64_or_string")]
+    pub pm_app_id: u64,
+    /// Service name.
+    pub app_name: String,
+    /// Payment appKey (`pmAppKey`).
+    pub pm_app_key: String,
+    /// The platform public key that verifies callbacks.
+    pub platform_public_key: String,
+    /// Settlement credential (`dealId`).
+    #[serde(deserialize_with = "crate::de::string_or_number")]
+    pub deal_id: String,
+    /// Service phone.
+    #[serde(default)]
+    pub service_phone: String,
+    /// Account holder.
+    #[serde(default)]
+    pub bank_account: String,
+    /// Card number.
+    #[serde(default, deserialize_with = "crate::de::string_or_number")]
+    pub bank_card: String,
+    /// Bank.
+    #[serde(default)]
+    pub bank_name: String,
+    /// Branch.
+    #[serde(default)]
+    pub bank_branch: String,
+    /// Province.
+    #[serde(default)]
+    pub open_province: String,
+    /// City.
+    #[serde(default)]
+    pub open_city: String,
+    /// Settlement period.
+    pub payment_days: PaymentDays,
+    /// Commission rate code.
+    #[serde(deserialize_with = "crate::de::u64_or_string")]
+    pub commission_rate: u64,
+    /// 打款预留 (yuan).
+    #[serde(deserialize_with = "crate::de::u64_or_string")]
+    pub pool_cash_pledge: u64,
+    /// 每日退款上限 (yuan).
+    #[serde(deserialize_with = "crate::de::u64_or_string")]
+    pub day_max_frozen_amount: u64,
+    /// Open status.
+    pub open_status: OpenStatus,
+    /// Rejection note.
+    #[serde(default)]
+    pub fail_reason: String,
+    /// Fields this version does not know.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
