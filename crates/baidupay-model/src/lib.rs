@@ -43,6 +43,7 @@ mod error;
 mod id;
 mod money;
 pub mod operation;
+pub mod params;
 mod secret;
 pub mod time;
 pub mod tp;

@@ -49,6 +49,8 @@ impl BillDownloadUrlQuery {
 }
 
 impl BizRequest for BillDownloadUrlQuery {
+    // a query
+    const IDEMPOTENT: bool = true;
     const METHOD: &'static str = "alipay.data.dataservice.bill.downloadurl.query";
     type Response = BillDownloadUrlResponse;
 

@@ -94,7 +94,8 @@ pub trait BizRequest: Serialize {
     const SENDS_NOTIFY_URL: bool = false;
     /// Whether sending the same request twice is harmless (queries; a refund, which Alipay
     /// applies once per `out_request_no`), so that a transport retry layer may resend it.
-    const IDEMPOTENT: bool = true;
+    /// Defaults to `false`: a new method is never resent after a timeout unless it says so.
+    const IDEMPOTENT: bool = false;
 
     /// Checks the documented limits before sending.
     ///

@@ -74,6 +74,8 @@ impl TradeRefund {
 }
 
 impl BizRequest for TradeRefund {
+    // Alipay applies a refund once per out_request_no
+    const IDEMPOTENT: bool = true;
     const METHOD: &'static str = "alipay.trade.refund";
     type Response = TradeRefundResponse;
 
@@ -128,6 +130,8 @@ impl RefundQuery {
 }
 
 impl BizRequest for RefundQuery {
+    // a query
+    const IDEMPOTENT: bool = true;
     const METHOD: &'static str = "alipay.trade.fastpay.refund.query";
     type Response = RefundQueryResponse;
 

@@ -47,6 +47,8 @@ impl TradeQuery {
 }
 
 impl BizRequest for TradeQuery {
+    // a query
+    const IDEMPOTENT: bool = true;
     const METHOD: &'static str = "alipay.trade.query";
     type Response = TradeQueryResponse;
 
@@ -83,6 +85,8 @@ impl TradeClose {
 }
 
 impl BizRequest for TradeClose {
+    // closing a closed trade changes nothing
+    const IDEMPOTENT: bool = true;
     const METHOD: &'static str = "alipay.trade.close";
     type Response = TradeCloseResponse;
 
