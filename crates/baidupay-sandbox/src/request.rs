@@ -5,8 +5,11 @@ use std::collections::HashMap;
 use baidupay_crypto::form;
 use serde_json::Value;
 
+/// Request parameters by name.
+pub(crate) type Params = HashMap<String, String>;
+
 /// Query pairs (and, for POST, form pairs first), decoded once.
-pub(crate) fn params(query: Option<&str>, body: Option<&[u8]>) -> HashMap<String, String> {
+pub(crate) fn params(query: Option<&str>, body: Option<&[u8]>) -> Params {
     let mut out = HashMap::new();
     for source in [body.unwrap_or_default(), query.unwrap_or("").as_bytes()] {
         for (k, v) in form::parse(source).unwrap_or_default() {

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use axum::response::Response;
 use baidupay_model::tp::TpErrorCode;
 
+use crate::request::{Params, params};
 use crate::respond::{errno, invalid_token};
 use crate::state::Inner;
 use crate::state::tp::Program;
@@ -40,6 +41,18 @@ pub(crate) fn program(
     let app_id = inner.tp.by_token.read_or_recover().get(token).copied();
     let found = app_id.and_then(|id| inner.tp.programs.read_or_recover().get(&id).cloned());
     found.ok_or_else(|| Box::new(invalid_token()))
+}
+
+/// The parameters of a TP call (query, and form `body` for POST) and the mini program of its
+/// authorizer token.
+pub(crate) fn authorized(
+    inner: &Inner,
+    query: Option<&str>,
+    body: Option<&[u8]>,
+) -> Result<(Params, Arc<Program>), Box<Response>> {
+    let p = params(query, body);
+    let program = program(inner, &p)?;
+    Ok((p, program))
 }
 
 /// 60000 for the first of `names` missing or empty.

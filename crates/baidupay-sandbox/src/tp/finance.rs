@@ -16,7 +16,7 @@ use crate::state::tp::Program;
 use crate::state::{Inner, Merchant};
 use crate::sync::lock;
 use crate::time::{beijing_date, beijing_time, signed_yuan};
-use crate::tp::common::{program, tp_error, tp_invalid};
+use crate::tp::common::{authorized, program, tp_error, tp_invalid};
 
 /// The merchant of the mini program's opened payment service.
 fn service_merchant(inner: &Inner, program: &Program) -> Result<Arc<Merchant>, Box<Response>> {
@@ -109,15 +109,28 @@ fn page_of<T: Clone>(items: &[T], pg: &Paging) -> Vec<T> {
     items.iter().skip(skip).take(take).cloned().collect()
 }
 
+/// What a paginated finance report starts from: the authorizer's mini program, the page and
+/// period asked for (one day with `single_day`), and the merchant of its payment service.
+struct Report {
+    program: Arc<Program>,
+    pg: Paging,
+    m: Arc<Merchant>,
+}
+
+fn report(inner: &Inner, q: Option<&str>, single_day: bool) -> Result<Report, Box<Response>> {
+    let p = params(q, None);
+    let program = program(inner, &p)?;
+    let pg = paging(&p, single_day)?;
+    let m = service_merchant(inner, &program)?;
+    Ok(Report { program, pg, m })
+}
+
 /// 支付收入列表: income per day (paid orders less refunds), days with movements only.
 pub(crate) async fn finance_balance(
     State(inner): State<Arc<Inner>>,
     RawQuery(q): RawQuery,
 ) -> Response {
-    let p = params(q.as_deref(), None);
-    let program = or_return!(program(&inner, &p));
-    let pg = or_return!(paging(&p, false));
-    let m = or_return!(service_merchant(&inner, &program));
+    let Report { program, pg, m } = or_return!(report(&inner, q.as_deref(), false));
     let mut days: Vec<(String, i64)> = Vec::new();
     for (day, _, fen, ..) in movements(&m)
         .into_iter()
@@ -160,10 +173,7 @@ pub(crate) async fn income_detail(
     State(inner): State<Arc<Inner>>,
     RawQuery(q): RawQuery,
 ) -> Response {
-    let p = params(q.as_deref(), None);
-    let program = or_return!(program(&inner, &p));
-    let pg = or_return!(paging(&p, true));
-    let m = or_return!(service_merchant(&inner, &program));
+    let Report { pg, m, .. } = or_return!(report(&inner, q.as_deref(), true));
     let items: Vec<Movement> = movements(&m)
         .into_iter()
         .filter(|mv| mv.0 == pg.start)
@@ -201,10 +211,7 @@ pub(crate) async fn other_detail(
     State(inner): State<Arc<Inner>>,
     RawQuery(q): RawQuery,
 ) -> Response {
-    let p = params(q.as_deref(), None);
-    let program = or_return!(program(&inner, &p));
-    let pg = or_return!(paging(&p, false));
-    let _m = or_return!(service_merchant(&inner, &program));
+    let Report { pg, .. } = or_return!(report(&inner, q.as_deref(), false));
     ok(json!({
         "total_amount": "0.00",
         "order_amount": "0.00",
@@ -218,17 +225,13 @@ pub(crate) async fn other_detail(
 
 /// 支出列表: the sandbox pays nothing out (no settlement runs), so the list is empty.
 pub(crate) async fn expenses(State(inner): State<Arc<Inner>>, RawQuery(q): RawQuery) -> Response {
-    let p = params(q.as_deref(), None);
-    let program = or_return!(program(&inner, &p));
-    let _pg = or_return!(paging(&p, false));
-    let _m = or_return!(service_merchant(&inner, &program));
+    let _ = or_return!(report(&inner, q.as_deref(), false));
     ok(json!({"expense_count": 0, "data": [], "expense_money": "0.00", "total_count": 0}))
 }
 
 /// 支付打款详情: no payout exists in the sandbox, so every `task_id` is unknown.
 pub(crate) async fn pay_detail(State(inner): State<Arc<Inner>>, RawQuery(q): RawQuery) -> Response {
-    let p = params(q.as_deref(), None);
-    let program = or_return!(program(&inner, &p));
+    let (p, program) = or_return!(authorized(&inner, q.as_deref(), None));
     let _m = or_return!(service_merchant(&inner, &program));
     if p.get("task_id")
         .and_then(|t| t.parse::<u64>().ok())

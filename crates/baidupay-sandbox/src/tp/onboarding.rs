@@ -12,17 +12,15 @@ use baidupay_crypto::PublicKey;
 use baidupay_model::tp::TpErrorCode;
 use serde_json::{Value, json};
 
-use crate::request::params;
 use crate::respond::{ok, or_return};
 use crate::state::Inner;
-use crate::state::tp::{Audit, Onboarding, Step};
+use crate::state::tp::{Audit, Onboarding, Stage, Step};
 use crate::sync::lock;
 use crate::tp::audit::submit;
-use crate::tp::common::{keep, missing, program, tp_error, tp_invalid};
+use crate::tp::common::{authorized, keep, missing, tp_error, tp_invalid};
 
 pub(crate) async fn dict(State(inner): State<Arc<Inner>>, RawQuery(q): RawQuery) -> Response {
-    let p = params(q.as_deref(), None);
-    let _program = or_return!(program(&inner, &p));
+    let _ = or_return!(authorized(&inner, q.as_deref(), None));
     // laid out as seed 004's example: snake_case lists, camelCase maps and items
     ok(json!({
         "province_list": [
@@ -52,13 +50,22 @@ const ACCOUNT_FIELDS: [&str; 8] = [
     "id_card_back_url",
 ];
 
+/// Whether a step may be created (again): not while it is under audit (`under_audit`), not
+/// once it passed (`exists`); a rejected step is corrected and audited again.
+fn again(stage: Option<&Stage>, under_audit: TpErrorCode, exists: TpErrorCode) -> Option<Response> {
+    match stage.map(|st| st.audit) {
+        Some(Audit::Pending) => Some(tp_error(under_audit)),
+        Some(Audit::Passed) => Some(tp_error(exists)),
+        Some(Audit::Rejected) | None => None,
+    }
+}
+
 pub(crate) async fn create_account(
     State(inner): State<Arc<Inner>>,
     RawQuery(q): RawQuery,
     body: Bytes,
 ) -> Response {
-    let p = params(q.as_deref(), Some(&body));
-    let program = or_return!(program(&inner, &p));
+    let (p, program) = or_return!(authorized(&inner, q.as_deref(), Some(&body)));
     if let Some(refused) = missing(&p, &ACCOUNT_FIELDS) {
         return refused;
     }
@@ -74,11 +81,12 @@ pub(crate) async fn create_account(
         &program,
         Step::Account,
         keep(&p, &ACCOUNT_FIELDS),
-        |s| match s.account.as_ref().map(|a| a.audit) {
-            Some(Audit::Pending) => Some(tp_error(TpErrorCode::AccountUnderAudit)),
-            Some(Audit::Passed) => Some(tp_error(TpErrorCode::AccountExists)),
-            // rejected: a corrected submission is audited again
-            Some(Audit::Rejected) | None => None,
+        |s| {
+            again(
+                s.account.as_ref(),
+                TpErrorCode::AccountUnderAudit,
+                TpErrorCode::AccountExists,
+            )
         },
     )
 }
@@ -87,8 +95,7 @@ pub(crate) async fn account_status(
     State(inner): State<Arc<Inner>>,
     RawQuery(q): RawQuery,
 ) -> Response {
-    let p = params(q.as_deref(), None);
-    let program = or_return!(program(&inner, &p));
+    let (_, program) = or_return!(authorized(&inner, q.as_deref(), None));
     let s = lock(&program.state);
     match &s.account {
         None => tp_error(TpErrorCode::AccountAuditMissing),
@@ -125,8 +132,7 @@ pub(crate) async fn submit_config(
     RawQuery(q): RawQuery,
     body: Bytes,
 ) -> Response {
-    let p = params(q.as_deref(), Some(&body));
-    let program = or_return!(program(&inner, &p));
+    let (p, program) = or_return!(authorized(&inner, q.as_deref(), Some(&body)));
     if let Some(refused) = missing(&p, &CONFIG_FIELDS) {
         return refused;
     }
@@ -189,8 +195,7 @@ pub(crate) async fn create_service(
     RawQuery(q): RawQuery,
     body: Bytes,
 ) -> Response {
-    let p = params(q.as_deref(), Some(&body));
-    let program = or_return!(program(&inner, &p));
+    let (p, program) = or_return!(authorized(&inner, q.as_deref(), Some(&body)));
     if let Some(r) = check_service(&p) {
         return r;
     }
@@ -208,10 +213,12 @@ pub(crate) async fn create_service(
                     Some(Audit::Pending) => Some(tp_error(TpErrorCode::DeveloperConfigUnderAudit)),
                     Some(Audit::Passed) => None,
                 })
-                .or_else(|| match s.service.as_ref().map(|v| v.audit) {
-                    Some(Audit::Pending) => Some(tp_error(TpErrorCode::ServiceUnderAudit)),
-                    Some(Audit::Passed) => Some(tp_error(TpErrorCode::ServiceExists)),
-                    Some(Audit::Rejected) | None => None,
+                .or_else(|| {
+                    again(
+                        s.service.as_ref(),
+                        TpErrorCode::ServiceUnderAudit,
+                        TpErrorCode::ServiceExists,
+                    )
                 })
         },
     )
@@ -221,8 +228,7 @@ pub(crate) async fn service_status(
     State(inner): State<Arc<Inner>>,
     RawQuery(q): RawQuery,
 ) -> Response {
-    let p = params(q.as_deref(), None);
-    let program = or_return!(program(&inner, &p));
+    let (_, program) = or_return!(authorized(&inner, q.as_deref(), None));
     let s = lock(&program.state);
     match &s.service {
         None => tp_error(TpErrorCode::ServiceNotFound),
@@ -235,8 +241,7 @@ pub(crate) async fn update_service(
     RawQuery(q): RawQuery,
     body: Bytes,
 ) -> Response {
-    let p = params(q.as_deref(), Some(&body));
-    let program = or_return!(program(&inner, &p));
+    let (p, program) = or_return!(authorized(&inner, q.as_deref(), Some(&body)));
     if let Some(refused) = missing(&p, &["app_name", "service_phone", "pool_cash_pledge"]) {
         return refused;
     }
@@ -257,8 +262,7 @@ pub(crate) async fn update_bound_service(
     RawQuery(q): RawQuery,
     body: Bytes,
 ) -> Response {
-    let p = params(q.as_deref(), Some(&body));
-    let program = or_return!(program(&inner, &p));
+    let (p, program) = or_return!(authorized(&inner, q.as_deref(), Some(&body)));
     if let Some(r) = check_service(&p) {
         return r;
     }
@@ -279,8 +283,7 @@ pub(crate) async fn bound_service(
     State(inner): State<Arc<Inner>>,
     RawQuery(q): RawQuery,
 ) -> Response {
-    let p = params(q.as_deref(), None);
-    let program = or_return!(program(&inner, &p));
+    let (_, program) = or_return!(authorized(&inner, q.as_deref(), None));
     let s = lock(&program.state);
     let Some(v) = &s.service else {
         return tp_error(TpErrorCode::ServiceNotFound);

@@ -8,18 +8,16 @@ use baidupay_model::tp::TpErrorCode;
 use serde_json::{Value, json};
 
 use crate::book;
-use crate::request::params;
 use crate::respond::{ok, or_return};
 use crate::state::Inner;
 use crate::sync::lock;
 use crate::time::beijing_time;
-use crate::tp::common::{program, tp_error, tp_invalid};
+use crate::tp::common::{authorized, tp_error, tp_invalid};
 
 /// The TP order list: the cashier orders of the mini program's payment service, newest first,
 /// filtered by status and creation time, one page.
 pub(crate) async fn order_list(State(inner): State<Arc<Inner>>, RawQuery(q): RawQuery) -> Response {
-    let p = params(q.as_deref(), None);
-    let program = or_return!(program(&inner, &p));
+    let (p, program) = or_return!(authorized(&inner, q.as_deref(), None));
     let n = |k: &str| p.get(k).and_then(|v| v.parse::<u64>().ok());
     let (Some(start), Some(end), Some(page), Some(size)) = (
         n("start_time"),
