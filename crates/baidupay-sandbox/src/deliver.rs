@@ -1,56 +1,23 @@
 //! Signed callbacks to the merchant, retried until the exact answer comes back, each attempt
-//! recorded for `GET /sandbox/deliveries`.
+//! recorded and listed by `GET /sandbox/deliveries`.
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::extract::{RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::Response;
 use baidupay_crypto::{Rules, canonical_string, form};
 use baidupay_model::callback::{AuditStatus, PaymentAck, RefundAuditAnswer, RefundNotifyAck};
 use bytes::Bytes;
-use serde::Serialize;
+use serde_json::Value;
 
-use crate::Inner;
-
-/// Which callback.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum CallbackKind {
-    /// 通知支付状态.
-    Payment,
-    /// 请求业务方退款审核.
-    RefundAudit,
-    /// 通知退款状态.
-    Refund,
-    /// Alipay's trade notify (`trade_status_sync`), answered with `success`.
-    AlipayTrade,
-    /// A TP audit push (JSON), answered with `success`.
-    TpAudit,
-}
-
-/// One attempt to deliver a callback, as `GET /sandbox/deliveries` lists it.
-#[derive(Debug, Clone, Serialize)]
-pub struct Delivery {
-    /// Sequence number over all deliveries.
-    pub id: u64,
-    /// The callback.
-    pub kind: CallbackKind,
-    /// The merchant's payment appKey.
-    pub app_key: String,
-    /// Where it was POSTed.
-    pub url: String,
-    /// The form body (signed).
-    pub body: String,
-    /// 1 for the first attempt.
-    pub attempt: u32,
-    /// The HTTP status, when an answer came.
-    pub status: Option<u16>,
-    /// The answer body (first 1000 characters) or the transport error.
-    pub response: String,
-    /// Whether the platform counts it as acknowledged.
-    pub acknowledged: bool,
-    /// Why not (or what the answer said).
-    pub reason: String,
-}
+use crate::callback::{CallbackKind, Delivery};
+use crate::request::params;
+use crate::respond::json_response;
+use crate::state::Inner;
+use crate::state::faults::Kind;
+use crate::sync::lock;
 
 /// What an acknowledged callback answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -116,7 +83,7 @@ pub(crate) async fn deliver(
 ) -> Option<Answer> {
     let fault = inner.faults.for_callback(kind);
     if let Some(f) = &fault
-        && f.kind == crate::faults::Kind::ReorderCallback
+        && f.kind == Kind::ReorderCallback
     {
         tokio::time::sleep(Duration::from_millis(f.delay_ms)).await;
     }
@@ -124,7 +91,7 @@ pub(crate) async fn deliver(
     if answer.is_some()
         && fault
             .as_ref()
-            .is_some_and(|f| f.kind == crate::faults::Kind::DuplicateCallback)
+            .is_some_and(|f| f.kind == Kind::DuplicateCallback)
     {
         // the platform sends it again although it was acknowledged: the merchant must answer
         // the same and apply nothing twice
@@ -190,6 +157,20 @@ async fn attempts(
         }
     }
     None
+}
+
+/// `GET /sandbox/deliveries[?app_key=]`: every callback attempt (of one merchant).
+pub(crate) async fn list(State(inner): State<Arc<Inner>>, RawQuery(q): RawQuery) -> Response {
+    let p = params(q.as_deref(), None);
+    let all = lock(&inner.deliveries);
+    let list: Vec<&Delivery> = all
+        .iter()
+        .filter(|d| p.get("app_key").is_none_or(|k| *k == d.app_key))
+        .collect();
+    json_response(
+        StatusCode::OK,
+        &serde_json::to_value(list).unwrap_or(Value::Null),
+    )
 }
 
 #[cfg(test)]

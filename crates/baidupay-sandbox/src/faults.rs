@@ -24,7 +24,7 @@
 //! `GET /sandbox/faults` lists what is armed (with the count left); `DELETE /sandbox/faults`
 //! disarms everything.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
@@ -32,138 +32,44 @@ use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::deliver::CallbackKind;
-use crate::http_api::json_response;
-use crate::{Inner, lock};
+use crate::callback::CallbackKind;
+use crate::respond::{bad_request, expired_token, json_response};
+use crate::state::Inner;
+use crate::state::faults::{Fault, Kind};
 
-/// What a fault does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub(crate) enum Kind {
-    Delay,
-    Status,
-    Drop,
-    TokenExpired,
-    DuplicateCallback,
-    ReorderCallback,
-}
-
-impl Kind {
-    fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "delay" => Self::Delay,
-            "status" => Self::Status,
-            "drop" => Self::Drop,
-            "token_expired" => Self::TokenExpired,
-            "duplicate_callback" => Self::DuplicateCallback,
-            "reorder_callback" => Self::ReorderCallback,
-            _ => return None,
-        })
-    }
-
-    fn on_callbacks(self) -> bool {
-        matches!(self, Self::DuplicateCallback | Self::ReorderCallback)
-    }
-}
-
-/// One armed fault.
-#[derive(Debug, Clone, Serialize)]
-pub(crate) struct Fault {
-    pub(crate) id: u64,
-    pub(crate) kind: Kind,
-    pub(crate) path: Option<String>,
-    pub(crate) callback: Option<CallbackKind>,
-    /// How many more matches it applies to.
-    pub(crate) remaining: u32,
-    pub(crate) delay_ms: u64,
-    pub(crate) status: u16,
-}
-
-/// The armed faults.
-#[derive(Debug, Default)]
-pub(crate) struct Faults {
-    armed: Mutex<Vec<Fault>>,
-    next: std::sync::atomic::AtomicU64,
-}
-
-impl Faults {
-    /// Takes one use of the first fault armed for a request to `path`.
-    fn for_request(&self, path: &str) -> Option<Fault> {
-        self.take(|f| {
-            !f.kind.on_callbacks()
-                && match &f.path {
-                    Some(p) => path.starts_with(p.as_str()),
-                    None => !path.starts_with("/sandbox/"),
-                }
-        })
-    }
-
-    /// Takes one use of the first fault armed for a callback of `kind`.
-    pub(crate) fn for_callback(&self, kind: CallbackKind) -> Option<Fault> {
-        self.take(|f| f.kind.on_callbacks() && f.callback.is_none_or(|k| k == kind))
-    }
-
-    fn take(&self, matches: impl Fn(&Fault) -> bool) -> Option<Fault> {
-        let mut armed = lock(&self.armed);
-        let i = armed.iter().position(|f| f.remaining > 0 && matches(f))?;
-        let f = armed.get_mut(i)?;
-        f.remaining -= 1;
-        let taken = f.clone();
-        armed.retain(|f| f.remaining > 0);
-        Some(taken)
-    }
-}
-
+/// `POST /sandbox/faults`: arms a fault.
 pub(crate) async fn arm(State(inner): State<Arc<Inner>>, body: Bytes) -> Response {
     let Ok(v) = serde_json::from_slice::<Value>(&body) else {
-        return json_response(
-            StatusCode::BAD_REQUEST,
-            &json!({"error": "the body must be a JSON object"}),
-        );
+        return bad_request("the body must be a JSON object");
     };
     let Some(kind) = v.get("kind").and_then(Value::as_str).and_then(Kind::parse) else {
-        return json_response(
-            StatusCode::BAD_REQUEST,
-            &json!({"error": "kind must be one of delay, status, drop, token_expired, duplicate_callback, reorder_callback"}),
+        return bad_request(
+            "kind must be one of delay, status, drop, token_expired, duplicate_callback, reorder_callback",
         );
     };
     let callback = match v.get("callback").and_then(Value::as_str) {
         None => None,
-        Some("payment") => Some(CallbackKind::Payment),
-        Some("refund-audit") => Some(CallbackKind::RefundAudit),
-        Some("refund") => Some(CallbackKind::Refund),
-        Some("alipay-trade") => Some(CallbackKind::AlipayTrade),
-        Some("tp-audit") => Some(CallbackKind::TpAudit),
-        Some(other) => {
-            return json_response(
-                StatusCode::BAD_REQUEST,
-                &json!({"error": format!("callback {other:?}: payment, refund-audit, refund or alipay-trade")}),
-            );
-        }
+        Some(name) => match CallbackKind::parse(name) {
+            Some(k) => Some(k),
+            None => {
+                return bad_request(format!(
+                    "callback {name:?}: payment, refund-audit, refund or alipay-trade"
+                ));
+            }
+        },
     };
     let count = v.get("count").and_then(Value::as_u64).unwrap_or(1);
     let status = v.get("status").and_then(Value::as_u64).unwrap_or(503);
     let (Ok(count), Ok(status)) = (u32::try_from(count), u16::try_from(status)) else {
-        return json_response(
-            StatusCode::BAD_REQUEST,
-            &json!({"error": "count or status out of range"}),
-        );
+        return bad_request("count or status out of range");
     };
     if count == 0 || !(100..=599).contains(&status) {
-        return json_response(
-            StatusCode::BAD_REQUEST,
-            &json!({"error": "count must be at least 1 and status an HTTP status"}),
-        );
+        return bad_request("count must be at least 1 and status an HTTP status");
     }
     let fault = Fault {
-        id: inner
-            .faults
-            .next
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-            + 1,
+        id: inner.faults.next_id(),
         kind,
         path: v.get("path").and_then(Value::as_str).map(str::to_owned),
         callback,
@@ -172,20 +78,21 @@ pub(crate) async fn arm(State(inner): State<Arc<Inner>>, body: Bytes) -> Respons
         status,
     };
     let shown = serde_json::to_value(&fault).unwrap_or(Value::Null);
-    lock(&inner.faults.armed).push(fault);
+    inner.faults.arm(fault);
     json_response(StatusCode::CREATED, &shown)
 }
 
+/// `GET /sandbox/faults`: what is armed.
 pub(crate) async fn list(State(inner): State<Arc<Inner>>) -> Response {
-    let armed = lock(&inner.faults.armed).clone();
     json_response(
         StatusCode::OK,
-        &serde_json::to_value(armed).unwrap_or(Value::Null),
+        &serde_json::to_value(inner.faults.armed()).unwrap_or(Value::Null),
     )
 }
 
+/// `DELETE /sandbox/faults`: disarms everything.
 pub(crate) async fn clear(State(inner): State<Arc<Inner>>) -> Response {
-    lock(&inner.faults.armed).clear();
+    inner.faults.clear();
     json_response(StatusCode::OK, &json!([]))
 }
 
@@ -227,10 +134,7 @@ pub(crate) async fn layer(
                 StatusCode::from_u16(fault.status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
             (status, "sandbox fault: injected status").into_response()
         }
-        Kind::TokenExpired => json_response(
-            StatusCode::OK,
-            &json!({"error_code": 111, "error_msg": "Access token expired"}),
-        ),
+        Kind::TokenExpired => expired_token(),
         Kind::Drop => {
             // the request is handled (its effects stay), only the answer is lost
             let handled = next.run(request).await;

@@ -7,7 +7,7 @@
 //! every call below is statically unreachable.
 
 use crate::book::{Order, Refund};
-use crate::deliver::Delivery;
+use crate::callback::Delivery;
 
 /// A merchant as stored (the key as SPKI PEM).
 #[derive(Debug, Clone)]
@@ -55,7 +55,7 @@ pub(crate) use none::Db;
 mod none {
     use super::{Loaded, MerchantRow, TokenRow};
     use crate::book::{Order, Refund};
-    use crate::deliver::Delivery;
+    use crate::callback::Delivery;
 
     /// Cannot be made without the `sqlite` feature.
     #[derive(Debug)]
@@ -77,7 +77,7 @@ mod none {
         pub(crate) fn refund(&self, _: &str, _: &Refund, _: u64) -> Result<(), String> {
             match *self {}
         }
-        pub(crate) fn token(&self, _: &TokenRow, _: u64) -> Result<(), String> {
+        pub(crate) fn token(&self, _: &TokenRow, _: i64, _: u64) -> Result<(), String> {
             match *self {}
         }
         pub(crate) fn delivery(&self, _: &Delivery, _: u64) -> Result<(), String> {
@@ -98,28 +98,7 @@ mod sqlite {
 
     use super::{Loaded, MerchantRow, TokenRow};
     use crate::book::{Order, Refund};
-    use crate::deliver::{CallbackKind, Delivery};
-
-    fn kind_name(kind: CallbackKind) -> &'static str {
-        match kind {
-            CallbackKind::Payment => "payment",
-            CallbackKind::RefundAudit => "refund-audit",
-            CallbackKind::Refund => "refund",
-            CallbackKind::AlipayTrade => "alipay-trade",
-            CallbackKind::TpAudit => "tp-audit",
-        }
-    }
-
-    fn kind_of(name: &str) -> Option<CallbackKind> {
-        match name {
-            "payment" => Some(CallbackKind::Payment),
-            "refund-audit" => Some(CallbackKind::RefundAudit),
-            "refund" => Some(CallbackKind::Refund),
-            "alipay-trade" => Some(CallbackKind::AlipayTrade),
-            "tp-audit" => Some(CallbackKind::TpAudit),
-            _ => None,
-        }
-    }
+    use crate::callback::{CallbackKind, Delivery};
 
     const SCHEMA_VERSION: &str = "1";
 
@@ -227,7 +206,7 @@ mod sqlite {
             next_id: u64,
             f: impl FnOnce(&Transaction<'_>) -> rusqlite::Result<()>,
         ) -> Result<(), String> {
-            let mut conn = crate::lock(&self.conn);
+            let mut conn = crate::sync::lock(&self.conn);
             let tx = conn.transaction().map_err(sql(what))?;
             f(&tx).map_err(sql(what))?;
             tx.execute(
@@ -307,12 +286,13 @@ mod sqlite {
             })
         }
 
-        pub(crate) fn token(&self, t: &TokenRow, next_id: u64) -> Result<(), String> {
+        /// Stores `t`; tokens expired a day before `now` (Unix seconds) are dropped.
+        pub(crate) fn token(&self, t: &TokenRow, now: i64, next_id: u64) -> Result<(), String> {
             self.write("storing a token", next_id, |tx| {
                 // expired tokens are of no use after a restart: drop them as new ones come
                 tx.execute(
                     "DELETE FROM tokens WHERE expires_at < ?1",
-                    [crate::now_unix() - 86_400],
+                    [now.saturating_sub(86_400)],
                 )?;
                 tx.execute(
                     "INSERT OR REPLACE INTO tokens VALUES (?1, ?2, ?3)",
@@ -328,7 +308,7 @@ mod sqlite {
                     "INSERT OR REPLACE INTO deliveries VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                     params![
                         int(d.id),
-                        kind_name(d.kind),
+                        d.kind.name(),
                         d.app_key,
                         d.url,
                         d.body,
@@ -442,7 +422,7 @@ mod sqlite {
         out.deliveries = st
             .query_map([], |r| {
                 let name: String = r.get(1)?;
-                let kind = kind_of(&name).ok_or_else(|| {
+                let kind = CallbackKind::parse(&name).ok_or_else(|| {
                     rusqlite::Error::FromSqlConversionFailure(
                         1,
                         rusqlite::types::Type::Text,

@@ -1,0 +1,91 @@
+//! How the simulator behaves: [`SandboxConfig`].
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use baidupay_transport::{Clock, SystemClock};
+
+/// How the simulator behaves.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct SandboxConfig {
+    /// Where the platform key pair is loaded from or created (none: a fresh key in memory).
+    pub keys_dir: Option<PathBuf>,
+    /// Lifetime of the access tokens it issues (default 10 minutes; Baidu's is a month).
+    pub token_lifetime: Duration,
+    /// Delays before each callback attempt, the first included (default 0, 0.2 s, 0.5 s, 1 s,
+    /// 2 s, 4 s: Baidu's schedule, compressed).
+    pub retry_schedule: Vec<Duration>,
+    /// How long a merchant may take to answer a callback (default 2 s, as Baidu).
+    pub callback_timeout: Duration,
+    /// A SQLite file holding the state (created when missing); none: memory only.
+    pub db: Option<PathBuf>,
+    /// TP audits pass by themselves after this delay (none: only `POST /sandbox/tp/audit`
+    /// decides them).
+    pub tp_audit_delay: Option<Duration>,
+    /// Where every time the simulator uses comes from: token expiries, timestamps, bill days
+    /// (default [`SystemClock`]; a `ManualClock` makes them exact in tests).
+    pub clock: Arc<dyn Clock>,
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        Self {
+            keys_dir: None,
+            token_lifetime: Duration::from_secs(600),
+            retry_schedule: [0, 200, 500, 1000, 2000, 4000]
+                .into_iter()
+                .map(Duration::from_millis)
+                .collect(),
+            callback_timeout: Duration::from_secs(2),
+            db: None,
+            tp_audit_delay: None,
+            clock: Arc::new(SystemClock),
+        }
+    }
+}
+
+impl SandboxConfig {
+    /// Keys in `dir`.
+    #[must_use]
+    pub fn keys_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.keys_dir = Some(dir.into());
+        self
+    }
+
+    /// State in the SQLite file `path` (needs the `sqlite` feature).
+    #[must_use]
+    pub fn db(mut self, path: impl Into<PathBuf>) -> Self {
+        self.db = Some(path.into());
+        self
+    }
+
+    /// TP audits pass by themselves after `delay`.
+    #[must_use]
+    pub fn tp_audit_delay(mut self, delay: Duration) -> Self {
+        self.tp_audit_delay = Some(delay);
+        self
+    }
+
+    /// Token lifetime.
+    #[must_use]
+    pub fn token_lifetime(mut self, d: Duration) -> Self {
+        self.token_lifetime = d;
+        self
+    }
+
+    /// Callback retry schedule.
+    #[must_use]
+    pub fn retry_schedule(mut self, delays: impl IntoIterator<Item = Duration>) -> Self {
+        self.retry_schedule = delays.into_iter().collect();
+        self
+    }
+
+    /// The clock every time is read from (token expiries, timestamps, bill days).
+    #[must_use]
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+}

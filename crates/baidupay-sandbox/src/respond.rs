@@ -1,0 +1,91 @@
+//! Response helpers shared by every handler: JSON answers, Baidu's `errno` envelope, the API
+//! gateway's `error_code` answers, CSV bills.
+
+use std::collections::HashMap;
+use std::sync::RwLock;
+
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use crate::sync::Unpoisoned;
+
+/// `v` as a JSON answer with `status`.
+pub(crate) fn json_response(status: StatusCode, v: &Value) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        v.to_string(),
+    )
+        .into_response()
+}
+
+/// Success in Baidu's envelope.
+pub(crate) fn ok(data: Value) -> Response {
+    json_response(
+        StatusCode::OK,
+        &json!({"errno": 0, "msg": "success", "data": data}),
+    )
+}
+
+/// A business error in Baidu's envelope (HTTP 200, as the platform answers them).
+pub(crate) fn errno(code: i64, msg: impl Into<String>) -> Response {
+    json_response(
+        StatusCode::OK,
+        &json!({"errno": code, "msg": msg.into(), "data": {}}),
+    )
+}
+
+/// An answer of Baidu's API gateway itself (HTTP 200): `110` invalid token, `111` expired.
+pub(crate) fn gateway_error(code: i64, msg: &str) -> Response {
+    json_response(
+        StatusCode::OK,
+        &json!({"error_code": code, "error_msg": msg}),
+    )
+}
+
+/// The gateway's answer to an unknown token.
+pub(crate) fn invalid_token() -> Response {
+    gateway_error(110, "Access token invalid or no longer valid")
+}
+
+/// The gateway's answer to an expired token.
+pub(crate) fn expired_token() -> Response {
+    gateway_error(111, "Access token expired")
+}
+
+/// A control-API error: `{"error": msg}` with `status`.
+pub(crate) fn control_error(status: StatusCode, msg: impl Into<String>) -> Response {
+    json_response(status, &json!({"error": msg.into()}))
+}
+
+/// A control-API 400.
+pub(crate) fn bad_request(msg: impl Into<String>) -> Response {
+    control_error(StatusCode::BAD_REQUEST, msg)
+}
+
+/// Serves the bill `id` of `bills` as UTF-8 CSV (404 when unknown).
+pub(crate) fn csv_file(bills: &RwLock<HashMap<String, String>>, id: &str) -> Response {
+    let bills = bills.read_or_recover();
+    match bills.get(id) {
+        Some(csv) => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "text/csv; charset=utf-8")],
+            csv.clone(),
+        )
+            .into_response(),
+        None => (StatusCode::NOT_FOUND, "no such bill").into_response(),
+    }
+}
+
+/// The `Ok` value of a `Result<T, Box<Response>>`, or returns the boxed answer.
+macro_rules! or_return {
+    ($e:expr) => {
+        match $e {
+            Ok(v) => v,
+            Err(r) => return *r,
+        }
+    };
+}
+
+pub(crate) use or_return;

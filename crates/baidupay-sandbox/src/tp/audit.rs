@@ -1,0 +1,229 @@
+//! The TP audits: the control API that authorizes a mini program (`POST /sandbox/tp/apps`) and
+//! decides audits (`POST /sandbox/tp/audit`), putting a submitted step under audit, deciding
+//! it (by hand or after `tp_audit_delay`), pushing the event to the TP, and opening the
+//! payment service as a cashier merchant when it passes.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use baidupay_crypto::PublicKey;
+use serde_json::{Value, json};
+
+use crate::callback::CallbackKind;
+use crate::deliver;
+use crate::respond::{bad_request, control_error, json_response, ok};
+use crate::state::tp::{Audit, Onboarding, Program, Stage, Step};
+use crate::state::{Inner, Merchant, Token};
+use crate::sync::{Unpoisoned, lock};
+use crate::time::beijing_time;
+
+/// Puts `step` under audit with `fields`, unless `gate` (run under the program's lock, on its
+/// state as it is) answers an error first; then, with `tp_audit_delay`, lets it pass by itself.
+pub(crate) fn submit(
+    inner: &Arc<Inner>,
+    program: &Arc<Program>,
+    step: Step,
+    fields: HashMap<String, String>,
+    gate: impl FnOnce(&Onboarding) -> Option<Response>,
+) -> Response {
+    {
+        let mut s = lock(&program.state);
+        if let Some(refused) = gate(&s) {
+            return refused;
+        }
+        *s.stage_mut(step) = Some(Stage {
+            audit: Audit::Pending,
+            reason: String::new(),
+            fields,
+        });
+    }
+    auto_pass(inner, program, step);
+    ok(Value::Null)
+}
+
+/// A control-API id given as a JSON number or a numeric string.
+fn json_id(v: &Value, key: &str) -> Option<u64> {
+    match v.get(key) {
+        Some(Value::Number(n)) => n.as_u64(),
+        Some(Value::String(s)) => s.parse().ok(),
+        _ => None,
+    }
+}
+
+pub(crate) async fn authorize_app(State(inner): State<Arc<Inner>>, body: Bytes) -> Response {
+    let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let (Some(app_id), Some(tp_app_id)) = (json_id(&v, "app_id"), json_id(&v, "tp_app_id")) else {
+        return bad_request("app_id and tp_app_id (numbers) are required");
+    };
+    let Some(event_url) = v
+        .get("event_url")
+        .and_then(Value::as_str)
+        .filter(|u| u.starts_with("http://") || u.starts_with("https://"))
+    else {
+        return bad_request("event_url must be an absolute http(s) URL");
+    };
+    let token = format!("tp.authorizer.{app_id}.{:x}", inner.next_id());
+    let program = Arc::new(Program {
+        app_id,
+        tp_app_id,
+        event_url: event_url.to_owned(),
+        token: token.clone(),
+        state: Mutex::default(),
+    });
+    {
+        let mut programs = inner.tp.programs.write_or_recover();
+        if programs.contains_key(&app_id) {
+            return control_error(
+                StatusCode::CONFLICT,
+                format!("mini program {app_id} is already authorized"),
+            );
+        }
+        programs.insert(app_id, program);
+    }
+    inner
+        .tp
+        .by_token
+        .write_or_recover()
+        .insert(token.clone(), app_id);
+    // the authorizer token also calls the /paymentservice/tp/ pay APIs once a pmAppKey exists
+    lock(&inner.tokens).insert(
+        token.clone(),
+        Token {
+            app_keys: Vec::new(),
+            expires: inner.deadline(Duration::from_secs(30 * 86_400)),
+        },
+    );
+    json_response(
+        StatusCode::CREATED,
+        &json!({"app_id": app_id, "tp_app_id": tp_app_id, "access_token": token, "expires_in": 30 * 86_400}),
+    )
+}
+
+pub(crate) async fn decide(State(inner): State<Arc<Inner>>, body: Bytes) -> Response {
+    let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let app_id = json_id(&v, "app_id");
+    let step = v.get("step").and_then(Value::as_str).and_then(Step::parse);
+    let (Some(app_id), Some(step), Some(pass)) =
+        (app_id, step, v.get("pass").and_then(Value::as_bool))
+    else {
+        return bad_request(
+            "app_id, step (account, develop_config, payment_service) and pass are required",
+        );
+    };
+    let reason = v
+        .get("reason")
+        .and_then(Value::as_str)
+        .unwrap_or(if pass { "" } else { "资料不符合要求" })
+        .to_owned();
+    let Some(p) = inner.tp.programs.read_or_recover().get(&app_id).cloned() else {
+        return control_error(StatusCode::NOT_FOUND, format!("no mini program {app_id}"));
+    };
+    match settle(&inner, &p, step, pass, &reason) {
+        Ok(()) => json_response(StatusCode::OK, &json!({"event": step.event(pass)})),
+        Err(why) => control_error(StatusCode::CONFLICT, why),
+    }
+}
+
+/// Decides an audit under way and pushes the event.
+fn settle(
+    inner: &Arc<Inner>,
+    p: &Arc<Program>,
+    step: Step,
+    pass: bool,
+    reason: &str,
+) -> Result<(), String> {
+    {
+        let mut s = lock(&p.state);
+        let Some(stage) = s
+            .stage_mut(step)
+            .as_mut()
+            .filter(|st| st.audit == Audit::Pending)
+        else {
+            return Err(format!("{step:?} is not under audit"));
+        };
+        stage.audit = if pass { Audit::Passed } else { Audit::Rejected };
+        stage.reason = reason.to_owned();
+        if step == Step::PaymentService && pass {
+            open_service(inner, p, &mut s)?;
+        }
+    }
+    let push = json!({
+        "appId": p.app_id,
+        "tpAppId": p.tp_app_id,
+        "eventTime": beijing_time(inner.now_unix()),
+        "event": step.event(pass),
+        "reason": if pass { Value::Null } else { Value::String(reason.to_owned()) },
+    });
+    let push = match push {
+        Value::Object(mut o) => {
+            o.retain(|_, v| !v.is_null());
+            Value::Object(o)
+        }
+        other => other,
+    };
+    tokio::spawn(deliver::deliver(
+        inner.clone(),
+        CallbackKind::TpAudit,
+        p.app_id.to_string(),
+        p.event_url.clone(),
+        push.to_string(),
+    ));
+    Ok(())
+}
+
+/// The payment service passed: the mini program becomes a cashier merchant.
+fn open_service(inner: &Arc<Inner>, p: &Program, s: &mut Onboarding) -> Result<(), String> {
+    let Some(config) = s.config.as_ref() else {
+        return Err("no developer config".into());
+    };
+    let field = |k: &str| config.fields.get(k).cloned().unwrap_or_default();
+    let key = PublicKey::parse(field("tp_public_key").as_bytes())
+        .map_err(|e| format!("tp_public_key: {e}"))?;
+    if s.pm_app_key.is_none() {
+        s.pm_app_key = Some(format!("MMMtp{}", p.app_id));
+        s.deal_id = 400_000_000 + inner.next_id() % 100_000_000;
+        s.pm_app_id = 10_000 + inner.next_id() % 90_000;
+    }
+    let app_key = s.pm_app_key.clone().unwrap_or_default();
+    let merchant = Arc::new(Merchant {
+        app_key: app_key.clone(),
+        deal_id: s.deal_id,
+        app_id: s.pm_app_id,
+        client_id: format!("tp-{}", p.app_id),
+        client_secret: format!("tp-secret-{:x}", inner.next_id()),
+        key,
+        notify_url: field("pay_notify_url"),
+        refund_audit_url: field("refund_audit_url"),
+        refund_notify_url: field("refund_succ_url"),
+        book: Mutex::default(),
+    });
+    inner.persist(|db, next| db.merchant(&merchant.row(), next));
+    inner
+        .merchants
+        .write_or_recover()
+        .entry(app_key.clone())
+        .or_insert(merchant);
+    if let Some(t) = lock(&inner.tokens).get_mut(&p.token)
+        && !t.app_keys.contains(&app_key)
+    {
+        t.app_keys.push(app_key);
+    }
+    Ok(())
+}
+
+/// With `tp_audit_delay`, the audit just submitted passes by itself after the delay.
+fn auto_pass(inner: &Arc<Inner>, p: &Arc<Program>, step: Step) {
+    if let Some(delay) = inner.config.tp_audit_delay {
+        let (inner, p) = (inner.clone(), p.clone());
+        tokio::spawn(async move {
+            tokio::time::sleep(delay).await;
+            // already decided explicitly: nothing to do
+            let _ = settle(&inner, &p, step, true, "");
+        });
+    }
+}
