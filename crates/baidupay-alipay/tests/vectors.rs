@@ -314,10 +314,10 @@ fn response(v: &Vector) -> Result<(), String> {
     let Some(verified) = vectors::outcome(v, result, kind)? else {
         return Ok(());
     };
-    if let Some(want) = v.expect_text("content") {
-        if verified.content != want.trim_end() {
-            return Err(format!("content: {}", verified.content));
-        }
+    if let Some(want) = v.expect_text("content")
+        && verified.content != want.trim_end()
+    {
+        return Err(format!("content: {}", verified.content));
     }
     if verified.alipay_cert_sn.as_deref() != v.expect_str("alipay_cert_sn") {
         return Err(format!("alipay_cert_sn: {:?}", verified.alipay_cert_sn));

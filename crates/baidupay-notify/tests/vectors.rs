@@ -65,8 +65,8 @@ fn alipay(v: &Vector, key: PublicKey, body: &[u8]) -> Result<(), String> {
         Some("gateway") => {
             let fields: serde_json::Map<String, serde_json::Value> = v
                 .expected_fields()
-                .into_iter()
-                .map(|(k, _)| {
+                .into_keys()
+                .map(|k| {
                     let got = verified.get(&k).map(str::to_owned);
                     (k, got.map_or(serde_json::Value::Null, Into::into))
                 })
