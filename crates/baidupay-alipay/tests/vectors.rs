@@ -1,25 +1,26 @@
-//! The vectors of alipay-jsapi.md section 8 through the client: request signing (8.1, R-3 byte
-//! for byte), real Alipay-signed responses (8.2, error responses included), the extractor cases
-//! (8.3) and certificate serial numbers (8.5); plus the key mix-ups the configuration refuses.
+//! The vectors of alipay-jsapi.md section 8 through the client, run from
+//! `vectors/manifest.json`: request signing (8.1, R-3 byte for byte), real Alipay-signed
+//! responses (8.2, error responses included), the extractor cases (8.3) and certificate mode
+//! (8.5); plus the request on the wire and the key mix-ups the configuration refuses.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+#[path = "../../../vectors/support.rs"]
+mod vectors;
 
 use std::sync::Arc;
 
 use baidupay_alipay::{AlipayClient, AlipayConfig, AlipayError, ConfigError};
 use baidupay_crypto::{PrivateKey, PublicKey};
 use baidupay_model::AlipayAppId;
-use baidupay_model::alipay::{Buyer, SubCode, TradeCreate};
+use baidupay_model::alipay::{Buyer, TradeCreate};
 use baidupay_model::{OutTradeNo, Yuan};
 use baidupay_transport::ManualClock;
 use baidupay_transport::replay::ReplayTransport;
+use vectors::Vector;
 
 fn fixture(path: &str) -> Vec<u8> {
-    std::fs::read(format!(
-        "{}/tests/fixtures/{path}",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap()
+    vectors::read(&format!("alipay/{path}"))
 }
 
 fn text(path: &str) -> String {
@@ -39,10 +40,8 @@ fn client(app: &str, alipay: &[u8]) -> AlipayClient {
     AlipayClient::new(config, Arc::new(ReplayTransport::default()))
 }
 
-const R3_SIGN: &str = "PIhyKRPh846vSA1sx6qNeDAgD8bKAVGrJ/CBzAI5Us+5NZuuBSamd8oZPdrb+aAMcvUglVt0rgsmV0Pqn00CvKePLUgwCSq4Ezm2EcPolVaYasn1cnk/6ZqBqDUVWp0yISb5DQ06EP8Re+qahiAesSXL/HQY3vYrkMNumQnKCorqSg87ABRJMyYRbI5r5cG3hAYG+uoLOsJ9d0YAZdg/IilodXxzdhfh4upsJEAMxaWmsnTE1PUjT8u0Tp2MGhp8FMw85gjAAlqvIkQDlitWMEb4Za+n60ZRbB5bkJ/uVZ9Od5W2KG0dS4Ul7sDoXIrAJXFDG1c12xkyjKPtQojr1Q==";
-
 #[test]
-fn r3_trade_create_is_signed_byte_for_byte() {
+fn r3_trade_create_on_the_wire() {
     let c = client(
         "node_app-private-key.pem",
         &fixture("node_alipay-public-key.pem"),
@@ -56,10 +55,8 @@ fn r3_trade_create_is_signed_byte_for_byte() {
     .unwrap()
     .op_app_id("2021000122671080");
     let p = c.prepare(&order).unwrap();
-    let expected = text("jsapi_content.txt");
-    assert_eq!(p.canonical_string(), expected.trim_end_matches('\n'));
-    let sign = p.params().iter().find(|(k, _)| *k == "sign").unwrap();
-    assert_eq!(sign.1, R3_SIGN);
+    // the typed builder gives R-3's string (the runner signs it from the raw biz_content)
+    assert_eq!(p.canonical_string(), text("jsapi_content.txt").trim_end());
     assert_eq!(
         p.biz_content().unwrap(),
         r#"{"out_trade_no":"20240513000001","total_amount":"88.88","subject":"测试商品","product_code":"JSAPI_PAY","op_app_id":"2021000122671080","buyer_open_id":"074a1CcTG1LelxKe4xQC0zgNdId0nxi95b5lsNpazWYoCo5"}"#
@@ -82,121 +79,6 @@ fn r3_trade_create_is_signed_byte_for_byte() {
     assert!(!baidupay_transport::is_idempotent(&req));
 }
 
-async fn verify(c: &AlipayClient, method: &'static str, body: &str) -> Result<String, AlipayError> {
-    c.verify_body(method, body).await.map(|v| v.content)
-}
-
-#[tokio::test]
-async fn real_alipay_responses_verify_error_responses_included() {
-    // V-1: a success response
-    let c = client(
-        "node_app-private-key.pem",
-        &fixture("node_alipay-public-key.pem"),
-    );
-    let v1 = verify(&c, "alipay.open.file.upload", &text("responses/v1.json"))
-        .await
-        .unwrap();
-    assert_eq!(
-        v1,
-        r#"{"code":"10000","msg":"Success","file_id":"CAxAToWB1JsAAAAAAAAAAAAADgSLAQBr"}"#
-    );
-    // V-2: a signed business error with Chinese and &amp;: verified, then typed
-    let v2 = c
-        .verify_body(
-            "alipay.security.risk.content.analyze",
-            &text("responses/v2.json"),
-        )
-        .await
-        .unwrap();
-    let err = v2
-        .check("alipay.security.risk.content.analyze")
-        .unwrap_err();
-    assert_eq!(err.sub_code(), Some(&SubCode::InvalidSignature));
-    let msg = err.to_string();
-    assert!(msg.contains("40002") && msg.contains("hint:"), "{msg}");
-    // V-3: another key, a 40003
-    let c3 = client(
-        "node_app-private-key.pem",
-        &fixture("node_alipay_stable_rsa2_public_key.pem"),
-    );
-    let v3 = c3
-        .verify_body(
-            "alipay.security.risk.content.analyze",
-            &text("responses/v3.json"),
-        )
-        .await
-        .unwrap();
-    assert_eq!(
-        v3.check("alipay.security.risk.content.analyze")
-            .unwrap_err()
-            .sub_code(),
-        Some(&SubCode::DecryptionError)
-    );
-    // the same body checked against the wrong key is refused
-    assert!(matches!(
-        verify(
-            &c,
-            "alipay.security.risk.content.analyze",
-            &text("responses/v3.json")
-        )
-        .await,
-        Err(AlipayError::BadSignature { .. })
-    ));
-    // V-4: a real trade response, wrapped in its envelope
-    let c4 = client(
-        "node_app-private-key.pem",
-        &fixture("gopay_v4_alipay_public_key.txt"),
-    );
-    let content = text("responses/v4-content.json");
-    let content = content.trim_end();
-    let body = format!(
-        r#"{{"alipay_trade_pay_response":{content},"sign":"{}"}}"#,
-        text("responses/v4-sign.b64").trim()
-    );
-    assert_eq!(
-        verify(&c4, "alipay.trade.pay", &body).await.unwrap(),
-        content
-    );
-}
-
-#[tokio::test]
-async fn extractor_vectors_x1_x2_x3() {
-    // signed with K-NODE: here K-NODE's public key plays the Alipay key
-    let c = client(
-        "fz_app_private_key.pem",
-        &fixture("node_app-public-key.pem"),
-    );
-    let x1 = verify(&c, "alipay.trade.create", &text("responses/x1.json"))
-        .await
-        .unwrap();
-    assert!(x1.starts_with(r#"{"code":"10000""#));
-    // escapes and braces inside strings: verifies on the raw bytes...
-    let x2_body = text("responses/x2.json");
-    let x2 = verify(&c, "alipay.trade.query", &x2_body).await.unwrap();
-    assert!(x2.contains(r#""ext_infos":"{\"k\":\"}{\\\"\"}""#));
-    assert!(x2.contains(r#"https:\/\/qr.alipay.com\/bax01"#));
-    // ...and not after re-serialization (what labrador and yansongda do)
-    let parsed: serde_json::Value = serde_json::from_str(&x2_body).unwrap();
-    let reserialized = format!(
-        r#"{{"alipay_trade_query_response":{},"sign":{}}}"#,
-        parsed["alipay_trade_query_response"], parsed["sign"]
-    );
-    assert!(matches!(
-        verify(&c, "alipay.trade.query", &reserialized).await,
-        Err(AlipayError::BadSignature { .. })
-    ));
-    // X-3: the cert-mode envelope (alipay_cert_sn between the response and the sign)
-    let x3 = c
-        .verify_body("alipay.trade.create", &text("responses/x3.json"))
-        .await
-        .unwrap();
-    assert_eq!(x3.content, x1);
-    assert_eq!(
-        x3.alipay_cert_sn.as_deref(),
-        Some("7513daaaa48aa3ba2e4018d84402479c")
-    );
-}
-
 #[tokio::test]
 async fn a_response_signed_over_slashes_verifies_when_delivered_with_escaped_slashes() {
     // the Java SDK's fallback: the content was signed with `/`, a proxy wrote `\/`
@@ -217,34 +99,6 @@ async fn a_response_signed_over_slashes_verifies_when_delivered_with_escaped_sla
             .content,
         sent
     );
-}
-
-#[test]
-fn certificate_serial_numbers_from_the_three_files() {
-    // K-JAVA's certificate is C-3; C-2 is an Alipay certificate; C-4 the root bundle
-    let config = AlipayConfig::with_certificates(
-        app_id(),
-        PrivateKey::parse(fixture("java_prodcert_pkcs8.pem")).unwrap(),
-        fixture("java_prodcert_app.crt"),
-        fixture("node_alipayCertPublicKey_RSA2.crt"),
-        fixture("node_alipayRootCert.crt"),
-    )
-    .unwrap();
-    assert_eq!(
-        config.cert_sns(),
-        Some((
-            "11b1abe5035f1498e334be6fc2d4943a",
-            "687b59193f3f462dd5336e5abf83c5d8_02941eef3187dddf3d3b83462e1dfcf6"
-        ))
-    );
-    // both go into every request and its signature
-    let c = AlipayClient::new(config, Arc::new(ReplayTransport::default()));
-    let p = c
-        .prepare_raw("alipay.trade.query", Some("{}".into()), false, true)
-        .unwrap();
-    assert!(p.canonical_string().starts_with(
-        "alipay_root_cert_sn=687b59193f3f462dd5336e5abf83c5d8_02941eef3187dddf3d3b83462e1dfcf6&app_cert_sn=11b1abe5035f1498e334be6fc2d4943a&app_id="
-    ));
 }
 
 #[test]
@@ -292,16 +146,6 @@ fn key_mix_ups_are_refused_with_a_clear_message() {
         ),
         "{err}"
     );
-    // an app certificate that is not the private key's (C-1 with K-JAVA)
-    let err = AlipayConfig::with_certificates(
-        app_id(),
-        PrivateKey::parse(fixture("java_prodcert_pkcs8.pem")).unwrap(),
-        fixture("node_appCertPublicKey_2021001161683774.crt"),
-        fixture("node_alipayCertPublicKey_RSA2.crt"),
-        fixture("node_alipayRootCert.crt"),
-    )
-    .unwrap_err();
-    assert!(matches!(err, ConfigError::AppCertMismatch));
     // the console's one-line PKCS#8 and the PKCS#1 PEM load alike: same key, same signature
     let one_line = PrivateKey::parse(fixture("java_prodcert_pkcs8.b64")).unwrap();
     let pem = PrivateKey::parse(fixture("java_prodcert_pkcs8.pem")).unwrap();
@@ -392,4 +236,144 @@ fn the_gateways_string_to_sign_is_compared_with_ours() {
     );
     let same = p.explain_invalid_signature(&escaped).unwrap();
     assert!(same.contains("app private key does not match"), "{same}");
+}
+
+// ------------------------------------------------------------------------------------------
+// The runner
+
+/// The method names of the manifest live as long as the test.
+fn method(v: &Vector) -> &'static str {
+    let m = v.param_str("method").expect("method");
+    Box::leak(m.to_owned().into_boxed_str())
+}
+
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
+        .block_on(f)
+}
+
+/// R-3: the client builds the string from the raw biz_content and signs it.
+fn request(v: &Vector) -> Result<(), String> {
+    let config = AlipayConfig::from_keys(
+        AlipayAppId::new(v.param_str("app_id").unwrap()).unwrap(),
+        v.file("private_key"),
+        v.file("alipay_public_key"),
+    )
+    .unwrap()
+    .notify_url(v.param_str("notify_url").unwrap())
+    .clock(Arc::new(FixedClock(
+        v.param("unix_time").and_then(|t| t.as_i64()).unwrap(),
+    )));
+    let c = AlipayClient::new(config, Arc::new(ReplayTransport::default()));
+    let biz = v.param_str("biz_content").map(str::to_owned);
+    let p = c
+        .prepare_raw(method(v), biz, true, false)
+        .map_err(|e| format!("{e:?}"))?;
+    let want = v.expect_text("sign_string").unwrap();
+    if p.canonical_string() != want.trim_end() {
+        return Err(format!("sign string: {}", p.canonical_string()));
+    }
+    let sign = p.params().iter().find(|(k, _)| *k == "sign").unwrap();
+    if Some(sign.1.as_str()) != v.expect_str("signature") {
+        return Err(format!("signature: {}", sign.1));
+    }
+    Ok(())
+}
+
+/// A signed response through `verify_body`: the verified content, its codes, the cert SN.
+fn response(v: &Vector) -> Result<(), String> {
+    let method = method(v);
+    let alipay_key = v.file("public_key");
+    // the app key must not be the key the response is checked with (the config refuses that)
+    let node = fixture("node_app-private-key.pem");
+    let app = if PrivateKey::parse(&node).unwrap().public_key()
+        == &PublicKey::parse(&alipay_key).unwrap()
+    {
+        fixture("fz_app_private_key.pem")
+    } else {
+        node
+    };
+    let config = AlipayConfig::from_keys(app_id(), app, alipay_key).unwrap();
+    let c = AlipayClient::new(config, Arc::new(ReplayTransport::default()));
+    let body = if v.file_path("body").is_some() {
+        v.body()
+    } else {
+        format!(
+            r#"{{"{}_response":{},"sign":"{}"}}"#,
+            method.replace('.', "_"),
+            v.tamper(&v.file_text("content")).trim_end(),
+            v.file_text("signature").trim()
+        )
+    };
+    let result = block_on(c.verify_body(method, &body));
+    let kind = |e: &AlipayError| match e {
+        AlipayError::BadSignature { .. } => Some("bad-signature"),
+        _ => None,
+    };
+    let Some(verified) = vectors::outcome(v, result, kind)? else {
+        return Ok(());
+    };
+    if let Some(want) = v.expect_text("content")
+        && verified.content != want.trim_end()
+    {
+        return Err(format!("content: {}", verified.content));
+    }
+    if verified.alipay_cert_sn.as_deref() != v.expect_str("alipay_cert_sn") {
+        return Err(format!("alipay_cert_sn: {:?}", verified.alipay_cert_sn));
+    }
+    let checked = verified.check(method);
+    match (v.expect_str("code"), v.expect_str("sub_code"), checked) {
+        (Some("10000"), None, Ok(())) => Ok(()),
+        (Some(_), Some(sub), Err(e)) if e.sub_code().map(|s| s.code()) == Some(sub) => Ok(()),
+        (code, sub, got) => Err(format!("want code {code:?} / {sub:?}, got {got:?}")),
+    }
+}
+
+/// Certificate mode: the SNs of the configuration, and in every request's signed string.
+fn cert_mode(v: &Vector) -> Result<(), String> {
+    let config = AlipayConfig::with_certificates(
+        app_id(),
+        PrivateKey::parse(v.file("app_key")).unwrap(),
+        v.file("app_cert"),
+        v.file("alipay_cert"),
+        v.file("root_cert"),
+    );
+    let kind = |e: &ConfigError| match e {
+        ConfigError::AppCertMismatch => Some("app-cert-mismatch"),
+        _ => None,
+    };
+    let Some(config) = vectors::outcome(v, config, kind)? else {
+        return Ok(());
+    };
+    let (app_sn, root_sn) = (
+        v.expect_str("app_cert_sn").unwrap(),
+        v.expect_str("root_cert_sn").unwrap(),
+    );
+    if config.cert_sns() != Some((app_sn, root_sn)) {
+        return Err(format!("cert_sns: {:?}", config.cert_sns()));
+    }
+    let c = AlipayClient::new(config, Arc::new(ReplayTransport::default()));
+    let p = c
+        .prepare_raw("alipay.trade.query", Some("{}".into()), false, true)
+        .unwrap();
+    let prefix = format!("alipay_root_cert_sn={root_sn}&app_cert_sn={app_sn}&app_id=");
+    if !p.canonical_string().starts_with(&prefix) {
+        return Err(format!("signed string: {}", p.canonical_string()));
+    }
+    Ok(())
+}
+
+#[test]
+fn every_client_vector() {
+    let ran = vectors::run(&["request", "response", "cert-mode"], |v| {
+        match v.kind.as_str() {
+            "request" => request(v),
+            "response" => response(v),
+            "cert-mode" => cert_mode(v),
+            other => Err(format!("no runner for {other}")),
+        }
+    });
+    assert!(ran["response"] >= 11, "{ran:?}");
 }

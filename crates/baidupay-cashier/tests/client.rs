@@ -39,7 +39,7 @@ const PAY: &str = "/rest/2.0/smartapp/pay/paymentservice";
 
 fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(format!(
-        "{}/tests/fixtures/{name}",
+        "{}/../../vectors/baidu/{name}",
         env!("CARGO_MANIFEST_DIR")
     ))
     .unwrap()

@@ -18,7 +18,7 @@ const TV1_PARAMS: [&str; 8] = [
 
 fn fixture(name: &str) -> String {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
+        .join("../../vectors")
         .join(name)
         .to_string_lossy()
         .into_owned()
@@ -57,23 +57,8 @@ fn assert_one_line_reason(o: &Output, needle: &str) {
 }
 
 #[test]
-fn sign_params_gives_the_published_tv1_signature_for_every_key_form() {
-    for key in [
-        "tv1-doc2021-private-pkcs1.pem",
-        "tv1-doc2021-private-pkcs8.pem",
-    ] {
-        let key = fixture(key);
-        let mut args = vec!["sign", "--key", &key];
-        args.extend(TV1_PARAMS);
-        let o = baidupay(&args);
-        assert_eq!(code(&o), 0, "{}", stderr(&o));
-        assert_eq!(stdout(&o), format!("{TV1_SIGNATURE}\n"));
-    }
-}
-
-#[test]
 fn sign_show_string_prints_the_canonical_string_on_stderr() {
-    let key = fixture("tv1-doc2021-private-pkcs1.pem");
+    let key = fixture("baidu/tv1-doc2021-private-pkcs1.pem");
     let mut args = vec![
         "sign",
         "--key",
@@ -94,8 +79,8 @@ fn sign_show_string_prints_the_canonical_string_on_stderr() {
 
 #[test]
 fn sign_raw_signs_the_bytes_exactly() {
-    let key = fixture("tv1-doc2021-private-pkcs8.pem");
-    let msg = fixture("tv1-message.txt");
+    let key = fixture("baidu/tv1-doc2021-private-pkcs8.pem");
+    let msg = fixture("baidu/tv1-message.txt");
     let o = baidupay(&["sign", "--key", &key, "--raw", &msg]);
     assert_eq!(code(&o), 0);
     assert_eq!(stdout(&o).trim(), TV1_SIGNATURE);
@@ -116,7 +101,7 @@ fn sign_form_signs_the_decoded_body() {
         "tpOrderId=3028903626&totalAmount=11300&dealId=470193086&appKey=MMMabc&sign_type=x",
     )
     .unwrap();
-    let key = fixture("tv1-doc2021-private-pkcs1.pem");
+    let key = fixture("baidu/tv1-doc2021-private-pkcs1.pem");
     let o = baidupay(&["sign", "--key", &key, "--form", body.to_str().unwrap()]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert_eq!(stdout(&o).trim(), TV1_SIGNATURE);
@@ -124,8 +109,8 @@ fn sign_form_signs_the_decoded_body() {
 
 #[test]
 fn verify_exit_codes() {
-    let public = fixture("tv1-doc2021-public.pem");
-    let msg = fixture("tv1-message.txt");
+    let public = fixture("baidu/tv1-doc2021-public.pem");
+    let msg = fixture("baidu/tv1-message.txt");
     // 0: verifies
     let mut args = vec!["verify", "--pubkey", &public, "--signature", TV1_SIGNATURE];
     args.extend(TV1_PARAMS);
@@ -160,7 +145,7 @@ fn verify_exit_codes() {
     assert_eq!(code(&o), 1);
     assert_one_line_reason(&o, "base64");
     // 2: private key given as the public key
-    let private = fixture("tv1-doc2021-private-pkcs1.pem");
+    let private = fixture("baidu/tv1-doc2021-private-pkcs1.pem");
     let o = baidupay(&[
         "verify",
         "--pubkey",
@@ -192,8 +177,8 @@ fn verify_exit_codes() {
 
 #[test]
 fn verify_form_uses_the_embedded_signature() {
-    let platform = fixture("tv2-demo-platform-public.pem");
-    let body = fixture("tv2-payment-notify-body.form");
+    let platform = fixture("baidu/tv2-demo-platform-public.pem");
+    let body = fixture("baidu/tv2-payment-notify-body.form");
     let o = baidupay(&[
         "verify",
         "--pubkey",
@@ -205,8 +190,8 @@ fn verify_form_uses_the_embedded_signature() {
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert!(stderr(&o).contains("promoDetail=&promoMoney=0&returnData=&status=2"));
 
-    let alipay = fixture("n1-alipay-public-key.txt");
-    let n1 = fixture("n1-trade-notify-body.form");
+    let alipay = fixture("alipay/n1-alipay-public-key.txt");
+    let n1 = fixture("alipay/n1-trade-notify-body.form");
     let o = baidupay(&[
         "verify",
         "--pubkey",
@@ -238,7 +223,7 @@ fn verify_form_uses_the_embedded_signature() {
 #[test]
 fn malformed_inputs_exit_2() {
     let dir = tempfile::tempdir().unwrap();
-    let key = fixture("tv1-doc2021-private-pkcs1.pem");
+    let key = fixture("baidu/tv1-doc2021-private-pkcs1.pem");
     // malformed form body
     let bad = dir.path().join("bad.form");
     std::fs::write(&bad, "a=%ZZ").unwrap();
@@ -268,7 +253,7 @@ fn malformed_inputs_exit_2() {
     let o = baidupay(&[
         "sign",
         "--key",
-        &fixture("java_prodcert_app.crt"),
+        &fixture("alipay/java_prodcert_app.crt"),
         "--param",
         "a=1",
     ]);
@@ -360,12 +345,12 @@ fn notify_verifies_tv2_and_prints_notification_and_ack() {
             "--kind".into(),
             "baidu-payment".into(),
             "--pubkey".into(),
-            fixture("tv2-demo-platform-public.pem"),
+            fixture("baidu/tv2-demo-platform-public.pem"),
             "--body".into(),
             body.to_owned(),
         ]
     };
-    let body = fixture("tv2-payment-notify-body.form");
+    let body = fixture("baidu/tv2-payment-notify-body.form");
     let o = baidupay(&args(&body).iter().map(String::as_str).collect::<Vec<_>>());
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
@@ -417,7 +402,7 @@ fn notify_tp_audit_push() {
         "--kind",
         "tp-audit",
         "--body",
-        &fixture("audit_push_fail.json"),
+        &fixture("tp/audit_push_fail.json"),
     ]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
@@ -432,7 +417,7 @@ fn notify_tp_audit_push() {
         "--kind",
         "tp-audit",
         "--body",
-        &fixture("tv1-message.txt"),
+        &fixture("baidu/tv1-message.txt"),
     ]);
     assert_eq!(code(&o), 2);
 }
@@ -444,9 +429,9 @@ fn notify_alipay_trade_n1() {
         "--kind",
         "alipay-trade",
         "--pubkey",
-        &fixture("n1-alipay-public-key.txt"),
+        &fixture("alipay/n1-alipay-public-key.txt"),
         "--body",
-        &fixture("n1-trade-notify-body.form"),
+        &fixture("alipay/n1-trade-notify-body.form"),
     ];
     let o = baidupay(&args);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
@@ -465,9 +450,9 @@ fn notify_alipay_trade_n1() {
         "--kind",
         "alipay-trade",
         "--pubkey",
-        &fixture("tv2-demo-platform-public.pem"),
+        &fixture("baidu/tv2-demo-platform-public.pem"),
         "--body",
-        &fixture("n1-trade-notify-body.form"),
+        &fixture("alipay/n1-trade-notify-body.form"),
     ]);
     assert_eq!(code(&o), 1);
 }
@@ -484,7 +469,7 @@ fn check_order_passes_on_good_output_and_names_broken_items() {
         )
     };
     std::fs::write(&good, body("11300", "1")).unwrap();
-    let public = fixture("tv1-doc2021-public.pem");
+    let public = fixture("baidu/tv1-doc2021-public.pem");
     let o = baidupay(&[
         "check-order",
         "--pubkey",
@@ -533,7 +518,7 @@ fn check_order_passes_on_good_output_and_names_broken_items() {
 fn order_prints_signed_order_info_from_config_and_env() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::copy(
-        fixture("tv1-doc2021-private-pkcs1.pem"),
+        fixture("baidu/tv1-doc2021-private-pkcs1.pem"),
         dir.path().join("merchant.pem"),
     )
     .unwrap();
@@ -570,7 +555,7 @@ fn order_prints_signed_order_info_from_config_and_env() {
     let c = baidupay(&[
         "check-order",
         "--pubkey",
-        &fixture("tv1-doc2021-public.pem"),
+        &fixture("baidu/tv1-doc2021-public.pem"),
         "--order-info",
         printed.to_str().unwrap(),
     ]);
@@ -696,7 +681,7 @@ fn sandbox_db_keeps_merchants_across_a_kill_and_restart() {
     let db = dir.path().join("state.sqlite");
     let keys = dir.path().join("keys");
     let (db, keys) = (db.to_str().unwrap(), keys.to_str().unwrap());
-    let public = std::fs::read_to_string(fixture("tv1-doc2021-public.pem")).unwrap();
+    let public = std::fs::read_to_string(fixture("baidu/tv1-doc2021-public.pem")).unwrap();
     let merchant = serde_json::json!({
         "app_key": "MMMcli", "deal_id": 1, "app_id": 2, "client_id": "c", "client_secret": "s",
         "merchant_public_key": public,

@@ -66,16 +66,13 @@ fn keys() -> Vec<PrivateKey> {
     vec![
         PrivateKey::parse(
             std::fs::read(format!(
-                "{dir}/tests/fixtures/baidu/tv4-demo-merchant-private-pkcs1.pem"
+                "{dir}/../../vectors/baidu/tv4-demo-merchant-private-pkcs1.pem"
             ))
             .unwrap(),
         )
         .unwrap(),
         PrivateKey::parse(
-            std::fs::read(format!(
-                "{dir}/tests/fixtures/alipay/fz_app_private_key.pem"
-            ))
-            .unwrap(),
+            std::fs::read(format!("{dir}/../../vectors/alipay/fz_app_private_key.pem")).unwrap(),
         )
         .unwrap(),
     ]

@@ -15,7 +15,7 @@ use baidupay_model::alipay::*;
 use baidupay_model::{
     AlipayUserId, Error, Fen, OutRequestNo, OutTradeNo, TradeNo, Yuan, YuanAmount,
 };
-use common::{fixture, form, round_trip};
+use common::{fixture, form, round_trip, vector};
 use serde_json::Value;
 
 /// The `<method>_response` object of a whole response body, as JSON text.
@@ -35,14 +35,14 @@ fn field_of(e: Error) -> &'static str {
 
 #[test]
 fn create_responses() {
-    for f in [
-        "alipay/x1.json",
-        "alipay/x3.json",
-        "alipay/seed_create_response.json",
+    for (f, body) in [
+        ("x1", vector("alipay/responses/x1.json")),
+        ("x3", vector("alipay/responses/x3.json")),
+        ("seed", fixture("alipay/seed_create_response.json")),
     ] {
         let key = TradeCreate::response_key();
         assert_eq!(key, "alipay_trade_create_response");
-        let r: TradeCreateResponse = round_trip(&response_object(&fixture(f), &key));
+        let r: TradeCreateResponse = round_trip(&response_object(&body, &key));
         assert!(r.common.is_success(), "{f}");
         assert!(r.common.check().is_ok());
         assert!(r.trade_no.is_some() && r.out_trade_no.is_some(), "{f}");
@@ -52,13 +52,13 @@ fn create_responses() {
 #[test]
 fn query_response_with_escapes_and_pay_response() {
     let r: TradeQueryResponse = round_trip(&response_object(
-        &fixture("alipay/x2.json"),
+        &vector("alipay/responses/x2.json"),
         &TradeQuery::response_key(),
     ));
     assert_eq!(r.extra["subject"], "测试");
     assert_eq!(r.extra["qr"], "https://qr.alipay.com/bax01");
     // V-4: a real alipay.trade.pay response, same field style as trade.query
-    let v4: TradeQueryResponse = round_trip(&fixture("alipay/v4-content.json"));
+    let v4: TradeQueryResponse = round_trip(&vector("alipay/responses/v4-content.json"));
     assert_eq!(v4.total_amount, Some("0.01".parse().unwrap()));
     assert_eq!(v4.point_amount, Some(YuanAmount::ZERO));
     assert_eq!(v4.fund_bill_list.len(), 1);
@@ -74,7 +74,7 @@ fn query_response_with_escapes_and_pay_response() {
 #[test]
 fn signed_error_responses_are_typed() {
     let r: ResponseCommon = round_trip(&response_object(
-        &fixture("alipay/v2.json"),
+        &vector("alipay/responses/v2.json"),
         "alipay_security_risk_content_analyze_response",
     ));
     assert_eq!(r.code, AlipayCode::InvalidParameter);
@@ -84,7 +84,7 @@ fn signed_error_responses_are_typed() {
     assert!(text.starts_with("alipay error 40002 (非法的参数 (invalid parameter)): Invalid Arguments (isv.invalid-signature: 验签出错"), "{text}");
     assert!(text.contains("hint:"), "{text}");
     let r: ResponseCommon = round_trip(&response_object(
-        &fixture("alipay/v3.json"),
+        &vector("alipay/responses/v3.json"),
         "alipay_security_risk_content_analyze_response",
     ));
     assert_eq!(r.sub_code, Some(SubCode::DecryptionError));
@@ -106,7 +106,7 @@ fn signed_error_responses_are_typed() {
     assert_eq!(r.trade_no, None);
     // V-1 is another API's response: its extra field is kept
     let r: TradeCreateResponse = round_trip(&response_object(
-        &fixture("alipay/v1.json"),
+        &vector("alipay/responses/v1.json"),
         "alipay_open_file_upload_response",
     ));
     assert_eq!(r.extra["file_id"], "CAxAToWB1JsAAAAAAAAAAAAADgSLAQBr");
@@ -336,7 +336,7 @@ fn refund_responses() {
 #[test]
 fn real_n1_notify_parses_every_field() {
     let n =
-        TradeNotification::from_pairs(form(&fixture("alipay/n1-trade-notify-body.form"))).unwrap();
+        TradeNotification::from_pairs(form(&vector("alipay/n1-trade-notify-body.form"))).unwrap();
     assert_eq!(n.notify_type, "trade_status_sync");
     assert_eq!(n.notify_id, "2019081500222155624068450559358070");
     assert_eq!(n.notify_time, "2019-08-15 15:56:25");
@@ -386,7 +386,7 @@ fn real_n1_notify_parses_every_field() {
 
 #[test]
 fn notify_passback_and_unknown_fields() {
-    let mut pairs = form(&fixture("alipay/n1-trade-notify-body.form"));
+    let mut pairs = form(&vector("alipay/n1-trade-notify-body.form"));
     pairs.push(("passback_params".into(), "%7B%22user_id%22%3A1%7D".into()));
     pairs.push(("brand_new".into(), "x".into()));
     pairs.push(("gmt_close".into(), String::new()));
@@ -402,7 +402,7 @@ fn notify_passback_and_unknown_fields() {
     );
     assert_eq!(n.extra["brand_new"], "x");
     assert_eq!(n.gmt_close, None, "empty is absent");
-    let mut bad = form(&fixture("alipay/n1-trade-notify-body.form"));
+    let mut bad = form(&vector("alipay/n1-trade-notify-body.form"));
     for p in &mut bad {
         if p.0 == "total_amount" {
             p.1 = "0.1".into();

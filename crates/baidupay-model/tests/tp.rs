@@ -13,7 +13,7 @@ use baidupay_model::cashier::Params;
 use baidupay_model::envelope::{ApiError, Envelope, decode_baidu};
 use baidupay_model::tp::*;
 use baidupay_model::{Error, Fen, SignedYuan};
-use common::{fixture, round_trip};
+use common::{fixture, round_trip, vector};
 
 fn yuan(s: &str) -> SignedYuan {
     s.parse().unwrap()
@@ -21,7 +21,7 @@ fn yuan(s: &str) -> SignedYuan {
 
 #[test]
 fn dictionary() {
-    let d: PaymentDict = round_trip(&fixture("tp/dict.json"));
+    let d: PaymentDict = round_trip(&vector("tp/dict.json"));
     assert_eq!(d.province_list[0].province_name, "澳门");
     assert_eq!(d.province_list[0].cities[0].city_name, "澳门");
     assert_eq!(d.bank_list[0].banks[0].bank_name, "北京银行");
@@ -37,10 +37,10 @@ fn dictionary() {
 
 #[test]
 fn audit_statuses() {
-    let a: Envelope<AccountAuditStatus> = round_trip(&fixture("tp/account_auditstatus.json"));
+    let a: Envelope<AccountAuditStatus> = round_trip(&vector("tp/account_auditstatus.json"));
     assert_eq!(a.data.status, AccountStatus::Approved);
     assert_eq!(a.data.verify_message, "审核通过");
-    let s: Envelope<ServiceAuditStatus> = round_trip(&fixture("tp/service_auditstatus.json"));
+    let s: Envelope<ServiceAuditStatus> = round_trip(&vector("tp/service_auditstatus.json"));
     assert_eq!(s.data.status, OpenStatus::Approved);
     let empty: Option<serde_json::Value> =
         decode_baidu(fixture("tp/empty_success.json").as_bytes(), "create").unwrap();
@@ -52,7 +52,7 @@ fn audit_statuses() {
 
 #[test]
 fn bound_service() {
-    let b: Envelope<BoundService> = round_trip(&fixture("tp/getbindservice.json"));
+    let b: Envelope<BoundService> = round_trip(&vector("tp/getbindservice.json"));
     let b = b.data;
     assert_eq!(b.pm_app_id, 10896);
     assert_eq!(b.deal_id, "1292243105");
@@ -71,13 +71,13 @@ fn bound_service() {
 
 #[test]
 fn audit_push_events() {
-    let p: TpAuditPush = round_trip(&fixture("tp/audit_push_pass.json"));
+    let p: TpAuditPush = round_trip(&vector("tp/audit_push_pass.json"));
     assert_eq!(p.event, TpAuditEvent::CreateAccountPass);
     assert!(p.event.is_pass() && !p.event.is_reject());
     assert_eq!(p.event.step(), Some(OnboardingStep::Account));
     assert_eq!(p.event_time, "2019-01-14 12:45:10");
     assert_eq!(p.reason, None);
-    let f: TpAuditPush = round_trip(&fixture("tp/audit_push_fail.json"));
+    let f: TpAuditPush = round_trip(&vector("tp/audit_push_fail.json"));
     assert!(f.event.is_reject());
     assert_eq!(f.reason.as_deref(), Some("失败原因"));
     let events = TpAuditEvent::KNOWN;
@@ -99,7 +99,7 @@ fn audit_push_events() {
 
 #[test]
 fn order_list() {
-    let o: Envelope<OrderList> = round_trip(&fixture("tp/orderlist.json"));
+    let o: Envelope<OrderList> = round_trip(&vector("tp/orderlist.json"));
     let o = o.data;
     assert_eq!(o.total_money.as_deref(), Some("-"));
     assert_eq!((o.total_count, o.total_page), (Some(101), Some(1)));
@@ -112,25 +112,25 @@ fn order_list() {
 
 #[test]
 fn finance_reports_in_exact_yuan() {
-    let b: Envelope<FinanceBalance> = round_trip(&fixture("tp/financebalance.json"));
+    let b: Envelope<FinanceBalance> = round_trip(&vector("tp/financebalance.json"));
     let b = b.data;
     assert_eq!(b.income, yuan("0.32"));
     assert_eq!(b.others.map(SignedYuan::fen), Some(-2));
     assert_eq!(b.data.len(), 6);
     let day_sum: i64 = b.data.iter().map(|d| d.income.fen()).sum();
     assert_eq!(day_sum, 32, "days add up to the total income");
-    let i: Envelope<IncomeDetail> = round_trip(&fixture("tp/incomedetail.json"));
+    let i: Envelope<IncomeDetail> = round_trip(&vector("tp/incomedetail.json"));
     assert_eq!(i.data.quantity, Some(5));
     assert_eq!(i.data.data[0].order_id, 26_986_351_846_447);
     assert_eq!(i.data.refund_amount, Some(yuan("0.00")));
-    let o: Envelope<OtherDetail> = round_trip(&fixture("tp/otherdetail.json"));
+    let o: Envelope<OtherDetail> = round_trip(&vector("tp/otherdetail.json"));
     assert_eq!(o.data.total_amount.fen(), -4);
     assert!(o.data.rule_type.contains("commisionLadder"));
-    let e: Envelope<ExpenseList> = round_trip(&fixture("tp/financeexpense.json"));
+    let e: Envelope<ExpenseList> = round_trip(&vector("tp/financeexpense.json"));
     assert_eq!(e.data.expense_money, Some(yuan("-0.10")));
     assert_eq!(e.data.data.iter().map(|x| x.money.fen()).sum::<i64>(), -10);
     assert_eq!(e.data.data[0].task_id, 12_688_777_319);
-    let p: Envelope<PayDetail> = round_trip(&fixture("tp/paydetail.json"));
+    let p: Envelope<PayDetail> = round_trip(&vector("tp/paydetail.json"));
     assert_eq!(p.data.data[0].paid_money, yuan("0.05"));
     assert_eq!(p.data.data[0].payment_status, "成功");
 }

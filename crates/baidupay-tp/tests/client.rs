@@ -15,7 +15,7 @@ use baidupay_transport::replay::{Expect, ReplayTransport};
 
 fn fixture(name: &str) -> String {
     std::fs::read_to_string(format!(
-        "{}/tests/fixtures/{name}",
+        "{}/../../vectors/tp/{name}",
         env!("CARGO_MANIFEST_DIR")
     ))
     .unwrap()

@@ -15,6 +15,12 @@ pub fn fixture(path: &str) -> String {
     std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("cannot read {full}: {e}"))
 }
 
+/// Reads a published vector file below the workspace's `vectors/`.
+pub fn vector(path: &str) -> String {
+    let full = format!("{}/../../vectors/{path}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("cannot read {full}: {e}"))
+}
+
 /// Decodes `json` as `T`, re-encodes it, and asserts the result is equivalent to the input:
 /// the same keys with the same values, where a number and a string of the same digits are
 /// equal (the platforms mix them), and a key whose value is `null` counts as absent.
