@@ -14,7 +14,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 const MESSAGE: &[u8] = b"appKey=MMMabc&dealId=470193086&totalAmount=11300&tpOrderId=3028903626";
 
 fn key(path: &str) -> PrivateKey {
-    let full = format!("{}/tests/fixtures/{path}", env!("CARGO_MANIFEST_DIR"));
+    let full = format!("{}/../../vectors/{path}", env!("CARGO_MANIFEST_DIR"));
     PrivateKey::parse(std::fs::read(full).unwrap()).unwrap()
 }
 

@@ -13,7 +13,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 
 fn fixture(path: &str) -> Vec<u8> {
     std::fs::read(format!(
-        "{}/tests/fixtures/{path}",
+        "{}/../../vectors/{path}",
         env!("CARGO_MANIFEST_DIR")
     ))
     .unwrap()

@@ -86,10 +86,10 @@ mod tests {
     use crate::Error;
 
     const TV1_PKCS1: &str =
-        include_str!("../../tests/fixtures/baidu/tv1-doc2021-private-pkcs1.pem");
+        include_str!("../../../../vectors/baidu/tv1-doc2021-private-pkcs1.pem");
     const TV1_PKCS8: &str =
-        include_str!("../../tests/fixtures/baidu/tv1-doc2021-private-pkcs8.pem");
-    const TV1_PUB: &str = include_str!("../../tests/fixtures/baidu/tv1-doc2021-public.pem");
+        include_str!("../../../../vectors/baidu/tv1-doc2021-private-pkcs8.pem");
+    const TV1_PUB: &str = include_str!("../../../../vectors/baidu/tv1-doc2021-public.pem");
 
     #[test]
     fn pkcs1_and_pkcs8_give_the_same_key() {
