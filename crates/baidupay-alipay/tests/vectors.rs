@@ -263,7 +263,7 @@ fn request(v: &Vector) -> Result<(), String> {
     )
     .unwrap()
     .notify_url(v.param_str("notify_url").unwrap())
-    .clock(Arc::new(FixedClock(
+    .clock(Arc::new(ManualClock::new(
         v.param("unix_time").and_then(|t| t.as_i64()).unwrap(),
     )));
     let c = AlipayClient::new(config, Arc::new(ReplayTransport::default()));
