@@ -10,8 +10,9 @@ pub type Result<T, E = AlipayError> = std::result::Result<T, E>;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConfigError {
-    /// A key or certificate could not be loaded; `what` names the setting.
-    #[error("{what}: {source}")]
+    /// A key or certificate could not be loaded; `what` names the setting, the source says what
+    /// is wrong with it.
+    #[error("cannot load the {what}")]
     Key {
         /// The setting, e.g. `alipay public key`.
         what: &'static str,
@@ -32,9 +33,10 @@ pub enum ConfigError {
          its public key differs from the private key's public half"
     )]
     AppCertMismatch,
-    /// The root certificate bundle holds no RSA certificate.
-    #[error("alipayRootCert.crt: {0}")]
-    RootCert(String),
+    /// The root certificate bundle (`alipayRootCert.crt`) gives no root SN: a certificate of it
+    /// is malformed, or none is RSA-signed (the source says which).
+    #[error("cannot compute the root certificate SN of alipayRootCert.crt")]
+    RootCert(#[source] baidupay_crypto::Error),
     /// The gateway URL is not an absolute http(s) URL.
     #[error("gateway URL {url:?}: {reason}")]
     Gateway {
@@ -50,8 +52,9 @@ pub enum ConfigError {
 #[non_exhaustive]
 pub enum AlipayError {
     /// Alipay answered with a **verified** business or gateway error (`code` other than
-    /// 10000); `sub_code` is typed ([`SubCode`]) with its description and remedy.
-    #[error("{method}: {source}")]
+    /// 10000); `sub_code` is typed ([`SubCode`]) with its description and remedy. The source
+    /// is the [`BusinessError`] with Alipay's code and message.
+    #[error("{method}: alipay answered with an error")]
     Api {
         /// The API method.
         method: &'static str,
@@ -107,8 +110,8 @@ pub enum AlipayError {
         /// The decoder's message.
         detail: String,
     },
-    /// The request could not be sent or answered.
-    #[error("{method}: {source}")]
+    /// The request could not be sent or answered; the source says how far it got.
+    #[error("{method}: the http exchange failed")]
     Transport {
         /// The API method.
         method: &'static str,
@@ -117,10 +120,10 @@ pub enum AlipayError {
         source: TransportError,
     },
     /// A request value breaks the documented limits (nothing was sent).
-    #[error("invalid request: {0}")]
+    #[error("invalid request")]
     Invalid(#[source] baidupay_model::Error),
     /// Signing failed (should not happen with a loaded key).
-    #[error("signing failed: {0}")]
+    #[error("signing failed")]
     Signing(#[source] baidupay_crypto::Error),
     /// The configuration is wrong.
     #[error(transparent)]
@@ -154,5 +157,37 @@ impl AlipayError {
             | AlipayError::UnexpectedAnswer { .. }
             | AlipayError::Decode { .. } => true,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error as _;
+
+    use super::*;
+
+    #[test]
+    fn messages_say_what_failed_and_leave_the_cause_to_source() {
+        let Err(source) = baidupay_crypto::PrivateKey::parse("not a key") else {
+            panic!("garbage parsed as a key");
+        };
+        let cause = source.to_string();
+        let err = AlipayError::from(ConfigError::Key {
+            what: "app private key",
+            source,
+        });
+        assert_eq!(err.to_string(), "cannot load the app private key");
+        assert_eq!(err.source().map(ToString::to_string), Some(cause));
+        // Walk the whole chain: no message repeats the message of its source.
+        let mut current: Option<&dyn std::error::Error> = Some(&err);
+        while let Some(e) = current {
+            if let Some(next) = e.source() {
+                assert!(!e.to_string().contains(&next.to_string()), "{e} / {next}");
+            }
+            current = e.source();
+        }
+        let signing = AlipayError::Signing(baidupay_crypto::Error::BadSignature);
+        assert_eq!(signing.to_string(), "signing failed");
+        assert!(signing.source().is_some());
     }
 }

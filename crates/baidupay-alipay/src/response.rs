@@ -9,6 +9,7 @@
 
 use std::fmt;
 
+use baidupay_model::JsonError;
 use serde::de::{Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
@@ -40,9 +41,9 @@ impl SignedResponse<'_> {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ExtractError {
-    /// The body is not one JSON object.
-    #[error("not a JSON object: {0}")]
-    NotJson(String),
+    /// The body is not one JSON object; the source has the decoder's message and position.
+    #[error("the body is not one JSON object")]
+    NotJson(#[source] JsonError),
     /// A top-level key appears more than once.
     #[error("the key {0:?} appears more than once in the response")]
     DuplicateKey(String),
@@ -116,7 +117,7 @@ fn string_field(
 /// ```
 pub fn extract<'a>(body: &'a str, method: &str) -> Result<SignedResponse<'a>, ExtractError> {
     let Entries(entries) =
-        serde_json::from_str(body).map_err(|e| ExtractError::NotJson(e.to_string()))?;
+        serde_json::from_str(body).map_err(|e| ExtractError::NotJson(JsonError::from(e)))?;
     for (i, (k, _)) in entries.iter().enumerate() {
         if entries.iter().skip(i + 1).any(|(other, _)| other == k) {
             return Err(ExtractError::DuplicateKey(k.clone()));

@@ -46,7 +46,7 @@ pub enum ApiError {
         error_description: String,
     },
     /// The body is not JSON, or not the documented shape.
-    #[error("cannot decode the baidu response as {what}: {source}")]
+    #[error("cannot decode the baidu response as {what}")]
     Decode {
         /// What the body was decoded as.
         what: &'static str,
@@ -277,5 +277,32 @@ mod tests {
         ));
         let v: Option<bool> = decode_baidu(br#"{"errno":"0","msg":"ok"}"#, "x").unwrap();
         assert_eq!(v, None);
+    }
+
+    #[test]
+    fn decode_error_says_what_and_keeps_the_cause_in_source() {
+        use std::error::Error as _;
+        let e = decode_baidu::<bool>(b"{\n  <html>", "OrderDetail").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "cannot decode the baidu response as OrderDetail"
+        );
+        let Some(cause) = e.source() else {
+            panic!("no source: {e}");
+        };
+        let ApiError::Decode { source, .. } = &e else {
+            panic!("not a decode error: {e:?}");
+        };
+        assert_eq!((source.line(), source.column()), (2, 3));
+        assert!(cause.to_string().contains("line 2 column 3"), "{cause}");
+        // The chain does not repeat itself: no message contains the one of its source.
+        let mut link: &dyn std::error::Error = &e;
+        while let Some(next) = link.source() {
+            assert!(
+                !link.to_string().contains(&next.to_string()),
+                "{link} repeats {next}"
+            );
+            link = next;
+        }
     }
 }

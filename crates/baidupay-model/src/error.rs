@@ -37,8 +37,9 @@ pub enum Error {
         /// What is wrong and what is expected.
         reason: String,
     },
-    /// A JSON document could not be decoded into the expected type.
-    #[error("cannot decode {what}: {source}")]
+    /// A JSON document could not be decoded into the expected type; the decoder's message is
+    /// the [`source`](std::error::Error::source).
+    #[error("cannot decode {what}")]
     Json {
         /// What was being decoded.
         what: &'static str,
@@ -48,11 +49,14 @@ pub enum Error {
     },
 }
 
-/// A JSON decoding error (a cloneable wrapper around `serde_json::Error`'s message and position).
+/// A JSON decoding error: the decoder's message and position, cloneable and comparable, with no
+/// decoder type in this crate's API. It is the end of an error chain (no `source`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
 pub struct JsonError {
     message: String,
+    line: usize,
+    column: usize,
 }
 
 impl JsonError {
@@ -60,12 +64,24 @@ impl JsonError {
     pub fn message(&self) -> &str {
         &self.message
     }
+
+    /// The 1-based line where decoding failed (0 when the input ended before any line).
+    pub fn line(&self) -> usize {
+        self.line
+    }
+
+    /// The 1-based column where decoding failed (0 when the input ended before any column).
+    pub fn column(&self) -> usize {
+        self.column
+    }
 }
 
 impl From<serde_json::Error> for JsonError {
     fn from(e: serde_json::Error) -> Self {
         Self {
             message: e.to_string(),
+            line: e.line(),
+            column: e.column(),
         }
     }
 }

@@ -1,5 +1,7 @@
 //! The crate's error type.
 
+use baidupay_model::JsonError;
+
 /// Why a callback was refused. Every variant means: do not act on this request.
 ///
 /// [`NotifyError::BadSignature`] and [`NotifyError::MissingSignature`] are the ones to alert on
@@ -63,14 +65,16 @@ pub enum NotifyError {
         /// The value received.
         found: String,
     },
-    /// The body verified but a field is not what the platform documents.
-    #[error("verified callback has an invalid field: {0}")]
+    /// The body verified but a field is not what the platform documents; the source names the
+    /// field.
+    #[error("verified callback has an invalid field")]
     Invalid(#[source] baidupay_model::Error),
-    /// The JSON body (TP audit push) does not decode.
-    #[error("cannot decode the callback JSON: {0}")]
-    Json(#[source] serde_json::Error),
+    /// The JSON body (TP audit push) does not decode; the source has the decoder's message,
+    /// line and column.
+    #[error("cannot decode the callback JSON")]
+    Json(#[source] JsonError),
     /// A crypto failure other than a bad signature (should not happen with a loaded key).
-    #[error("signature check failed: {0}")]
+    #[error("signature check failed")]
     Crypto(#[source] baidupay_crypto::Error),
 }
 

@@ -1,5 +1,6 @@
 //! The third-party-platform audit push (审核消息推送).
 
+use baidupay_model::JsonError;
 use baidupay_model::tp::TpAuditPush;
 
 use crate::error::{NotifyError, Result};
@@ -29,8 +30,36 @@ pub fn parse_audit_push(content_type: Option<&str>, body: &[u8]) -> Result<TpAud
             });
         }
     }
-    serde_json::from_slice(body).map_err(NotifyError::Json)
+    serde_json::from_slice(body).map_err(|e| NotifyError::Json(JsonError::from(e)))
 }
 
 /// The answer to a TP push: the plain body `success`.
 pub const TP_ACK: &str = "success";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_json_is_typed_and_its_chain_does_not_repeat() {
+        let e = parse_audit_push(Some("application/json"), b"{\"step\": ").unwrap_err();
+        let NotifyError::Json(json) = &e else {
+            panic!("not a JSON error: {e:?}");
+        };
+        assert_eq!((json.line(), json.column()), (1, 9));
+        assert_eq!(e.to_string(), "cannot decode the callback JSON");
+        let chain: Vec<String> =
+            std::iter::successors(Some(&e as &dyn std::error::Error), |e| e.source())
+                .map(ToString::to_string)
+                .collect();
+        assert_eq!(chain.len(), 2, "{chain:?}");
+        for pair in chain.windows(2) {
+            assert!(
+                !pair[0].contains(&pair[1]),
+                "{} repeats {}",
+                pair[0],
+                pair[1]
+            );
+        }
+    }
+}
