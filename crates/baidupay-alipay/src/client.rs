@@ -167,9 +167,9 @@ impl VerifiedResponse {
     /// `code`, `msg`, `sub_code`, `sub_msg`.
     ///
     /// # Errors
-    /// A message when the content is not a response object.
-    pub fn common(&self) -> std::result::Result<ResponseCommon, String> {
-        serde_json::from_str(&self.content).map_err(|e| e.to_string())
+    /// [`baidupay_model::JsonError`] when the content is not a response object.
+    pub fn common(&self) -> std::result::Result<ResponseCommon, baidupay_model::JsonError> {
+        serde_json::from_str(&self.content).map_err(baidupay_model::JsonError::from)
     }
 
     /// `Ok(())` for `code` 10000, the verified business error otherwise.
@@ -185,9 +185,10 @@ impl VerifiedResponse {
                     .into(),
             });
         }
-        let common = self
-            .common()
-            .map_err(|detail| AlipayError::Decode { method, detail })?;
+        let common = self.common().map_err(|e| AlipayError::Decode {
+            method,
+            detail: e.to_string(),
+        })?;
         common
             .check()
             .map_err(|source| AlipayError::Api { method, source })

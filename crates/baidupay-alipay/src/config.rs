@@ -189,8 +189,8 @@ impl AlipayConfig {
         if same_key(&alipay_key, app_private_key.public_key()) {
             return Err(ConfigError::AlipayKeyIsAppKey);
         }
-        let root_cert_sn = alipay_root_cert_sn(root_cert.as_ref())
-            .map_err(|e| ConfigError::RootCert(e.to_string()))?;
+        let root_cert_sn =
+            alipay_root_cert_sn(root_cert.as_ref()).map_err(ConfigError::RootCert)?;
         let current_sn = alipay.alipay_sn();
         let mut known = HashMap::new();
         known.insert(current_sn.clone(), alipay_key);

@@ -85,10 +85,8 @@ mod tests {
     use super::*;
     use crate::Error;
 
-    const TV1_PKCS1: &str =
-        include_str!("../../../../vectors/baidu/tv1-doc2021-private-pkcs1.pem");
-    const TV1_PKCS8: &str =
-        include_str!("../../../../vectors/baidu/tv1-doc2021-private-pkcs8.pem");
+    const TV1_PKCS1: &str = include_str!("../../../../vectors/baidu/tv1-doc2021-private-pkcs1.pem");
+    const TV1_PKCS8: &str = include_str!("../../../../vectors/baidu/tv1-doc2021-private-pkcs8.pem");
     const TV1_PUB: &str = include_str!("../../../../vectors/baidu/tv1-doc2021-public.pem");
 
     #[test]
