@@ -109,7 +109,7 @@ pub(crate) fn ci() -> Result {
     }
     eprintln!(
         "\nci: all steps passed in {:.0} s",
-        start.elapsed().as_secs_f64()
+        (now() - start).as_secs_f64()
     );
     Ok(())
 }

@@ -31,7 +31,7 @@ pub(crate) fn run(step: &str, cmd: &mut Command) -> Result {
     let status = cmd
         .status()
         .map_err(|e| format!("{step}: cannot start: {e}"))?;
-    eprintln!("    ({step}: {:.1} s)", start.elapsed().as_secs_f64());
+    eprintln!("    ({step}: {:.1} s)", (now() - start).as_secs_f64());
     if status.success() {
         Ok(())
     } else {

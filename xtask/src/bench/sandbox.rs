@@ -85,7 +85,7 @@ pub(super) fn bench_sandbox(quick: bool, target: &Path) -> Result {
                 String::from_utf8_lossy(&out.stdout)
             ));
         }
-        times.push(start.elapsed().as_secs_f64());
+        times.push((now() - start).as_secs_f64());
     }
     println!();
     println!(
