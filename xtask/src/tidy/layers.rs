@@ -58,8 +58,11 @@ pub(super) fn check_layers(members: &[Member]) -> Vec<String> {
     let mut problems = Vec::new();
     for m in members.iter().filter(|m| m.published) {
         let Some(from) = row_of(&m.name) else {
+            if !m.dir.starts_with("crates") {
+                continue; // the publish check asks for `publish = false`
+            }
             problems.push(format!(
-                "{} is published but has no row in the layer table (LAYERS in xtask/src/tidy.rs): add it",
+                "{} is published but has no row in the layer table (LAYERS in xtask/src/tidy/layers.rs): add it",
                 m.name
             ));
             continue;
@@ -265,7 +268,7 @@ mod tests {
         assert_eq!(
             check_layers(&m),
             [
-                "baidupay-extra is published but has no row in the layer table (LAYERS in xtask/src/tidy.rs): add it",
+                "baidupay-extra is published but has no row in the layer table (LAYERS in xtask/src/tidy/layers.rs): add it",
                 "baidupay-cli -> baidupay-example-merchant ([dependencies]): a published crate must not depend on an unpublished member",
             ]
         );
