@@ -127,59 +127,32 @@ mod tests {
     use crate::tidy::check_publish;
     use crate::tidy::tests::{krate, package, workspace};
 
+    /// A published crate with normal dependencies on `deps`.
+    fn on(name: &str, deps: &[&str]) -> Value {
+        let deps: Vec<(&str, Value)> = deps.iter().map(|d| (*d, Value::Null)).collect();
+        krate(name, &deps)
+    }
+
     /// The layered crates as they should be, plus `extra` packages.
     fn layered(extra: Vec<Value>) -> Vec<Member> {
+        let (crypto, model, transport) =
+            ("baidupay-crypto", "baidupay-model", "baidupay-transport");
         let mut p = vec![
-            krate("baidupay-model", &[("serde", Value::Null)]),
-            krate("baidupay-crypto", &[]),
-            krate("baidupay-transport", &[]),
-            krate(
-                "baidupay-openapi",
-                &[
-                    ("baidupay-transport", Value::Null),
-                    ("baidupay-crypto", Value::Null),
-                ],
-            ),
-            krate(
-                "baidupay-notify",
-                &[
-                    ("baidupay-crypto", Value::Null),
-                    ("baidupay-model", Value::Null),
-                ],
-            ),
-            krate(
-                "baidupay-cashier",
-                &[
-                    ("baidupay-openapi", Value::Null),
-                    ("baidupay-transport", Value::Null),
-                ],
-            ),
-            krate(
-                "baidupay-sandbox",
-                &[
-                    ("baidupay-cashier", Value::Null),
-                    ("baidupay-notify", Value::Null),
-                ],
-            ),
-            krate(
-                "baidupay-cli",
-                &[
-                    ("baidupay-sandbox", Value::Null),
-                    ("baidupay-model", Value::Null),
-                ],
-            ),
+            on(model, &["serde"]),
+            on(crypto, &[]),
+            on(transport, &[]),
+            on("baidupay-openapi", &[transport, crypto]),
+            on("baidupay-notify", &[crypto, model]),
+            on("baidupay-cashier", &["baidupay-openapi", transport]),
+            on("baidupay-sandbox", &["baidupay-cashier", "baidupay-notify"]),
+            on("baidupay-cli", &["baidupay-sandbox", model]),
             package(
                 "tests",
                 "baidupay-e2e",
                 false,
                 &[("baidupay-sandbox", Value::Null)],
             ),
-            package(
-                "examples/merchant",
-                "baidupay-example-merchant",
-                false,
-                &[("baidupay-notify", Value::Null)],
-            ),
+            package("examples/merchant", "baidupay-example-merchant", false, &[]),
         ];
         p.extend(extra);
         workspace(p)
@@ -194,8 +167,8 @@ mod tests {
 
     #[test]
     fn an_upward_edge_is_named_with_its_rule() {
-        let m = layered(vec![krate("baidupay-alipay", &[]), {
-            let mut c = krate("baidupay-tp", &[]);
+        let m = layered(vec![on("baidupay-alipay", &[]), {
+            let mut c = on("baidupay-tp", &[]);
             c["dependencies"] = json!([{"name": "baidupay-sandbox", "kind": null, "rename": null}]);
             c
         }]);
@@ -210,8 +183,8 @@ mod tests {
     #[test]
     fn same_layer_edges_are_refused() {
         let m = layered(vec![
-            krate("baidupay-tp", &[("baidupay-cashier", Value::Null)]),
-            krate("baidupay-alipay", &[("baidupay-notify", Value::Null)]),
+            on("baidupay-tp", &["baidupay-cashier"]),
+            on("baidupay-alipay", &["baidupay-notify"]),
         ]);
         assert_eq!(
             check_layers(&m),
@@ -225,8 +198,8 @@ mod tests {
     #[test]
     fn notify_may_use_only_crypto_and_model_and_the_bottom_nothing() {
         let m = workspace(vec![
-            krate("baidupay-transport", &[("baidupay-model", Value::Null)]),
-            krate("baidupay-model", &[]),
+            on("baidupay-transport", &["baidupay-model"]),
+            on("baidupay-model", &[]),
             krate("baidupay-notify", &[("baidupay-transport", json!("build"))]),
         ]);
         assert_eq!(
@@ -259,11 +232,11 @@ mod tests {
 
     #[test]
     fn published_crates_must_not_use_unpublished_members_and_must_be_in_the_table() {
-        let mut m = layered(vec![krate("baidupay-extra", &[])]);
+        let mut m = layered(vec![on("baidupay-extra", &[])]);
         m.retain(|m| m.name != "baidupay-cli");
-        m.extend(workspace(vec![krate(
+        m.extend(workspace(vec![on(
             "baidupay-cli",
-            &[("baidupay-example-merchant", Value::Null)],
+            &["baidupay-example-merchant"],
         )]));
         assert_eq!(
             check_layers(&m),
