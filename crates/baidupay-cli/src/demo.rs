@@ -1,4 +1,9 @@
-//! `baidupay sandbox` and `baidupay demo`.
+//! `baidupay sandbox` and `baidupay demo`: the step runner and the Baidu cashier steps here,
+//! the TP and Alipay steps and the demo's merchant callback server in `demo/`.
+
+mod alipay;
+mod merchant;
+mod tp;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -8,7 +13,6 @@ use std::time::{Duration, Instant};
 
 use baidupay_cashier::{CashierClient, CashierConfig, LegacyHost, TokenProvider};
 use baidupay_crypto::PrivateKey;
-use baidupay_example_merchant::App;
 use baidupay_model::cashier::{
     ApplyRefundRequest, BillKind, Date, LegacyPayStatus, PayStatus, RefundQueryStatus, RefundType,
 };
@@ -17,11 +21,12 @@ use baidupay_model::{
 };
 use baidupay_notify::{AlipayNotifier, BaiduNotifier};
 use baidupay_sandbox::{CallbackKind, Sandbox, SandboxConfig};
-use baidupay_transport::{HyperTransport, Settings, Transport};
+use baidupay_transport::{Clock, HyperTransport, Settings, SystemClock, Transport};
 use bytes::Bytes;
 use clap::Args;
 use serde_json::{Value, json};
 
+use self::merchant::{Merchant, PAY_PATH, REFUND_AUDIT_PATH, REFUND_PATH};
 use crate::error::{CliError, chain};
 
 /// `baidupay sandbox`.
@@ -95,9 +100,9 @@ impl Demo {
         F: Future<Output = Step<(T, String)>>,
     {
         self.n += 1;
-        let t = Instant::now();
+        let t = SystemClock.now();
         let r = f.await;
-        let ms = t.elapsed().as_millis();
+        let ms = SystemClock.now().duration_since(t).as_millis();
         match r {
             Ok((v, detail)) => {
                 println!("{:>2}. {name:<50} ok    {ms:>5} ms  {detail}", self.n);
@@ -151,10 +156,9 @@ fn acknowledged(sandbox: &Sandbox, kind: CallbackKind) -> bool {
 }
 
 /// Waits until a callback of `kind` was acknowledged and the merchant has `effects` effects.
-async fn applied(sandbox: &Sandbox, app: &App, kind: CallbackKind, effects: u64) -> Step<()> {
+async fn applied(sandbox: &Sandbox, app: &Merchant, kind: CallbackKind, effects: u64) -> Step<()> {
     let done =
-        eventually(|| async { acknowledged(sandbox, kind) && app.counters().await.0 == effects })
-            .await;
+        eventually(|| async { acknowledged(sandbox, kind) && app.counters().0 == effects }).await;
     if done {
         Ok(())
     } else {
@@ -187,12 +191,13 @@ pub(crate) fn demo() -> Result<(), CliError> {
 const APP_KEY: &str = "MMMdemo";
 const DEAL_ID: u64 = 470_193_086;
 const APP_ID: u64 = 10026;
+const ALIPAY_APP_ID: &str = "2021000122671080";
 
 #[allow(clippy::too_many_lines)] // one line per step, in order
 async fn run() -> Result<(), CliError> {
     let mut d = Demo {
         n: 0,
-        started: Instant::now(),
+        started: SystemClock.now(),
     };
     println!(
         "baidupay demo: the Baidu cashier, TP onboarding and Alipay JSAPI flows against the offline sandbox, on loopback\n"
@@ -222,12 +227,11 @@ async fn run() -> Result<(), CliError> {
         })
         .await?;
     let base = running.base_url().to_owned();
-    let app = App::new("2021000122671080");
+    let app = Merchant::new(ALIPAY_APP_ID);
     let merchant = d
-        .step("start the example merchant server", async {
-            let router = baidupay_example_merchant::router(
-                app.clone(),
-                BaiduNotifier::new(sandbox.platform_public_key().clone()),
+        .step("start the merchant callback server", async {
+            let router = app.router(
+                &BaiduNotifier::new(sandbox.platform_public_key().clone()),
                 AlipayNotifier::new(sandbox.alipay_public_key().clone()),
             );
             let addr = serve(router).await?;
@@ -246,9 +250,9 @@ async fn run() -> Result<(), CliError> {
                 "app_key": APP_KEY, "deal_id": DEAL_ID, "app_id": APP_ID,
                 "client_id": "demoClientId", "client_secret": "demoClientSecret",
                 "merchant_public_key": merchant_key.public_key().to_spki_pem(),
-                "notify_url": format!("http://{merchant}/notify/baidu/pay"),
-                "refund_audit_url": format!("http://{merchant}/notify/baidu/refund-audit"),
-                "refund_notify_url": format!("http://{merchant}/notify/baidu/refund"),
+                "notify_url": format!("http://{merchant}{PAY_PATH}"),
+                "refund_audit_url": format!("http://{merchant}{REFUND_AUDIT_PATH}"),
+                "refund_notify_url": format!("http://{merchant}{REFUND_PATH}"),
             }),
         )
         .await?;
@@ -285,7 +289,7 @@ async fn run() -> Result<(), CliError> {
     .legacy_host(LegacyHost::Etrade(base.clone()));
     let client = CashierClient::new(config, http.clone(), tokens.clone());
     let tp = TpOrderId::new("DEMO-1").map_err(|e| CliError::input(e.to_string()))?;
-    app.create_order(tp.clone(), Fen::new(11300)).await;
+    app.create_order(tp.clone(), Fen::new(11300));
     let info = d
         .step("orderInfo (signed, 113.00 yuan)", async {
             let info = expect(
@@ -343,7 +347,7 @@ async fn run() -> Result<(), CliError> {
             "request",
         )?;
         let r = expect(http.send(req).await, "merchant")?;
-        let (effects, duplicates) = app.counters().await;
+        let (effects, duplicates) = app.counters();
         if &r.body()[..] != br#"{"errno":0,"msg":"success","data":{"isConsumed":2}}"# || effects != 1 || duplicates != 1 {
             return fail(format!("expected the exact ack and 1 effect, 1 duplicate; got {:?}, {effects}, {duplicates}", r.body()));
         }
@@ -446,313 +450,14 @@ async fn run() -> Result<(), CliError> {
         Ok(((), "status -1 (closed)".to_owned()))
     })
     .await?;
-    tp_steps(&mut d, &http, &base, &merchant_key, merchant).await?;
-    alipay_steps(&mut d, &sandbox, &app, &http, &base, merchant).await?;
+    tp::tp_steps(&mut d, &http, &base, &merchant_key, merchant).await?;
+    alipay::alipay_steps(&mut d, &sandbox, &app, &http, &base, merchant).await?;
     running.stop().await;
     let _ = std::fs::remove_dir_all(&keys_dir);
     println!(
         "\nall {} steps passed in {} ms",
         d.n,
-        d.started.elapsed().as_millis()
+        SystemClock.now().duration_since(d.started).as_millis()
     );
-    Ok(())
-}
-
-const ALIPAY_APP_ID: &str = "2021000122671080";
-const ALIPAY_BUYER: &str = "2088102177846880";
-
-/// The Alipay JSAPI flow: app registration, create, my.tradePay, notify, query, refund.
-#[allow(clippy::too_many_lines)] // one block per step, in order
-async fn alipay_steps(
-    d: &mut Demo,
-    sandbox: &Sandbox,
-    app: &App,
-    http: &Arc<HyperTransport>,
-    base: &str,
-    merchant: SocketAddr,
-) -> Result<(), CliError> {
-    use baidupay_alipay::{AlipayClient, AlipayConfig, Gateway};
-    use baidupay_model::alipay::{
-        Buyer, FundChange, RefundQuery, RefundStatus, TradeCreate, TradeQuery, TradeRef,
-        TradeRefund, TradeStatus,
-    };
-    use baidupay_model::{AlipayAppId, AlipayUserId, OutRequestNo, OutTradeNo, Yuan};
-
-    let client = d
-        .step("Alipay app registration (RSA2 app key)", async {
-            let key = expect(PrivateKey::generate(2048), "keygen")?;
-            let (status, v) = post_json(
-                http,
-                &format!("{base}/sandbox/alipay/apps"),
-                &json!({
-                    "app_id": ALIPAY_APP_ID,
-                    "app_public_key": key.public_key().to_spki_pem(),
-                    "notify_url": format!("http://{merchant}/notify/alipay"),
-                }),
-            )
-            .await?;
-            if status != 201 {
-                return fail(format!("expected 201, got {status}: {v}"));
-            }
-            let config = expect(
-                AlipayConfig::new(
-                    expect(AlipayAppId::new(ALIPAY_APP_ID), "app id")?,
-                    key,
-                    sandbox.alipay_public_key().clone(),
-                ),
-                "config",
-            )?;
-            let config = expect(
-                config.gateway(Gateway::Custom(format!("{base}/gateway.do"))),
-                "gateway",
-            )?;
-            Ok((
-                AlipayClient::new(config, http.clone()),
-                format!("seller {}", v["seller_id"].as_str().unwrap_or("?")),
-            ))
-        })
-        .await?;
-    let out = expect(OutTradeNo::new("DEMO-ALI-1"), "id").map_err(|f| CliError::Invalid(f.0))?;
-    let by_out = || TradeRef::OutTradeNo(out.clone());
-    let trade_no = d
-        .step("alipay.trade.create (JSAPI_PAY)", async {
-            app.create_order(expect(TpOrderId::new("DEMO-ALI-1"), "id")?, Fen::new(8888))
-                .await;
-            let create = expect(
-                TradeCreate::new(
-                    out.clone(),
-                    expect("88.88".parse::<Yuan>(), "amount")?,
-                    "demo goods",
-                    Buyer::BuyerId(expect(AlipayUserId::new(ALIPAY_BUYER), "buyer")?),
-                ),
-                "trade",
-            )?;
-            let r = expect(client.create(&create).await, "alipay.trade.create")?;
-            let Some(no) = r.trade_no else {
-                return fail("no trade_no in the answer");
-            };
-            let shown = format!("trade_no {no} (signature verified)");
-            Ok((no, shown))
-        })
-        .await?;
-    d.step("my.tradePay (the buyer pays)", async {
-        let (status, v) = post_json(
-            http,
-            &format!("{base}/sandbox/alipay/pay"),
-            &json!({"trade_no": trade_no.as_str()}),
-        )
-        .await?;
-        if status != 200 || v["resultCode"] != "9000" {
-            return fail(format!("expected resultCode 9000, got {status}: {v}"));
-        }
-        Ok(((), "resultCode 9000".to_owned()))
-    })
-    .await?;
-    d.step("Alipay notify verified, applied, answered success", async {
-        let acked = eventually(|| async { acknowledged(sandbox, CallbackKind::AlipayTrade) }).await;
-        if !acked {
-            return fail(format!(
-                "the notify was not acknowledged: {:?}",
-                sandbox
-                    .deliveries()
-                    .iter()
-                    .filter(|x| x.kind == CallbackKind::AlipayTrade)
-                    .map(|x| x.reason.clone())
-                    .collect::<Vec<_>>()
-            ));
-        }
-        let paid = app
-            .order(&expect(TpOrderId::new("DEMO-ALI-1"), "id")?)
-            .await
-            .map(|o| format!("{:?}", o.state))
-            .unwrap_or_default();
-        if !paid.contains(trade_no.as_str()) {
-            return fail(format!("the merchant's order is {paid}"));
-        }
-        Ok(((), "TRADE_SUCCESS recorded once".to_owned()))
-    })
-    .await?;
-    d.step("alipay.trade.query", async {
-        let q = expect(
-            client.query(&TradeQuery::new(by_out())).await,
-            "alipay.trade.query",
-        )?;
-        if q.trade_status != Some(TradeStatus::TradeSuccess) {
-            return fail(format!("expected TRADE_SUCCESS, got {:?}", q.trade_status));
-        }
-        Ok(((), "TRADE_SUCCESS, 88.88".to_owned()))
-    })
-    .await?;
-    d.step("alipay.trade.refund (partial, replayed)", async {
-        let refund = TradeRefund::new(
-            by_out(),
-            expect("10.00".parse::<Yuan>(), "amount")?,
-            expect(OutRequestNo::new("DEMO-ALI-1-R1"), "id")?,
-        );
-        let first = expect(client.refund(&refund).await, "alipay.trade.refund")?;
-        let again = expect(client.refund(&refund).await, "alipay.trade.refund again")?;
-        if first.fund_change != Some(FundChange::Yes) || again.fund_change != Some(FundChange::No) {
-            return fail(format!(
-                "expected fund_change Y then N, got {:?} then {:?}",
-                first.fund_change, again.fund_change
-            ));
-        }
-        Ok(((), "fund_change Y, then N (same out_request_no)".to_owned()))
-    })
-    .await?;
-    d.step("alipay.trade.fastpay.refund.query", async {
-        let q = expect(
-            client
-                .refund_query(&RefundQuery::new(
-                    by_out(),
-                    expect(OutRequestNo::new("DEMO-ALI-1-R1"), "id")?,
-                ))
-                .await,
-            "refund query",
-        )?;
-        if q.refund_status != Some(RefundStatus::RefundSuccess) {
-            return fail(format!(
-                "expected REFUND_SUCCESS, got {:?}",
-                q.refund_status
-            ));
-        }
-        Ok(((), "REFUND_SUCCESS, 10.00".to_owned()))
-    })
-    .await?;
-    Ok(())
-}
-
-const TP_MINI_APP: u64 = 16_011_111;
-
-/// The TP onboarding of a mini program: authorization, then the three audited steps, each
-/// decided through the sandbox and pushed to the TP's event URL.
-#[allow(clippy::too_many_lines)] // one block per step, in order
-async fn tp_steps(
-    d: &mut Demo,
-    http: &Arc<HyperTransport>,
-    base: &str,
-    merchant_key: &PrivateKey,
-    merchant: SocketAddr,
-) -> Result<(), CliError> {
-    use baidupay_model::tp::{OpenStatus, TpAuditEvent, TpAuditPush};
-    use baidupay_tp::TpClient;
-    use std::sync::Mutex;
-
-    let pushes: Arc<Mutex<Vec<TpAuditPush>>> = Arc::default();
-    let tp = d
-        .step("TP: authorize a mini program (event URL, token)", async {
-            let seen = pushes.clone();
-            let router = axum::Router::new().route(
-                "/events",
-                axum::routing::post(move |headers: http::HeaderMap, body: Bytes| {
-                    let seen = seen.clone();
-                    async move {
-                        let ct = headers
-                            .get(http::header::CONTENT_TYPE)
-                            .and_then(|v| v.to_str().ok());
-                        match baidupay_notify::tp::parse_audit_push(ct, &body) {
-                            Ok(push) => {
-                                seen.lock()
-                                    .unwrap_or_else(std::sync::PoisonError::into_inner)
-                                    .push(push);
-                                baidupay_notify::tp::TP_ACK
-                            }
-                            Err(_) => "fail",
-                        }
-                    }
-                }),
-            );
-            let addr = serve(router).await?;
-            let (status, v) = post_json(
-                http,
-                &format!("{base}/sandbox/tp/apps"),
-                &json!({"app_id": TP_MINI_APP, "tp_app_id": 888,
-                        "event_url": format!("http://{addr}/events")}),
-            )
-            .await?;
-            let Some(token) = v["access_token"].as_str().filter(|_| status == 201) else {
-                return fail(format!("expected 201 with a token, got {status}: {v}"));
-            };
-            let tp = TpClient::new(
-                base,
-                http.clone(),
-                Arc::new(baidupay_cashier::StaticToken(baidupay_model::Secret::new(
-                    token,
-                ))),
-            );
-            Ok((tp, format!("app {TP_MINI_APP}, events at {addr}")))
-        })
-        .await?;
-    let decide = |step: &'static str| {
-        let http = http.clone();
-        let base = base.to_owned();
-        async move {
-            let (status, v) = post_json(
-                &http,
-                &format!("{base}/sandbox/tp/audit"),
-                &json!({"app_id": TP_MINI_APP, "step": step, "pass": true}),
-            )
-            .await?;
-            if status != 200 {
-                return fail(format!("audit {step}: {status} {v}"));
-            }
-            Ok(())
-        }
-    };
-    let pushed = |event: TpAuditEvent| {
-        let pushes = pushes.clone();
-        async move {
-            let arrived = eventually(|| async {
-                pushes
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)
-                    .iter()
-                    .any(|p| p.event == event)
-            })
-            .await;
-            if arrived {
-                Ok(())
-            } else {
-                fail(format!("no {} push arrived", event.code()))
-            }
-        }
-    };
-    d.step("TP: payment account, audited, pushed", async {
-        let req = baidupay_sandbox::samples::account_request();
-        expect(tp.create_account(&req).await, "pay/account/create")?;
-        decide("account").await?;
-        pushed(TpAuditEvent::CreateAccountPass).await?;
-        Ok(((), "APP_PAYMENT_CREATE_ACCOUNT_PASS".to_owned()))
-    })
-    .await?;
-    d.step("TP: developer config, audited, pushed", async {
-        let req = baidupay_sandbox::samples::develop_config_request(
-            merchant_key.public_key().to_base64(),
-            merchant,
-        );
-        expect(tp.submit_develop_config(&req).await, "developconfig/submit")?;
-        decide("develop_config").await?;
-        pushed(TpAuditEvent::DevelopConfigPass).await?;
-        Ok(((), "APP_PAYMENT_UPDATE_DEVELOP_CONFIG_PASS".to_owned()))
-    })
-    .await?;
-    d.step("TP: payment service, audited, pushed, bound", async {
-        let req = baidupay_sandbox::samples::payment_service_request();
-        expect(tp.create_service(&req).await, "paymentservice/create")?;
-        decide("payment_service").await?;
-        pushed(TpAuditEvent::CreatePaymentPass).await?;
-        let bound = expect(tp.bound_service().await, "getbindservice")?;
-        if bound.open_status != OpenStatus::Approved {
-            return fail(format!(
-                "expected open_status 2, got {:?}",
-                bound.open_status
-            ));
-        }
-        Ok((
-            (),
-            format!("pmAppKey {}, dealId {}", bound.pm_app_key, bound.deal_id),
-        ))
-    })
-    .await?;
     Ok(())
 }

@@ -6,10 +6,10 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::Context;
-use baidupay_transport::{HyperTransport, RetryPolicy, Settings, Transport};
+use baidupay_transport::{Clock, HyperTransport, RetryPolicy, Settings, SystemClock, Transport};
 use bytes::Bytes;
 
 fn main() -> anyhow::Result<()> {
@@ -65,10 +65,10 @@ fn main() -> anyhow::Result<()> {
                 }
             }));
         }
-        let start = Instant::now();
+        let start = SystemClock.now();
         tokio::time::sleep(Duration::from_secs(secs)).await;
         stop.store(true, Ordering::Relaxed);
-        let elapsed = start.elapsed();
+        let elapsed = SystemClock.now().duration_since(start);
         for task in tasks {
             let _ = task.await;
         }
