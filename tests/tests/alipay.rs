@@ -203,7 +203,10 @@ async fn create_pay_notify_query_refund_and_bill() {
     assert_eq!(sub_code(&e), "ACQ.TRADE_HAS_SUCCESS");
 
     // today's bill
-    let today = baidupay_model::time::BeijingTime::now().date();
+    let today = baidupay_model::time::BeijingTime::from_unix(
+        baidupay_transport::Clock::unix_seconds(&baidupay_transport::SystemClock),
+    )
+    .date();
     let url = client
         .bill_download_url(&BillDownloadUrlQuery::new(BillType::Trade, today).unwrap())
         .await

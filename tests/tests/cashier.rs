@@ -170,7 +170,10 @@ async fn pay_find_duplicate_refund_bill_and_close() {
     );
 
     // today's order bill holds the order and the refund
-    let today = baidupay_model::time::BeijingTime::now().date();
+    let today = baidupay_model::time::BeijingTime::from_unix(
+        baidupay_transport::Clock::unix_seconds(&baidupay_transport::SystemClock),
+    )
+    .date();
     let list = w
         .client
         .bill(BillKind::Order, Date::parse(&today).unwrap())

@@ -231,10 +231,10 @@ async fn a_mini_program_is_onboarded_step_by_step_and_then_takes_payments() {
     assert_eq!(found.total_money, Some(Fen::new(200)));
 
     // the order list, two per page
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
+    let now = u64::try_from(baidupay_transport::Clock::unix_seconds(
+        &baidupay_transport::SystemClock,
+    ))
+    .unwrap();
     let request = OrderListRequest {
         status: OrderStatusFilter::All,
         start_time: now - 3600,
@@ -254,7 +254,13 @@ async fn a_mini_program_is_onboarded_step_by_step_and_then_takes_payments() {
     assert_eq!(ids, ["TP-3", "TP-2", "TP-1"]);
 
     // finance: today's income from the three payments, one day, its detail two per page
-    let today = Date::parse(&baidupay_model::time::BeijingTime::now().date()).unwrap();
+    let today = Date::parse(
+        &baidupay_model::time::BeijingTime::from_unix(baidupay_transport::Clock::unix_seconds(
+            &baidupay_transport::SystemClock,
+        ))
+        .date(),
+    )
+    .unwrap();
     let range = FinanceRangeRequest {
         current_page: 1,
         page_size: 10,

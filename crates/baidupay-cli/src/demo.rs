@@ -403,7 +403,12 @@ async fn run() -> Result<(), CliError> {
     .await?;
     d.step("order bill download (orderBill)", async {
         let day = expect(
-            Date::parse(&baidupay_model::time::BeijingTime::now().date()),
+            Date::parse(
+                &baidupay_model::time::BeijingTime::from_unix(
+                    baidupay_transport::Clock::unix_seconds(&baidupay_transport::SystemClock),
+                )
+                .date(),
+            ),
             "date",
         )?;
         let list = expect(client.bill(BillKind::Order, day).await, "orderBill")?;

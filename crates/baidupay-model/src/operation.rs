@@ -300,7 +300,12 @@ mod tests {
         }
         assert!(Tp(&req).path().starts_with(TP_PAY_PATH));
         assert!(AccountAuditStatusRequest.path().starts_with(ACCOUNT_PATH));
-        assert!(!<AccountCreateRequest as Operation>::IDEMPOTENT);
+        // audited submissions are never resent automatically
+        let resend = [
+            <AccountCreateRequest as Operation>::IDEMPOTENT,
+            <DevelopConfigRequest as Operation>::IDEMPOTENT,
+        ];
+        assert_eq!(resend, [false, false]);
         assert_eq!(
             <DevelopConfigRequest as Operation>::METHOD,
             HttpMethod::Post

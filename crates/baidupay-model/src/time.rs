@@ -1,6 +1,7 @@
 //! Beijing time (UTC+8, no daylight saving): both platforms date everything in it (Alipay's
 //! `timestamp`, Baidu's bill days), whatever the server's zone. Computed arithmetically, so no
-//! time-zone database is needed.
+//! time-zone database is needed. The model reads no clock: pass the Unix time of a
+//! `baidupay_transport::Clock`.
 
 /// A civil date and time in UTC+8.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -21,14 +22,6 @@ pub struct BeijingTime {
 
 fn small(v: i64) -> u8 {
     u8::try_from(v).unwrap_or(0)
-}
-
-/// Seconds since the Unix epoch from the system clock (0 for a clock set before 1970).
-pub fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
 }
 
 impl BeijingTime {
@@ -60,11 +53,6 @@ impl BeijingTime {
             minute: small(secs % 3600 / 60),
             second: small(secs % 60),
         }
-    }
-
-    /// Now, from the system clock.
-    pub fn now() -> Self {
-        Self::from_unix(unix_now())
     }
 
     /// `yyyy-MM-dd`.
@@ -101,6 +89,5 @@ mod tests {
         ] {
             assert_eq!(BeijingTime::from_unix(t).datetime(), s, "{t}");
         }
-        assert!(BeijingTime::now().year >= 2024);
     }
 }

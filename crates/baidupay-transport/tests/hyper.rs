@@ -8,7 +8,7 @@ use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bytes::Bytes;
 use http::{Request, Response, StatusCode};
@@ -166,7 +166,7 @@ async fn stalled_server_times_out() {
     })
     .await;
     let t = transport(Settings::default().request_timeout(Duration::from_millis(300)));
-    let start = Instant::now();
+    let start = baidupay_transport::Clock::now(&baidupay_transport::SystemClock);
     let err = t
         .send(get(&format!("http://{addr}/stall")))
         .await

@@ -14,12 +14,12 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use baidupay_e2e::{World, http, serve};
 use baidupay_model::{Fen, TpOrderId};
 use baidupay_sandbox::{CallbackKind, SandboxConfig};
-use baidupay_transport::{HyperTransport, Transport};
+use baidupay_transport::{Clock, HyperTransport, SystemClock, Transport};
 use bytes::Bytes;
 
 /// POSTs every body once over `connections` concurrent keep-alive connections; returns the
@@ -32,7 +32,7 @@ async fn push(
 ) -> (Duration, usize) {
     let next = Arc::new(AtomicUsize::new(0));
     let failed = Arc::new(AtomicUsize::new(0));
-    let start = Instant::now();
+    let start = SystemClock.now();
     let mut tasks = Vec::new();
     for _ in 0..connections {
         let (http, bodies, next, failed, url) = (
@@ -112,10 +112,10 @@ fn main() {
         let hello = serve(axum::Router::new().route("/", axum::routing::post(|| async { "ok" }))).await;
         let (hello_time, _) = push(&client, &format!("http://{hello}/"), &bodies, connections).await;
 
-        let start = Instant::now();
+        let start = SystemClock.now();
         let (pay_time, failed) = push(&client, &w.url("/sandbox/cashier/pay"), &bodies, connections).await;
         assert_eq!(failed, 0, "cashier/pay answered non-2xx");
-        let deadline = Instant::now() + Duration::from_secs(120);
+        let deadline = SystemClock.now() + Duration::from_secs(120);
         let acknowledged = loop {
             let acked = w
                 .sandbox
@@ -123,7 +123,7 @@ fn main() {
                 .iter()
                 .filter(|d| d.kind == CallbackKind::Payment && d.acknowledged)
                 .count();
-            if acked >= orders || Instant::now() > deadline {
+            if acked >= orders || SystemClock.now() > deadline {
                 break acked;
             }
             tokio::time::sleep(Duration::from_millis(2)).await;
