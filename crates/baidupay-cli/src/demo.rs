@@ -85,8 +85,8 @@ fn fail<T>(msg: impl Into<String>) -> Step<T> {
     Err(Failure(msg.into()))
 }
 
-fn expect<T, E: std::fmt::Display>(r: Result<T, E>, what: &str) -> Step<T> {
-    r.map_err(|e| Failure(format!("{what}: {e}")))
+fn expect<T, E: std::error::Error>(r: Result<T, E>, what: &str) -> Step<T> {
+    r.map_err(|e| Failure(format!("{what}: {}", crate::error::chain(&e))))
 }
 
 struct Demo {

@@ -53,7 +53,7 @@ pub(crate) struct NotifyArgs {
 }
 
 fn refused(e: &NotifyError) -> CliError {
-    let msg = format!("callback refused: {e}");
+    let msg = format!("callback refused: {}", crate::error::chain(e));
     if matches!(
         e,
         NotifyError::BadSignature | NotifyError::SignatureEncoding { .. }

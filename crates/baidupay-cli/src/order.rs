@@ -70,7 +70,9 @@ pub(crate) fn order(args: &OrderArgs) -> CliResult {
     use baidupay_model::{AppKey, DealId, Fen, TpOrderId};
     let config = crate::config::Config::load(args.config.as_deref())?;
     let b = &config.baidu;
-    let bad = |what: &str, e: &dyn std::fmt::Display| CliError::input(format!("{what}: {e}"));
+    let bad = |what: &str, e: &dyn std::error::Error| {
+        CliError::input(format!("{what}: {}", crate::error::chain(e)))
+    };
     let app_key = AppKey::new(crate::config::required(
         b.app_key.clone(),
         "baidu",
