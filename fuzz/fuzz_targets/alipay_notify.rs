@@ -10,7 +10,7 @@ use libfuzzer_sys::fuzz_target;
 fn notifier() -> &'static AlipayNotifier {
     static N: OnceLock<AlipayNotifier> = OnceLock::new();
     N.get_or_init(|| {
-        let key = include_str!("../../crates/baidupay-notify/tests/fixtures/alipay/n1-alipay-public-key.txt");
+        let key = include_str!("../../vectors/alipay/n1-alipay-public-key.txt");
         AlipayNotifier::new(PublicKey::parse(key.trim()).expect("fixture key"))
     })
 }

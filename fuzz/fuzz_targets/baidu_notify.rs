@@ -11,7 +11,7 @@ use libfuzzer_sys::fuzz_target;
 fn notifier() -> &'static BaiduNotifier {
     static N: OnceLock<BaiduNotifier> = OnceLock::new();
     N.get_or_init(|| {
-        let pem = include_str!("../../crates/baidupay-notify/tests/fixtures/baidu/tv2-demo-platform-public.pem");
+        let pem = include_str!("../../vectors/baidu/tv2-demo-platform-public.pem");
         BaiduNotifier::new(PublicKey::parse(pem).expect("fixture key"))
     })
 }

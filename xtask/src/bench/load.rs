@@ -31,7 +31,7 @@ pub(super) fn bench_load(quick: bool, target: &Path) -> Result {
         ]),
     )?;
     let bin = |name: &str| target.join("release").join(name);
-    let fixtures = workspace_root().join("crates/baidupay-notify/tests/fixtures/baidu");
+    let fixtures = workspace_root().join("vectors/baidu");
     let key = fixtures.join("tv2-demo-platform-public.pem");
     let body = fixtures.join("tv2-payment-notify-body.form");
     let key_s = key.to_string_lossy().into_owned();
