@@ -303,7 +303,7 @@ impl CashierClient {
     ///
     /// # Errors
     /// [`CashierError::Invalid`] when the entry has no URL; transport errors; a non-2xx answer
-    /// is [`CashierError::UnexpectedAnswer`].
+    /// is [`baidupay_openapi::OpenApiError::UnexpectedAnswer`].
     pub async fn download_bill(&self, file: &BillFile) -> Result<BillDownload> {
         let url = file
             .url
