@@ -6,7 +6,7 @@ use std::sync::Arc;
 use baidupay_model::operation::{HttpMethod, Operation};
 use baidupay_transport::Transport;
 
-use crate::error::Result;
+use crate::error::{OpenApiError, Result};
 use crate::exchange::Exchange;
 use crate::token::TokenProvider;
 
@@ -63,11 +63,14 @@ impl OpenApi {
     /// caller's: API clients run it first and report it as their own "invalid request" error.
     ///
     /// # Errors
-    /// [`crate::OpenApiError`] from the token provider, the transport or Baidu.
+    /// [`crate::OpenApiError`] from encoding the request ([`OpenApiError::Encode`]), the token
+    /// provider, the transport or Baidu.
     pub async fn execute<O: Operation>(&self, request: &O) -> Result<O::Output> {
         let operation = request.name();
         let url = format!("{}{}", self.base, request.path());
-        let params = request.to_params();
+        let params = request
+            .to_params()
+            .map_err(|source| OpenApiError::Encode { operation, source })?;
         let mut retried = false;
         loop {
             let token = self.tokens.access_token().await?;
