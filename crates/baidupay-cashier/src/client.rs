@@ -12,7 +12,9 @@ use baidupay_model::cashier::{
 };
 use baidupay_model::operation::{CapitalBill, Operation, OrderBill};
 use baidupay_model::{AppKey, ClientId, DealId, Fen, OrderId, PayAppId, Secret, TpOrderId, UserId};
-use baidupay_openapi::{ClientCredentialsProvider, Exchange, OPENAPI_BASE, OpenApi, TokenProvider};
+use baidupay_openapi::{
+    ClientCredentialsProvider, Exchange, OPENAPI_BASE, OpenApi, OpenApiError, TokenProvider,
+};
 use baidupay_transport::Transport;
 use serde::de::DeserializeOwned;
 
@@ -382,7 +384,7 @@ impl CashierClient {
                 "queryorderdetail",
                 false,
                 url,
-                req.to_params(),
+                encode("queryorderdetail", &req)?,
                 "sign",
                 true,
             )
@@ -413,7 +415,7 @@ impl CashierClient {
     /// # Errors
     /// As [`CashierClient::find_order`].
     pub async fn legacy_refund(&self, req: &LegacyRefundRequest) -> Result<ApplyRefundResult> {
-        let mut params = req.to_params();
+        let mut params = encode("applyOrderRefund (1.0)", req)?;
         let url = self.legacy_url("applyOrderRefund", LegacyRefundRequest::METHOD, &mut params);
         let idempotent = req.biz_refund_batch_id.is_some();
         self.signed_call(
@@ -433,7 +435,7 @@ impl CashierClient {
     /// As [`CashierClient::find_order`].
     pub async fn sync_order_status(&self, order_id: OrderId, user_id: UserId) -> Result<()> {
         let req = SyncOrderStatusRequest::new(order_id, user_id, self.inner.config.app_key.clone());
-        let mut params = req.to_params();
+        let mut params = encode("syncOrderStatus", &req)?;
         let url = self.legacy_url(
             "syncOrderStatus",
             SyncOrderStatusRequest::METHOD,
@@ -444,4 +446,11 @@ impl CashierClient {
             .await?;
         Ok(())
     }
+}
+
+/// The parameters of a signed 1.0 request; a type that cannot be encoded is a failed call
+/// that was never sent.
+fn encode<P: Params>(operation: &'static str, req: &P) -> Result<Vec<(&'static str, String)>> {
+    req.to_params()
+        .map_err(|source| CashierError::Call(OpenApiError::Encode { operation, source }))
 }

@@ -19,137 +19,22 @@
 //! ```
 
 use std::collections::BTreeMap;
-use std::fmt::Display;
-use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
 use crate::cashier::PayStatus;
 use crate::error::{Error, Result};
+use crate::form;
 use crate::{DealId, Fen, OrderId, RefundBatchId, TpOrderId, UserId};
 
 /// The signature field of every Baidu callback; never part of a typed callback.
 pub const SIGNATURE_FIELD: &str = "rsaSign";
 
-/// Decoded form fields, consumed one by one: sorted once by name (which also exposes
-/// duplicates), then looked up by binary search. No map, and no allocation per field: values
-/// are parsed in place from borrowed text.
-/// The pairs of a callback, sorted by name, taken one by one. The typed parsers take fields in
-/// name order, so a forward cursor finds each with one or two comparisons (a binary search
-/// covers any other order).
-struct Fields<K, V>(Vec<(K, Option<V>)>, usize);
-
-impl<K, V> Fields<K, V>
-where
-    K: AsRef<str> + Into<String>,
-    V: AsRef<str> + Into<String>,
-{
-    fn new(pairs: impl IntoIterator<Item = (K, V)>) -> Result<Self> {
-        let mut items: Vec<(K, Option<V>)> = pairs
-            .into_iter()
-            .filter(|(k, _)| k.as_ref() != SIGNATURE_FIELD)
-            .map(|(k, v)| (k, Some(v)))
-            .collect();
-        // a verified body arrives sorted and distinct: one comparison per pair tells
-        if !items.windows(2).all(|w| w[0].0.as_ref() < w[1].0.as_ref()) {
-            items.sort_unstable_by(|a, b| a.0.as_ref().cmp(b.0.as_ref()));
-            if let Some(w) = items
-                .windows(2)
-                .find(|w| w[0].0.as_ref() == w[1].0.as_ref())
-            {
-                return Err(Error::InvalidField {
-                    field: "body",
-                    reason: format!("parameter {:?} appears more than once", w[0].0.as_ref()),
-                });
-            }
-        }
-        Ok(Self(items, 0))
-    }
-
-    fn take(&mut self, field: &str) -> Option<V> {
-        let mut i = self.1;
-        while let Some((k, _)) = self.0.get(i) {
-            match k.as_ref().cmp(field) {
-                std::cmp::Ordering::Less => i += 1,
-                std::cmp::Ordering::Equal => {
-                    self.1 = i + 1;
-                    return self.0.get_mut(i).and_then(|(_, v)| v.take());
-                }
-                std::cmp::Ordering::Greater => break,
-            }
-        }
-        // not ahead of the cursor: anywhere (or nowhere)
-        let i = self
-            .0
-            .binary_search_by(|(k, _)| k.as_ref().cmp(field))
-            .ok()?;
-        self.0.get_mut(i).and_then(|(_, v)| v.take())
-    }
-
-    fn opt<T>(&mut self, field: &'static str) -> Result<Option<T>>
-    where
-        T: FromStr,
-        T::Err: Display,
-    {
-        match self.take(field) {
-            None => Ok(None),
-            Some(v) if v.as_ref().is_empty() => Ok(None),
-            Some(v) => v
-                .as_ref()
-                .parse()
-                .map(Some)
-                .map_err(|e| Error::InvalidField {
-                    field,
-                    reason: format!("{:?}: {e}", v.as_ref()),
-                }),
-        }
-    }
-
-    fn req<T>(&mut self, field: &'static str) -> Result<T>
-    where
-        T: FromStr,
-        T::Err: Display,
-    {
-        self.opt(field)?.ok_or_else(|| Error::InvalidField {
-            field,
-            reason: "missing or empty".into(),
-        })
-    }
-
-    fn status<T: From<i64>>(&mut self, field: &'static str) -> Result<T> {
-        self.req::<i64>(field).map(T::from)
-    }
-
-    fn raw(&mut self, field: &'static str) -> String {
-        self.take(field).map(Into::into).unwrap_or_default()
-    }
-
-    fn rest(self) -> BTreeMap<String, String> {
-        self.0
-            .into_iter()
-            // the value first: a taken field costs nothing (no key copied only to be dropped)
-            .filter_map(|(k, v)| v.map(|v| (k.into(), v.into())))
-            .collect()
-    }
-}
-
-fn push<T: Display>(out: &mut Vec<(String, String)>, k: &str, v: &T) {
-    out.push((k.to_owned(), v.to_string()));
-}
-
-fn push_opt<T: Display>(out: &mut Vec<(String, String)>, k: &str, v: Option<&T>) {
-    if let Some(v) = v {
-        push(out, k, v);
-    }
-}
-
-fn finish(
-    mut out: Vec<(String, String)>,
-    extra: &BTreeMap<String, String>,
-) -> Vec<(String, String)> {
-    out.extend(extra.iter().map(|(k, v)| (k.clone(), v.clone())));
-    out.sort();
-    out
+/// The form fields of a callback through its serde derive, `extra` included, sorted by name.
+fn encode<T: Serialize>(callback: &T) -> Vec<(String, String)> {
+    // a callback's fields are all scalars: encoding cannot fail (the tests encode each one);
+    // were it ever to, no pairs at all sign nothing a merchant would accept
+    crate::params::to_pairs(callback).unwrap_or_default()
 }
 
 /// 通知支付状态: the payment notify (baidu-cashier.md 6.1). Serializes (for logs and the CLI)
@@ -157,7 +42,10 @@ fn finish(
 ///
 /// The merchant must check `total_money` and `tp_order_id` against its own order before
 /// delivering goods; `status` must be [`PayStatus::Paid`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+///
+/// The serde derive is the wire format in both directions: [`PaymentNotification::from_pairs`]
+/// decodes through it and [`PaymentNotification::to_pairs`] encodes through it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PaymentNotification {
@@ -201,13 +89,16 @@ pub struct PaymentNotification {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub partner_id: Option<i64>,
     /// Pay status.
+    #[serde(deserialize_with = "form::int_code")]
     pub status: PayStatus,
     /// Promotion details, the JSON text as sent (often empty).
+    #[serde(default)]
     pub promo_detail: String,
     /// The merchant's `returnData` from `bizInfo`, the text as sent (often empty).
+    #[serde(default)]
     pub return_data: String,
     /// Fields this version does not know, verbatim (they were covered by the signature).
-    #[serde(flatten)]
+    #[serde(flatten, skip_deserializing)]
     pub extra: BTreeMap<String, String>,
 }
 
@@ -222,53 +113,13 @@ impl PaymentNotification {
         K: AsRef<str> + Into<String>,
         V: AsRef<str> + Into<String>,
     {
-        let mut f = Fields::new(pairs)?;
-        // in wire-name order (see `Fields`)
-        Ok(Self {
-            count: f.opt("count")?,
-            deal_id: f.req("dealId")?,
-            gift_card_money: f.opt("giftCardMoney")?,
-            hb_balance_money: f.opt("hbBalanceMoney")?,
-            hb_money: f.opt("hbMoney")?,
-            order_id: f.req("orderId")?,
-            partner_id: f.opt("partnerId")?,
-            pay_money: f.req("payMoney")?,
-            pay_time: f.opt("payTime")?,
-            pay_type: f.opt("payType")?,
-            promo_detail: f.raw("promoDetail"),
-            promo_money: f.opt("promoMoney")?,
-            return_data: f.raw("returnData"),
-            status: f.status("status")?,
-            total_money: f.req("totalMoney")?,
-            tp_order_id: f.req("tpOrderId")?,
-            unit_price: f.opt("unitPrice")?,
-            user_id: f.req("userId")?,
-            extra: f.rest(),
-        })
+        let (n, extra) = form::from_pairs::<Self, _, _>(pairs, form::BAIDU)?;
+        Ok(Self { extra, ..n })
     }
 
     /// The notification's form fields (without `rsaSign`), sorted by name.
     pub fn to_pairs(&self) -> Vec<(String, String)> {
-        let mut o = Vec::new();
-        push(&mut o, "userId", &self.user_id);
-        push(&mut o, "orderId", &self.order_id);
-        push(&mut o, "tpOrderId", &self.tp_order_id);
-        push(&mut o, "dealId", &self.deal_id);
-        push(&mut o, "totalMoney", &self.total_money);
-        push(&mut o, "payMoney", &self.pay_money);
-        push_opt(&mut o, "unitPrice", self.unit_price.as_ref());
-        push_opt(&mut o, "count", self.count.as_ref());
-        push_opt(&mut o, "promoMoney", self.promo_money.as_ref());
-        push_opt(&mut o, "hbMoney", self.hb_money.as_ref());
-        push_opt(&mut o, "hbBalanceMoney", self.hb_balance_money.as_ref());
-        push_opt(&mut o, "giftCardMoney", self.gift_card_money.as_ref());
-        push_opt(&mut o, "payTime", self.pay_time.as_ref());
-        push_opt(&mut o, "payType", self.pay_type.as_ref());
-        push_opt(&mut o, "partnerId", self.partner_id.as_ref());
-        push(&mut o, "status", &self.status.code());
-        push(&mut o, "promoDetail", &self.promo_detail);
-        push(&mut o, "returnData", &self.return_data);
-        finish(o, &self.extra)
+        encode(self)
     }
 
     /// Whether Baidu reports the order as paid.
@@ -279,7 +130,7 @@ impl PaymentNotification {
 
 /// 请求业务方退款审核: Baidu asks the merchant to approve a refund (baidu-cashier.md 6.2).
 /// `refundBatchId` is its idempotency key. Answer with [`RefundAuditAnswer`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RefundAuditRequest {
@@ -295,7 +146,7 @@ pub struct RefundAuditRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub apply_refund_money: Option<Fen>,
     /// Fields this version does not know, verbatim.
-    #[serde(flatten)]
+    #[serde(flatten, skip_deserializing)]
     pub extra: BTreeMap<String, String>,
 }
 
@@ -309,26 +160,13 @@ impl RefundAuditRequest {
         K: AsRef<str> + Into<String>,
         V: AsRef<str> + Into<String>,
     {
-        let mut f = Fields::new(pairs)?;
-        Ok(Self {
-            apply_refund_money: f.opt("applyRefundMoney")?,
-            order_id: f.req("orderId")?,
-            refund_batch_id: f.req("refundBatchId")?,
-            tp_order_id: f.req("tpOrderId")?,
-            user_id: f.req("userId")?,
-            extra: f.rest(),
-        })
+        let (n, extra) = form::from_pairs::<Self, _, _>(pairs, form::BAIDU)?;
+        Ok(Self { extra, ..n })
     }
 
     /// The request's form fields (without `rsaSign`), sorted by name.
     pub fn to_pairs(&self) -> Vec<(String, String)> {
-        let mut o = Vec::new();
-        push(&mut o, "orderId", &self.order_id);
-        push(&mut o, "userId", &self.user_id);
-        push(&mut o, "tpOrderId", &self.tp_order_id);
-        push(&mut o, "refundBatchId", &self.refund_batch_id);
-        push_opt(&mut o, "applyRefundMoney", self.apply_refund_money.as_ref());
-        finish(o, &self.extra)
+        encode(self)
     }
 }
 
@@ -345,7 +183,7 @@ int_code_enum! {
 
 /// 通知退款状态: the refund result notify (baidu-cashier.md 6.3). `refundBatchId` is its
 /// idempotency key. Answer with [`RefundNotifyAck`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RefundNotification {
@@ -360,9 +198,10 @@ pub struct RefundNotification {
     /// Baidu refund batch id.
     pub refund_batch_id: RefundBatchId,
     /// Result.
+    #[serde(deserialize_with = "form::int_code")]
     pub refund_status: RefundNotifyStatus,
     /// Fields this version does not know, verbatim.
-    #[serde(flatten)]
+    #[serde(flatten, skip_deserializing)]
     pub extra: BTreeMap<String, String>,
 }
 
@@ -376,26 +215,13 @@ impl RefundNotification {
         K: AsRef<str> + Into<String>,
         V: AsRef<str> + Into<String>,
     {
-        let mut f = Fields::new(pairs)?;
-        Ok(Self {
-            order_id: f.req("orderId")?,
-            refund_batch_id: f.req("refundBatchId")?,
-            refund_status: f.status("refundStatus")?,
-            tp_order_id: f.opt("tpOrderId")?,
-            user_id: f.opt("userId")?,
-            extra: f.rest(),
-        })
+        let (n, extra) = form::from_pairs::<Self, _, _>(pairs, form::BAIDU)?;
+        Ok(Self { extra, ..n })
     }
 
     /// The notification's form fields (without `rsaSign`), sorted by name.
     pub fn to_pairs(&self) -> Vec<(String, String)> {
-        let mut o = Vec::new();
-        push_opt(&mut o, "userId", self.user_id.as_ref());
-        push(&mut o, "orderId", &self.order_id);
-        push_opt(&mut o, "tpOrderId", self.tp_order_id.as_ref());
-        push(&mut o, "refundBatchId", &self.refund_batch_id);
-        push(&mut o, "refundStatus", &self.refund_status.code());
-        finish(o, &self.extra)
+        encode(self)
     }
 }
 
@@ -691,6 +517,63 @@ mod tests {
                 }
             ),
             "{e}"
+        );
+    }
+
+    #[test]
+    fn to_pairs_gives_back_the_signed_fields() {
+        fn check(input: Vec<(String, String)>, encoded: Vec<(String, String)>) {
+            let mut want = input;
+            want.sort();
+            assert_eq!(encoded, want);
+        }
+        let p = pairs(&[
+            ("userId", "3269234686470"),
+            ("orderId", "2645985458"),
+            ("tpOrderId", "T1"),
+            ("dealId", "470193086"),
+            ("totalMoney", "1600"),
+            ("payMoney", "1500"),
+            ("unitPrice", "800"),
+            ("count", "2"),
+            ("promoMoney", "100"),
+            ("hbMoney", "0"),
+            ("hbBalanceMoney", "0"),
+            ("giftCardMoney", "0"),
+            ("payTime", "1600000000"),
+            ("payType", "1117"),
+            ("partnerId", "6000001"),
+            ("status", "2"),
+            ("promoDetail", ""),
+            ("returnData", r#"{"a":1}"#),
+            ("zNew", ""),
+        ]);
+        check(
+            p.clone(),
+            PaymentNotification::from_pairs(p).unwrap().to_pairs(),
+        );
+        let p = pairs(&[
+            ("orderId", "1"),
+            ("userId", "2"),
+            ("tpOrderId", "T1"),
+            ("refundBatchId", "9"),
+            ("applyRefundMoney", "100"),
+            ("aNew", "x"),
+        ]);
+        check(
+            p.clone(),
+            RefundAuditRequest::from_pairs(p).unwrap().to_pairs(),
+        );
+        let p = pairs(&[
+            ("orderId", "1"),
+            ("userId", "2"),
+            ("tpOrderId", "T1"),
+            ("refundBatchId", "9"),
+            ("refundStatus", "2"),
+        ]);
+        check(
+            p.clone(),
+            RefundNotification::from_pairs(p).unwrap().to_pairs(),
         );
     }
 

@@ -40,6 +40,7 @@ pub mod codes;
 pub mod de;
 pub mod envelope;
 mod error;
+mod form;
 mod id;
 mod money;
 pub mod operation;

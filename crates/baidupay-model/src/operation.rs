@@ -4,13 +4,15 @@
 //! An API client sends any [`Operation`] the same way (`baidupay_openapi::OpenApi::execute`):
 //! the `access_token` in the query, the [`Params`] in the query (GET) or a form body (POST), the
 //! envelope decoded into [`Operation::Output`]. Adding an endpoint is one request type (its
-//! fields, [`Params`]) and one line in the table at the bottom of this file.
+//! fields with their serde derive, which is the wire format, and `impl Params for X {}`) and
+//! one line in the table at the bottom of this file.
 //!
 //! A request shape that several endpoints share (a bill day, a finance date range) is sent to
 //! one of them through a borrowed wrapper that names the endpoint ([`OrderBill`],
 //! [`FinanceBalanceList`], …); the third-party-platform variant of a cashier pay API through
 //! [`Tp`].
 
+use serde::Serialize;
 use serde::de::{DeserializeOwned, IgnoredAny};
 
 use crate::cashier::{
@@ -71,14 +73,11 @@ pub trait TpVariant: Operation {
 
 /// The third-party-platform variant of a cashier pay API (the TP's authorizer token in the
 /// query, the same parameters).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Serialize)]
+#[serde(transparent)]
 pub struct Tp<'a, R>(pub &'a R);
 
-impl<R: TpVariant> Params for Tp<'_, R> {
-    fn to_params(&self) -> Vec<(&'static str, String)> {
-        self.0.to_params()
-    }
-}
+impl<R: TpVariant> Params for Tp<'_, R> {}
 
 impl<R: TpVariant> Operation for Tp<'_, R> {
     type Output = R::Output;
@@ -102,14 +101,10 @@ impl<R: TpVariant> Operation for Tp<'_, R> {
 macro_rules! empty_request {
     ($($(#[$m:meta])* $name:ident;)*) => {$(
         $(#[$m])*
-        #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+        #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
         pub struct $name;
 
-        impl Params for $name {
-            fn to_params(&self) -> Vec<(&'static str, String)> {
-                Vec::new()
-            }
-        }
+        impl Params for $name {}
     )*};
 }
 
@@ -128,14 +123,11 @@ empty_request! {
 macro_rules! endpoint_wrapper {
     ($($(#[$m:meta])* $name:ident($inner:ty);)*) => {$(
         $(#[$m])*
-        #[derive(Debug, Clone, Copy)]
+        #[derive(Debug, Clone, Copy, Serialize)]
+        #[serde(transparent)]
         pub struct $name<'a>(pub &'a $inner);
 
-        impl Params for $name<'_> {
-            fn to_params(&self) -> Vec<(&'static str, String)> {
-                self.0.to_params()
-            }
-        }
+        impl Params for $name<'_> {}
     )*};
 }
 
@@ -172,7 +164,11 @@ macro_rules! operations {
     ($(
         $t:ty: $method:ident $path:literal as $name:literal, $idem:ident, $check:ident
             $(, tp $tpname:literal $tppath:literal)? => $out:ty;
-    )*) => {$(
+    )*) => {
+        /// Every operation's name, for the test that encodes a sample of each.
+        #[cfg(test)]
+        const TABLE: &[&str] = &[$($name),*];
+        $(
         impl Operation for $t {
             type Output = $out;
             const METHOD: HttpMethod = HttpMethod::$method;
@@ -199,7 +195,8 @@ macro_rules! operations {
                 }
             }
         )?
-    )*};
+        )*
+    };
 }
 
 /// `/rest/2.0/smartapp/pay/paymentservice`: the cashier pay APIs (and the TP's payment
@@ -244,26 +241,134 @@ operations! {
     OtherDetailList<'_>: Get "/rest/2.0/smartapp/pay/paymentservice/financebalance/otherdetail" as "paymentservice/financebalance/otherdetail", idempotent, wrapped => OtherDetail;
     ExpenseListRequest<'_>: Get "/rest/2.0/smartapp/pay/paymentservice/financeexpense" as "paymentservice/financeexpense", idempotent, wrapped => ExpenseList;
     PayDetailRequest: Get "/rest/2.0/smartapp/pay/paymentservice/financeexpense/paydetail" as "paymentservice/financeexpense/paydetail", idempotent, plain => PayDetail;
+    UpdateBoundService<'_>: Post "/rest/2.0/smartapp/pay/paymentservice/updatebindservice" as "paymentservice/updatebindservice", once, wrapped => IgnoredAny;
 }
 
 /// 更新支付服务全部信息 (audited): the full payment-service form sent to `updatebindservice`.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Serialize)]
+#[serde(transparent)]
 pub struct UpdateBoundService<'a>(pub &'a PaymentServiceRequest);
 
-impl Params for UpdateBoundService<'_> {
-    fn to_params(&self) -> Vec<(&'static str, String)> {
-        self.0.to_params()
-    }
-}
-
-operations! {
-    UpdateBoundService<'_>: Post "/rest/2.0/smartapp/pay/paymentservice/updatebindservice" as "paymentservice/updatebindservice", once, wrapped => IgnoredAny;
-}
+impl Params for UpdateBoundService<'_> {}
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::{AppKey, TpOrderId};
+
+    fn encoded<O: Operation>(o: &O) -> (&'static str, Vec<(&'static str, String)>) {
+        match o.to_params() {
+            Ok(p) => (o.name(), p),
+            Err(e) => panic!("{} cannot be encoded: {e}", o.name()),
+        }
+    }
+
+    /// A sample of every request in the table encodes (a field type that cannot be a parameter
+    /// fails here, not for a user), and every line of the table has its sample.
+    #[test]
+    fn every_operation_encodes() {
+        use crate::cashier::{Date, RefundType};
+        use crate::tp::{OrderStatusFilter, PaymentDays};
+        use crate::{BizRefundBatchId, Fen, OrderId, UserId};
+        let app = AppKey::new("MMMabc").unwrap();
+        let tp_order = TpOrderId::new("T1").unwrap();
+        let day = Date::parse("2021-03-01").unwrap();
+        let find = FindOrderRequest::new(tp_order.clone(), app.clone());
+        let cancel = CancelOrderRequest::new(OrderId::new(1), app.clone());
+        let refund = ApplyRefundRequest::new(
+            OrderId::new(1),
+            UserId::new(2),
+            tp_order.clone(),
+            BizRefundBatchId::new("B1").unwrap(),
+            RefundType::UserRequested,
+            "reason",
+            app.clone(),
+        )
+        .unwrap()
+        .partial(Fen::new(100))
+        .unwrap()
+        .skip_audit(true)
+        .refund_notify_url("https://m.example/refund")
+        .deal_vos("[]");
+        let find_refund = FindRefundRequest::new(tp_order, UserId::new(2), app.clone());
+        let bill = BillRequest::new(day.clone(), app);
+        let service = PaymentServiceRequest::new(
+            "n",
+            "p",
+            "a",
+            "6222",
+            "b",
+            "br",
+            "op",
+            "oc",
+            PaymentDays::T7,
+            100,
+            10_000,
+        );
+        let range = FinanceRangeRequest::new(day.clone(), day.clone(), 1, 10);
+        let samples = [
+            encoded(&find),
+            encoded(&Tp(&find)),
+            encoded(&cancel),
+            encoded(&Tp(&cancel)),
+            encoded(&refund),
+            encoded(&Tp(&refund)),
+            encoded(&find_refund),
+            encoded(&Tp(&find_refund)),
+            encoded(&OrderBill(&bill)),
+            encoded(&Tp(&OrderBill(&bill))),
+            encoded(&CapitalBill(&bill)),
+            encoded(&DictRequest),
+            encoded(&AccountCreateRequest::new(
+                "s", "p", "c", "a", "l", "i", "f", "b",
+            )),
+            encoded(&AccountAuditStatusRequest),
+            encoded(&DevelopConfigRequest::new("k", "u", "a", "s")),
+            encoded(&service),
+            encoded(&ServiceAuditStatusRequest),
+            encoded(&PaymentServiceUpdateRequest::new("n", "p", 5)),
+            encoded(&BoundServiceRequest),
+            encoded(&OrderListRequest::new(
+                OrderStatusFilter::All,
+                1_600_000_000,
+                1_600_000_001,
+                1,
+                10,
+            )),
+            encoded(&FinanceBalanceList(&range)),
+            encoded(&IncomeDetailRequest::new(day, 1, 10)),
+            encoded(&OtherDetailList(&range)),
+            encoded(&ExpenseListRequest(&range)),
+            encoded(&PayDetailRequest::new(7)),
+            encoded(&UpdateBoundService(&service)),
+        ];
+        for name in TABLE {
+            assert!(
+                samples.iter().any(|(n, _)| n == name),
+                "no sample for {name}"
+            );
+        }
+        let params = |name: &str| {
+            samples
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, p)| p.clone())
+                .unwrap()
+        };
+        // the values that are not plain text keep their wire form
+        let refund = params("applyOrderRefund");
+        for pair in [
+            ("refundType", "1"),
+            ("isSkipAudit", "1"),
+            ("applyRefundMoney", "100"),
+        ] {
+            assert!(refund.contains(&(pair.0, pair.1.to_owned())), "{refund:?}");
+        }
+        assert!(params("paymentservice/create").contains(&("payment_days", "7".to_owned())));
+        assert!(params("paymentservice/orderlist").contains(&("status", "all".to_owned())));
+        assert_eq!(params("paymentservice/dict"), []);
+        assert_eq!(params("tp/applyOrderRefund"), refund);
+    }
 
     fn path_of<O: Operation>(o: &O) -> (&'static str, &'static str, HttpMethod, bool) {
         (o.name(), o.path(), O::METHOD, O::IDEMPOTENT)
@@ -293,7 +398,19 @@ mod tests {
                 true
             )
         );
-        assert_eq!(Tp(&req).to_params(), req.to_params());
+        assert_eq!(Tp(&req).to_params().unwrap(), req.to_params().unwrap());
+        assert_eq!(
+            OrderBill(&BillRequest::new(
+                crate::cashier::Date::parse("2021-03-01").unwrap(),
+                AppKey::new("MMMabc").unwrap()
+            ))
+            .to_params()
+            .unwrap(),
+            [
+                ("billTime", "2021-03-01".to_owned()),
+                ("pmAppKey", "MMMabc".to_owned())
+            ]
+        );
         // every path sits under the constants the clients document
         for p in [req.path(), Tp(&req).path(), DictRequest.path()] {
             assert!(p.starts_with(PAY_PATH), "{p}");

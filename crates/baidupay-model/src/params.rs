@@ -22,6 +22,17 @@ pub fn to_params<T: Serialize + ?Sized>(
     Ok(out)
 }
 
+/// The `(name, value)` pairs of a callback, sorted: as [`to_params`], and a map flattened into
+/// the struct (`#[serde(flatten)] extra`) adds its entries.
+pub(crate) fn to_pairs<T: Serialize + ?Sized>(
+    value: &T,
+) -> Result<Vec<(String, String)>, ParamsError> {
+    let mut out = Vec::new();
+    value.serialize(Fields { out: &mut out })?;
+    out.sort();
+    Ok(out)
+}
+
 /// A request type that cannot be laid out as parameters (a bug in the type, not in the input).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("cannot send {what} as a request parameter")]
@@ -41,9 +52,37 @@ impl ser::Error for ParamsError {
     }
 }
 
+/// Where the pairs go: request parameters keep the static field names (and so refuse a map,
+/// whose keys are data); callback pairs own their names.
+trait Out {
+    fn field(&mut self, key: &'static str, value: String);
+    fn entry(&mut self, key: String, value: String) -> Result<(), ParamsError>;
+}
+
+impl Out for Vec<(&'static str, String)> {
+    fn field(&mut self, key: &'static str, value: String) {
+        self.push((key, value));
+    }
+
+    fn entry(&mut self, _key: String, _value: String) -> Result<(), ParamsError> {
+        Err(ParamsError::new("a map"))
+    }
+}
+
+impl Out for Vec<(String, String)> {
+    fn field(&mut self, key: &'static str, value: String) {
+        self.push((key.to_owned(), value));
+    }
+
+    fn entry(&mut self, key: String, value: String) -> Result<(), ParamsError> {
+        self.push((key, value));
+        Ok(())
+    }
+}
+
 /// Serializes the top-level struct: each field becomes a pair.
-struct Fields<'a> {
-    out: &'a mut Vec<(&'static str, String)>,
+struct Fields<'a, O> {
+    out: &'a mut O,
 }
 
 macro_rules! refuse {
@@ -54,19 +93,27 @@ macro_rules! refuse {
     )*};
 }
 
-impl<'a> ser::Serializer for Fields<'a> {
+impl<'a, O: Out> ser::Serializer for Fields<'a, O> {
     type Ok = ();
     type Error = ParamsError;
     type SerializeSeq = Impossible<(), ParamsError>;
     type SerializeTuple = Impossible<(), ParamsError>;
     type SerializeTupleStruct = Impossible<(), ParamsError>;
     type SerializeTupleVariant = Impossible<(), ParamsError>;
-    type SerializeMap = Impossible<(), ParamsError>;
+    type SerializeMap = Entries<'a, O>;
     type SerializeStruct = Self;
     type SerializeStructVariant = Impossible<(), ParamsError>;
 
     fn serialize_struct(self, _name: &'static str, _len: usize) -> Result<Self, ParamsError> {
         Ok(self)
+    }
+
+    /// A struct with a `#[serde(flatten)]` field serializes as a map.
+    fn serialize_map(self, _len: Option<usize>) -> Result<Entries<'a, O>, ParamsError> {
+        Ok(Entries {
+            out: self.out,
+            key: None,
+        })
     }
 
     fn serialize_unit_struct(self, _name: &'static str) -> Result<(), ParamsError> {
@@ -106,7 +153,6 @@ impl<'a> ser::Serializer for Fields<'a> {
         serialize_seq(Option<usize>) -> Self::SerializeSeq, "a list";
         serialize_tuple(usize) -> Self::SerializeTuple, "a tuple";
         serialize_tuple_struct(&'static str, usize) -> Self::SerializeTupleStruct, "a tuple struct";
-        serialize_map(Option<usize>) -> Self::SerializeMap, "a map";
     }
 
     fn serialize_newtype_variant<T: Serialize + ?Sized>(
@@ -140,7 +186,7 @@ impl<'a> ser::Serializer for Fields<'a> {
     }
 }
 
-impl ser::SerializeStruct for Fields<'_> {
+impl<O: Out> ser::SerializeStruct for Fields<'_, O> {
     type Ok = ();
     type Error = ParamsError;
 
@@ -149,16 +195,54 @@ impl ser::SerializeStruct for Fields<'_> {
         key: &'static str,
         value: &T,
     ) -> Result<(), ParamsError> {
-        if let Some(v) = value
-            .serialize(Scalar)
-            .map_err(|e| ParamsError::new(format!("field {key}: {}", e.what)))?
-        {
-            self.out.push((key, v));
+        if let Some(v) = scalar(key, value)? {
+            self.out.field(key, v);
         }
         Ok(())
     }
 
     fn skip_field(&mut self, _key: &'static str) -> Result<(), ParamsError> {
+        Ok(())
+    }
+
+    fn end(self) -> Result<(), ParamsError> {
+        Ok(())
+    }
+}
+
+/// The text of the field `key` (`None` for an absent optional).
+fn scalar<T: Serialize + ?Sized>(key: &str, value: &T) -> Result<Option<String>, ParamsError> {
+    value
+        .serialize(Scalar)
+        .map_err(|e| ParamsError::new(format!("field {key}: {}", e.what)))
+}
+
+/// The entries of a struct serialized as a map (one with a flattened field).
+struct Entries<'a, O> {
+    out: &'a mut O,
+    key: Option<String>,
+}
+
+impl<O: Out> ser::SerializeMap for Entries<'_, O> {
+    type Ok = ();
+    type Error = ParamsError;
+
+    fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), ParamsError> {
+        self.key = Some(
+            key.serialize(Scalar)?
+                .ok_or_else(|| ParamsError::new("a map with an absent key"))?,
+        );
+        Ok(())
+    }
+
+    fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), ParamsError> {
+        let key = self
+            .key
+            .take()
+            .ok_or_else(|| ParamsError::new("a map value without a key"))?;
+        if let Some(v) = scalar(&key, value)? {
+            self.out.entry(key, v)?;
+        }
         Ok(())
     }
 

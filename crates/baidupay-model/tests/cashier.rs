@@ -213,7 +213,7 @@ fn request_params() {
         UserId::new(3_747_777_038),
     );
     assert_eq!(
-        q.to_params(),
+        q.to_params().unwrap(),
         vec![
             ("appId", "10026".to_owned()),
             ("appKey", "MMM4oc".to_owned()),
@@ -225,10 +225,13 @@ fn request_params() {
         TpOrderId::new("t1").unwrap(),
         AppKey::new("MMMabc").unwrap(),
     );
-    assert_eq!(f.to_params()[1], ("pmAppKey", "MMMabc".to_owned()));
+    assert_eq!(f.to_params().unwrap()[1], ("pmAppKey", "MMMabc".to_owned()));
     let b = BillRequest::new(
         "2021-03-01".parse().unwrap(),
         AppKey::new("MMMabc").unwrap(),
     );
-    assert_eq!(b.to_params()[0], ("billTime", "2021-03-01".to_owned()));
+    assert_eq!(
+        b.to_params().unwrap()[0],
+        ("billTime", "2021-03-01".to_owned())
+    );
 }

@@ -189,7 +189,12 @@ fn field_of(e: Error) -> &'static str {
 #[test]
 fn account_validation_names_the_field() {
     assert!(account().validate().is_ok());
-    let names: Vec<_> = account().to_params().into_iter().map(|(k, _)| k).collect();
+    let names: Vec<_> = account()
+        .to_params()
+        .unwrap()
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
     assert_eq!(names.len(), 8);
     let cases: Vec<Case<AccountCreateRequest>> = vec![
         (|a| a.business_scope = "软".into(), "business_scope"),
@@ -237,7 +242,7 @@ fn service() -> PaymentServiceRequest {
 #[test]
 fn service_validation() {
     assert!(service().validate().is_ok());
-    let p = service().to_params();
+    let p = service().to_params().unwrap();
     assert!(p.contains(&("commission_rate", "6".into())));
     assert!(p.contains(&("payment_days", "1".into())));
     let cases: Vec<Case<PaymentServiceRequest>> = vec![
@@ -277,12 +282,12 @@ fn list_requests() {
         page_size: 10,
     };
     assert!(o.validate().is_ok());
-    assert_eq!(o.to_params()[0], ("status", "all".into()));
+    assert_eq!(o.to_params().unwrap()[0], ("status", "all".into()));
     let only = OrderListRequest {
         status: OrderStatusFilter::Only(OrderSubStatus::Refunded),
         ..o.clone()
     };
-    assert_eq!(only.to_params()[0], ("status", "5".into()));
+    assert_eq!(only.to_params().unwrap()[0], ("status", "5".into()));
     let ms = OrderListRequest {
         start_time: 1_559_000_000_000,
         ..o.clone()
@@ -314,7 +319,8 @@ fn list_requests() {
         PayDetailRequest {
             task_id: 12_688_777_319
         }
-        .to_params()[0]
+        .to_params()
+        .unwrap()[0]
             .1,
         "12688777319"
     );

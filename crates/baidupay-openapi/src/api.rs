@@ -6,7 +6,7 @@ use std::sync::Arc;
 use baidupay_model::operation::{HttpMethod, Operation};
 use baidupay_transport::Transport;
 
-use crate::error::Result;
+use crate::error::{OpenApiError, Result};
 use crate::exchange::Exchange;
 use crate::token::TokenProvider;
 
@@ -63,11 +63,14 @@ impl OpenApi {
     /// caller's: API clients run it first and report it as their own "invalid request" error.
     ///
     /// # Errors
-    /// [`crate::OpenApiError`] from the token provider, the transport or Baidu.
+    /// [`crate::OpenApiError`] from encoding the request ([`OpenApiError::Encode`]), the token
+    /// provider, the transport or Baidu.
     pub async fn execute<O: Operation>(&self, request: &O) -> Result<O::Output> {
         let operation = request.name();
         let url = format!("{}{}", self.base, request.path());
-        let params = request.to_params();
+        let params = request
+            .to_params()
+            .map_err(|source| OpenApiError::Encode { operation, source })?;
         let mut retried = false;
         loop {
             let token = self.tokens.access_token().await?;
@@ -91,5 +94,62 @@ impl OpenApi {
                 other => return other,
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use baidupay_model::Secret;
+    use baidupay_model::cashier::Params;
+    use baidupay_model::operation::HttpMethod;
+    use baidupay_transport::replay::ReplayTransport;
+    use serde::Serialize;
+
+    use super::*;
+    use crate::StaticToken;
+
+    /// A request whose type cannot be parameters (a list).
+    #[derive(Serialize)]
+    struct Broken {
+        ids: Vec<u64>,
+    }
+
+    impl Params for Broken {}
+
+    impl Operation for Broken {
+        type Output = bool;
+        const METHOD: HttpMethod = HttpMethod::Get;
+
+        fn name(&self) -> &'static str {
+            "broken"
+        }
+
+        fn path(&self) -> &'static str {
+            "/broken"
+        }
+    }
+
+    #[tokio::test]
+    async fn a_request_that_cannot_be_encoded_is_not_sent() {
+        let transport = Arc::new(ReplayTransport::new([]));
+        let api = OpenApi::new(
+            "https://openapi.baidu.com",
+            transport.clone(),
+            Arc::new(StaticToken(Secret::new("token"))),
+        );
+        let e = api.execute(&Broken { ids: vec![1] }).await.unwrap_err();
+        assert!(
+            matches!(
+                e,
+                OpenApiError::Encode {
+                    operation: "broken",
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+        assert!(!e.may_have_been_sent());
+        assert_eq!(e.to_string(), "broken: the request cannot be encoded");
+        transport.assert_done();
     }
 }

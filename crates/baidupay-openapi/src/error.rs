@@ -2,6 +2,7 @@
 
 use baidupay_model::BaiduErrno;
 use baidupay_model::envelope::ApiError;
+use baidupay_model::params::ParamsError;
 use baidupay_transport::TransportError;
 
 /// Everything a Baidu OpenAPI call can fail with, once it is built: the token, the transport,
@@ -47,6 +48,16 @@ pub enum OpenApiError {
         /// What is missing and how to provide it.
         missing: &'static str,
     },
+    /// The request could not be laid out as parameters: a field of its type has no parameter
+    /// form (a bug in the request type, caught by the operation table's test). Nothing was sent.
+    #[error("{operation}: the request cannot be encoded")]
+    Encode {
+        /// The API operation.
+        operation: &'static str,
+        /// Which field cannot be a parameter.
+        #[source]
+        source: ParamsError,
+    },
     /// A URL could not be built from the configured base.
     #[error("invalid API base URL {base:?}: {reason}")]
     BadBaseUrl {
@@ -63,7 +74,9 @@ impl OpenApiError {
     pub fn may_have_been_sent(&self) -> bool {
         match self {
             OpenApiError::Transport { source, .. } => source.may_have_been_sent(),
-            OpenApiError::NotReady { .. } | OpenApiError::BadBaseUrl { .. } => false,
+            OpenApiError::NotReady { .. }
+            | OpenApiError::Encode { .. }
+            | OpenApiError::BadBaseUrl { .. } => false,
             OpenApiError::Api { .. } | OpenApiError::UnexpectedAnswer { .. } => true,
         }
     }
@@ -100,7 +113,8 @@ impl OpenApiError {
             OpenApiError::Api { operation, .. }
             | OpenApiError::UnexpectedAnswer { operation, .. }
             | OpenApiError::Transport { operation, .. }
-            | OpenApiError::NotReady { operation, .. } => Some(operation),
+            | OpenApiError::NotReady { operation, .. }
+            | OpenApiError::Encode { operation, .. } => Some(operation),
             OpenApiError::BadBaseUrl { .. } => None,
         }
     }

@@ -15,12 +15,37 @@
 //!
 //! # Adding an endpoint
 //!
-//! One request type with its parameters (in `baidupay-model`, next to its siblings), one line
-//! in the endpoint table of `baidupay_model::operation`, and one line in the client:
+//! One request type (in `baidupay-model`, next to its siblings) whose serde derive is the wire
+//! format, one line in the endpoint table of `baidupay_model::operation`, and one line in the
+//! client. The request's wire names are written once, in its `#[serde(...)]` attributes:
+//!
+//! ```
+//! use baidupay_model::cashier::Params;
+//! use baidupay_model::{AppKey, TpOrderId};
+//! use serde::Serialize;
+//!
+//! /// `GET …/paymentservice/findByTpOrderId`.
+//! #[derive(Debug, Serialize)]
+//! #[serde(rename_all = "camelCase")]
+//! pub struct FindOrderRequest {
+//!     pub tp_order_id: TpOrderId,
+//!     pub pm_app_key: AppKey,
+//! }
+//!
+//! impl Params for FindOrderRequest {}
+//!
+//! let request = FindOrderRequest {
+//!     tp_order_id: TpOrderId::new("T1")?,
+//!     pm_app_key: AppKey::new("MMMabc")?,
+//! };
+//! assert_eq!(
+//!     request.to_params()?,
+//!     [("tpOrderId", "T1".to_owned()), ("pmAppKey", "MMMabc".to_owned())]
+//! );
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 //!
 //! ```ignore
-//! // baidupay-model: the request, its wire names written once
-//! pub struct FindOrderRequest { pub tp_order_id: TpOrderId, pub pm_app_key: AppKey }
 //! // baidupay_model::operation's table
 //! FindOrderRequest: Get "/rest/2.0/smartapp/pay/paymentservice/findByTpOrderId" as "findByTpOrderId", idempotent, plain => OrderDetail;
 //! // the client
@@ -28,6 +53,11 @@
 //!     self.run(&FindOrderRequest::new(id, self.app_key())).await
 //! }
 //! ```
+//!
+//! `None` fields are left out; a flag says how the platform spells it
+//! (`#[serde(serialize_with = "baidupay_model::params::bool_as_01")]`); a constant parameter
+//! is a `()` field with a `serialize_with` (or the struct's serde `tag`). The table's test
+//! encodes a sample of every request, so a field that cannot be a parameter fails there.
 //!
 //! # Example
 //!

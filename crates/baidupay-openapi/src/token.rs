@@ -11,7 +11,7 @@ use baidupay_model::Secret;
 use baidupay_model::cashier::{AccessToken, ClientCredentials, Params};
 use baidupay_transport::{Clock, SystemClock, Transport};
 
-use crate::error::Result;
+use crate::error::{OpenApiError, Result};
 use crate::exchange::{Envelope, Exchange};
 
 /// A source of `access_token`s.
@@ -183,8 +183,16 @@ impl ClientCredentialsProvider {
     }
 
     async fn fetch(&self) -> Result<Fresh> {
-        let token: AccessToken = Exchange::get("oauth/2.0/token", self.url.clone())
-            .query(self.credentials.to_params())
+        const OPERATION: &str = "oauth/2.0/token";
+        let params = self
+            .credentials
+            .to_params()
+            .map_err(|source| OpenApiError::Encode {
+                operation: OPERATION,
+                source,
+            })?;
+        let token: AccessToken = Exchange::get(OPERATION, self.url.clone())
+            .query(params)
             .idempotent(true)
             .envelope(Envelope::OAuth)
             .send(&*self.transport)

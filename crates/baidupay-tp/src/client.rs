@@ -210,7 +210,7 @@ impl TpClient {
     /// # Errors
     /// [`TpError::Call`].
     pub async fn pay_detail(&self, task_id: u64) -> Result<PayDetail> {
-        self.run(&PayDetailRequest { task_id }).await
+        self.run(&PayDetailRequest::new(task_id)).await
     }
 
     /// TP 查询订单 (`/paymentservice/tp/findByTpOrderId`).

@@ -47,14 +47,7 @@ impl BillRequest {
     }
 }
 
-impl Params for BillRequest {
-    fn to_params(&self) -> Vec<(&'static str, String)> {
-        vec![
-            ("billTime", self.bill_time.to_string()),
-            ("pmAppKey", self.pm_app_key.to_string()),
-        ]
-    }
-}
+impl Params for BillRequest {}
 
 /// `data` of a bill request.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

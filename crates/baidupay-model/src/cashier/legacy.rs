@@ -35,17 +35,7 @@ impl QueryOrderDetailRequest {
     }
 }
 
-impl Params for QueryOrderDetailRequest {
-    /// The signed parameters (the signature goes in `sign`).
-    fn to_params(&self) -> Vec<(&'static str, String)> {
-        vec![
-            ("appId", self.app_id.to_string()),
-            ("appKey", self.app_key.to_string()),
-            ("orderId", self.order_id.to_string()),
-            ("siteId", self.site_id.to_string()),
-        ]
-    }
-}
+impl Params for QueryOrderDetailRequest {}
 
 /// `data` of `queryorderdetail`: the statuses sit in a doubly nested `data.data`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -164,31 +154,15 @@ impl LegacyRefundRequest {
     }
 }
 
-impl Params for LegacyRefundRequest {
-    /// The signed parameters (the signature goes in `rsaSign`; `method` is added on the old host).
-    fn to_params(&self) -> Vec<(&'static str, String)> {
-        let mut p = vec![
-            ("orderId", self.order_id.to_string()),
-            ("userId", self.user_id.to_string()),
-            ("refundType", self.refund_type.code().to_string()),
-            ("refundReason", self.refund_reason.clone()),
-            ("tpOrderId", self.tp_order_id.to_string()),
-            ("appKey", self.app_key.to_string()),
-        ];
-        if let Some(m) = self.apply_refund_money {
-            p.push(("applyRefundMoney", m.to_string()));
-        }
-        if let Some(b) = &self.biz_refund_batch_id {
-            p.push(("bizRefundBatchId", b.to_string()));
-        }
-        p
-    }
-}
+impl Params for LegacyRefundRequest {}
 
 /// 1.0 cancel consumption (取消核销, `syncOrderStatus`, `type` fixed 3), signed over all
 /// parameters. `data` is an empty list.
+///
+/// The constant `type=3` is the struct's serde tag: serde writes `"type": <struct name>`, and
+/// the struct is named `3` on the wire.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", tag = "type", rename = "3")]
 pub struct SyncOrderStatusRequest {
     /// Baidu order id.
     pub order_id: OrderId,
@@ -214,14 +188,35 @@ impl SyncOrderStatusRequest {
     }
 }
 
-impl Params for SyncOrderStatusRequest {
-    /// The signed parameters (the signature goes in `rsaSign`; `method` is added on the old host).
-    fn to_params(&self) -> Vec<(&'static str, String)> {
-        vec![
-            ("orderId", self.order_id.to_string()),
-            ("userId", self.user_id.to_string()),
-            ("type", Self::TYPE.to_string()),
-            ("appKey", self.app_key.to_string()),
-        ]
+impl Params for SyncOrderStatusRequest {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sync_order_status_sends_the_constant_type() {
+        let r = SyncOrderStatusRequest::new(
+            OrderId::new(1),
+            UserId::new(2),
+            AppKey::new("MMMabc").unwrap(),
+        );
+        let mut p = r.to_params().unwrap();
+        p.sort();
+        assert_eq!(
+            p,
+            [
+                ("appKey", "MMMabc".to_owned()),
+                ("orderId", "1".to_owned()),
+                ("type", SyncOrderStatusRequest::TYPE.to_string()),
+                ("userId", "2".to_owned()),
+            ]
+        );
+        // the tag is for sending only: the struct still reads back from its JSON
+        let json = serde_json::to_string(&r).unwrap();
+        assert_eq!(
+            serde_json::from_str::<SyncOrderStatusRequest>(&json).unwrap(),
+            r
+        );
     }
 }

@@ -3,9 +3,13 @@
 //! (baidu-cashier.md sections 3-5 and 7).
 //!
 //! Requests are builders with the required arguments in `new` and serialize (serde, camelCase)
-//! to exactly the wire parameters; [`Params::to_params`] gives the `(name, value)` pairs for a
-//! query string or form body in the documented order. Responses decode leniently where Baidu's
+//! to exactly the wire parameters; [`Params::to_params`] gives, through that derive, the
+//! `(name, value)` pairs for a query string or form body. Responses decode leniently where Baidu's
 //! docs and SDKs disagree on types and strictly for money and identifiers.
+
+use serde::Serialize;
+
+use crate::params::ParamsError;
 
 mod bill;
 mod common;
@@ -29,8 +33,16 @@ pub use self::order_info::{BizInfo, OrderInfo, OrderInfoDraft, TpData};
 pub use self::refund::{ApplyRefundRequest, ApplyRefundResult, FindRefundRequest, RefundRecord};
 pub use self::token::{AccessToken, ClientCredentials};
 
-/// A request whose parameters go into a query string or a form body.
-pub trait Params {
-    /// The wire parameters, in the documented order, values as sent (not URL-encoded).
-    fn to_params(&self) -> Vec<(&'static str, String)>;
+/// A request whose parameters go into a query string or a form body. Its serde derive is the
+/// wire format (names from `#[serde(rename_all / rename)]`, `None` left out, see
+/// [`crate::params`]), so an implementation is one line: `impl Params for MyRequest {}`.
+pub trait Params: Serialize {
+    /// The wire parameters, in field order, values as sent (not URL-encoded).
+    ///
+    /// # Errors
+    /// [`ParamsError`] when the type has a field that cannot be a parameter: a bug in the type,
+    /// which the operation table's test catches for every request it lists.
+    fn to_params(&self) -> Result<Vec<(&'static str, String)>, ParamsError> {
+        crate::params::to_params(self)
+    }
 }

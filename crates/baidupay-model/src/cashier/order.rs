@@ -28,14 +28,7 @@ impl FindOrderRequest {
     }
 }
 
-impl Params for FindOrderRequest {
-    fn to_params(&self) -> Vec<(&'static str, String)> {
-        vec![
-            ("tpOrderId", self.tp_order_id.to_string()),
-            ("pmAppKey", self.pm_app_key.to_string()),
-        ]
-    }
-}
+impl Params for FindOrderRequest {}
 
 /// `data` of `findByTpOrderId` (union of the doc and the official SDK models).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -175,11 +168,4 @@ impl CancelOrderRequest {
     }
 }
 
-impl Params for CancelOrderRequest {
-    fn to_params(&self) -> Vec<(&'static str, String)> {
-        vec![
-            ("orderId", self.order_id.to_string()),
-            ("pmAppKey", self.pm_app_key.to_string()),
-        ]
-    }
-}
+impl Params for CancelOrderRequest {}

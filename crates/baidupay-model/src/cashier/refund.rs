@@ -133,30 +133,7 @@ impl ApplyRefundRequest {
     }
 }
 
-impl Params for ApplyRefundRequest {
-    fn to_params(&self) -> Vec<(&'static str, String)> {
-        let mut p = vec![
-            ("orderId", self.order_id.to_string()),
-            ("userId", self.user_id.to_string()),
-            ("tpOrderId", self.tp_order_id.to_string()),
-            ("refundType", self.refund_type.code().to_string()),
-            ("refundReason", self.refund_reason.clone()),
-            ("bizRefundBatchId", self.biz_refund_batch_id.to_string()),
-            ("isSkipAudit", u8::from(self.is_skip_audit).to_string()),
-        ];
-        if let Some(m) = self.apply_refund_money {
-            p.push(("applyRefundMoney", m.to_string()));
-        }
-        if let Some(u) = &self.refund_notify_url {
-            p.push(("refundNotifyUrl", u.clone()));
-        }
-        p.push(("pmAppKey", self.pm_app_key.to_string()));
-        if let Some(d) = &self.deal_vos {
-            p.push(("dealVos", d.clone()));
-        }
-        p
-    }
-}
+impl Params for ApplyRefundRequest {}
 
 /// `data` of a refund application (2.0 and 1.0): `refundPayMoney` is a number in 2.0 and a
 /// string in 1.0; both decode.
@@ -196,15 +173,7 @@ impl FindRefundRequest {
     }
 }
 
-impl Params for FindRefundRequest {
-    fn to_params(&self) -> Vec<(&'static str, String)> {
-        vec![
-            ("tpOrderId", self.tp_order_id.to_string()),
-            ("userId", self.user_id.to_string()),
-            ("pmAppKey", self.pm_app_key.to_string()),
-        ]
-    }
-}
+impl Params for FindRefundRequest {}
 
 /// One refund of an order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -262,7 +231,7 @@ mod tests {
         .partial(Fen::new(100))
         .unwrap()
         .skip_audit(true);
-        let names: Vec<_> = r.to_params().into_iter().map(|(k, _)| k).collect();
+        let names: Vec<_> = r.to_params().unwrap().into_iter().map(|(k, _)| k).collect();
         assert_eq!(
             names,
             [

@@ -8,10 +8,24 @@ use crate::ClientId;
 use crate::Secret;
 
 /// The client-credentials token request (`GET /oauth/2.0/token`, baidu-cashier.md 3.1).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct ClientCredentials {
+    /// Always [`ClientCredentials::GRANT_TYPE`].
+    #[serde(serialize_with = "grant_type")]
+    grant_type: (),
     client_id: ClientId,
     client_secret: Secret,
+    /// Always [`ClientCredentials::SCOPE`].
+    #[serde(serialize_with = "scope")]
+    scope: (),
+}
+
+fn grant_type<S: serde::Serializer>(_: &(), s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(ClientCredentials::GRANT_TYPE)
+}
+
+fn scope<S: serde::Serializer>(_: &(), s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(ClientCredentials::SCOPE)
 }
 
 impl ClientCredentials {
@@ -23,8 +37,10 @@ impl ClientCredentials {
     /// A request for the mini program with AppKey `client_id` and AppSecret `client_secret`.
     pub fn new(client_id: ClientId, client_secret: Secret) -> Self {
         Self {
+            grant_type: (),
             client_id,
             client_secret,
+            scope: (),
         }
     }
 
@@ -34,16 +50,7 @@ impl ClientCredentials {
     }
 }
 
-impl Params for ClientCredentials {
-    fn to_params(&self) -> Vec<(&'static str, String)> {
-        vec![
-            ("grant_type", Self::GRANT_TYPE.to_owned()),
-            ("client_id", self.client_id.to_string()),
-            ("client_secret", self.client_secret.expose().to_owned()),
-            ("scope", Self::SCOPE.to_owned()),
-        ]
-    }
-}
+impl Params for ClientCredentials {}
 
 /// The token response (no envelope; errors come as `{error, error_description}`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -69,4 +76,24 @@ pub struct AccessToken {
     /// Fields this version does not know.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn constants_and_secret_are_sent() {
+        let c = ClientCredentials::new(ClientId::new("ck").unwrap(), Secret::new("cs"));
+        assert_eq!(
+            c.to_params().unwrap(),
+            [
+                ("grant_type", "client_credentials".to_owned()),
+                ("client_id", "ck".to_owned()),
+                ("client_secret", "cs".to_owned()),
+                ("scope", "smartapp_snsapi_base".to_owned()),
+            ]
+        );
+        assert!(!format!("{c:?}").contains("cs\""), "{c:?}");
+    }
 }

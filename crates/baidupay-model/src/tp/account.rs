@@ -30,6 +30,31 @@ pub struct AccountCreateRequest {
 }
 
 impl AccountCreateRequest {
+    /// The account form; every field is required (check it with
+    /// [`AccountCreateRequest::validate`]).
+    #[allow(clippy::too_many_arguments)] // the platform requires all eight, all text
+    pub fn new(
+        business_scope: impl Into<String>,
+        business_province: impl Into<String>,
+        business_city: impl Into<String>,
+        business_detail_address: impl Into<String>,
+        legal_person: impl Into<String>,
+        legal_id: impl Into<String>,
+        id_card_front_url: impl Into<String>,
+        id_card_back_url: impl Into<String>,
+    ) -> Self {
+        Self {
+            business_scope: business_scope.into(),
+            business_province: business_province.into(),
+            business_city: business_city.into(),
+            business_detail_address: business_detail_address.into(),
+            legal_person: legal_person.into(),
+            legal_id: legal_id.into(),
+            id_card_front_url: id_card_front_url.into(),
+            id_card_back_url: id_card_back_url.into(),
+        }
+    }
+
     /// Checks the seed's limits.
     ///
     /// # Errors
@@ -68,23 +93,7 @@ impl AccountCreateRequest {
     }
 }
 
-impl Params for AccountCreateRequest {
-    fn to_params(&self) -> Vec<(&'static str, String)> {
-        vec![
-            ("business_scope", self.business_scope.clone()),
-            ("business_province", self.business_province.clone()),
-            ("business_city", self.business_city.clone()),
-            (
-                "business_detail_address",
-                self.business_detail_address.clone(),
-            ),
-            ("legal_person", self.legal_person.clone()),
-            ("legal_id", self.legal_id.clone()),
-            ("id_card_front_url", self.id_card_front_url.clone()),
-            ("id_card_back_url", self.id_card_back_url.clone()),
-        ]
-    }
-}
+impl Params for AccountCreateRequest {}
 
 /// `data` of `pay/account/auditstatus`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

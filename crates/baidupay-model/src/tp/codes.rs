@@ -127,6 +127,13 @@ pub enum OrderStatusFilter {
     Only(OrderSubStatus),
 }
 
+/// As sent: `all` or the sub-status code.
+impl serde::Serialize for OrderStatusFilter {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 impl std::fmt::Display for OrderStatusFilter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {

@@ -20,6 +20,21 @@ pub struct DevelopConfigRequest {
 }
 
 impl DevelopConfigRequest {
+    /// The developer config: the merchant public key and the three callback URLs.
+    pub fn new(
+        tp_public_key: impl Into<String>,
+        pay_notify_url: impl Into<String>,
+        refund_audit_url: impl Into<String>,
+        refund_succ_url: impl Into<String>,
+    ) -> Self {
+        Self {
+            tp_public_key: tp_public_key.into(),
+            pay_notify_url: pay_notify_url.into(),
+            refund_audit_url: refund_audit_url.into(),
+            refund_succ_url: refund_succ_url.into(),
+        }
+    }
+
     /// Checks that the key is present and the URLs are absolute.
     ///
     /// # Errors
@@ -32,13 +47,4 @@ impl DevelopConfigRequest {
     }
 }
 
-impl Params for DevelopConfigRequest {
-    fn to_params(&self) -> Vec<(&'static str, String)> {
-        vec![
-            ("tp_public_key", self.tp_public_key.clone()),
-            ("pay_notify_url", self.pay_notify_url.clone()),
-            ("refund_audit_url", self.refund_audit_url.clone()),
-            ("refund_succ_url", self.refund_succ_url.clone()),
-        ]
-    }
-}
+impl Params for DevelopConfigRequest {}

@@ -10,7 +10,7 @@ use crate::cashier::{Date, Params};
 use crate::error::Result;
 
 /// `financebalance`, `financebalance/otherdetail` and `financeexpense`: a date range and paging.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FinanceRangeRequest {
     /// Page, from 1.
     pub current_page: u64,
@@ -23,6 +23,16 @@ pub struct FinanceRangeRequest {
 }
 
 impl FinanceRangeRequest {
+    /// Page `current_page` (from 1) of `page_size` items from `start_time` to `end_time`.
+    pub fn new(start_time: Date, end_time: Date, current_page: u64, page_size: u64) -> Self {
+        Self {
+            current_page,
+            page_size,
+            start_time,
+            end_time,
+        }
+    }
+
     /// Checks paging and that the range is not reversed.
     ///
     /// # Errors
@@ -35,19 +45,10 @@ impl FinanceRangeRequest {
     }
 }
 
-impl Params for FinanceRangeRequest {
-    fn to_params(&self) -> Vec<(&'static str, String)> {
-        vec![
-            ("current_page", self.current_page.to_string()),
-            ("page_size", self.page_size.to_string()),
-            ("start_time", self.start_time.to_string()),
-            ("end_time", self.end_time.to_string()),
-        ]
-    }
-}
+impl Params for FinanceRangeRequest {}
 
 /// `financebalance/incomedetail`: one day.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct IncomeDetailRequest {
     /// Page, from 1.
     pub current_page: u64,
@@ -58,6 +59,15 @@ pub struct IncomeDetailRequest {
 }
 
 impl IncomeDetailRequest {
+    /// Page `current_page` (from 1) of `page_size` items of the day `start_time`.
+    pub fn new(start_time: Date, current_page: u64, page_size: u64) -> Self {
+        Self {
+            current_page,
+            page_size,
+            start_time,
+        }
+    }
+
     /// Checks paging.
     ///
     /// # Errors
@@ -67,15 +77,7 @@ impl IncomeDetailRequest {
     }
 }
 
-impl Params for IncomeDetailRequest {
-    fn to_params(&self) -> Vec<(&'static str, String)> {
-        vec![
-            ("current_page", self.current_page.to_string()),
-            ("page_size", self.page_size.to_string()),
-            ("start_time", self.start_time.to_string()),
-        ]
-    }
-}
+impl Params for IncomeDetailRequest {}
 
 /// `data` of `financebalance` (amounts in yuan).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -348,17 +350,20 @@ pub struct Expense {
 }
 
 /// `financeexpense/paydetail`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct PayDetailRequest {
     /// The payout's `task_id`.
     pub task_id: u64,
 }
 
-impl Params for PayDetailRequest {
-    fn to_params(&self) -> Vec<(&'static str, String)> {
-        vec![("task_id", self.task_id.to_string())]
+impl PayDetailRequest {
+    /// The transfers of the payout `task_id` ([`Expense::task_id`]).
+    pub const fn new(task_id: u64) -> Self {
+        Self { task_id }
     }
 }
+
+impl Params for PayDetailRequest {}
 
 /// `data` of `financeexpense/paydetail`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

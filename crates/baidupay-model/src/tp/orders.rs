@@ -10,7 +10,7 @@ use crate::cashier::Params;
 use crate::error::Result;
 
 /// `GET paymentservice/orderlist`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct OrderListRequest {
     /// Status filter.
     pub status: OrderStatusFilter,
@@ -25,6 +25,24 @@ pub struct OrderListRequest {
 }
 
 impl OrderListRequest {
+    /// Page `current_page` (from 1) of `page_size` orders with `status` created between the
+    /// unix timestamps (seconds) `start_time` and `end_time`.
+    pub fn new(
+        status: OrderStatusFilter,
+        start_time: u64,
+        end_time: u64,
+        current_page: u64,
+        page_size: u64,
+    ) -> Self {
+        Self {
+            status,
+            start_time,
+            end_time,
+            current_page,
+            page_size,
+        }
+    }
+
     /// Checks the timestamps (10 digits, start ≤ end) and the paging.
     ///
     /// # Errors
@@ -42,17 +60,7 @@ impl OrderListRequest {
     }
 }
 
-impl Params for OrderListRequest {
-    fn to_params(&self) -> Vec<(&'static str, String)> {
-        vec![
-            ("status", self.status.to_string()),
-            ("start_time", self.start_time.to_string()),
-            ("end_time", self.end_time.to_string()),
-            ("current_page", self.current_page.to_string()),
-            ("page_size", self.page_size.to_string()),
-        ]
-    }
-}
+impl Params for OrderListRequest {}
 
 /// `data` of the order list.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

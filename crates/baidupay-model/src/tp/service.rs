@@ -41,6 +41,39 @@ pub struct PaymentServiceRequest {
 }
 
 impl PaymentServiceRequest {
+    /// The payment-service form; every field is required. `commission_rate` is the mini-program
+    /// rate [`MINI_PROGRAM_COMMISSION_RATE`], the only one [`PaymentServiceRequest::validate`]
+    /// accepts.
+    #[allow(clippy::too_many_arguments)] // the platform requires all of them
+    pub fn new(
+        app_name: impl Into<String>,
+        service_phone: impl Into<String>,
+        bank_account: impl Into<String>,
+        bank_card: impl Into<String>,
+        bank_name: impl Into<String>,
+        bank_branch: impl Into<String>,
+        open_province: impl Into<String>,
+        open_city: impl Into<String>,
+        payment_days: PaymentDays,
+        pool_cash_pledge: u64,
+        day_max_frozen_amount: u64,
+    ) -> Self {
+        Self {
+            app_name: app_name.into(),
+            service_phone: service_phone.into(),
+            bank_account: bank_account.into(),
+            bank_card: bank_card.into(),
+            bank_name: bank_name.into(),
+            bank_branch: bank_branch.into(),
+            open_province: open_province.into(),
+            open_city: open_city.into(),
+            payment_days,
+            commission_rate: MINI_PROGRAM_COMMISSION_RATE,
+            pool_cash_pledge,
+            day_max_frozen_amount,
+        }
+    }
+
     /// Checks the seed's limits.
     ///
     /// # Errors
@@ -82,27 +115,7 @@ impl PaymentServiceRequest {
     }
 }
 
-impl Params for PaymentServiceRequest {
-    fn to_params(&self) -> Vec<(&'static str, String)> {
-        vec![
-            ("app_name", self.app_name.clone()),
-            ("service_phone", self.service_phone.clone()),
-            ("bank_account", self.bank_account.clone()),
-            ("bank_card", self.bank_card.clone()),
-            ("bank_name", self.bank_name.clone()),
-            ("bank_branch", self.bank_branch.clone()),
-            ("open_province", self.open_province.clone()),
-            ("open_city", self.open_city.clone()),
-            ("payment_days", self.payment_days.code().to_string()),
-            ("commission_rate", self.commission_rate.to_string()),
-            ("pool_cash_pledge", self.pool_cash_pledge.to_string()),
-            (
-                "day_max_frozen_amount",
-                self.day_max_frozen_amount.to_string(),
-            ),
-        ]
-    }
-}
+impl Params for PaymentServiceRequest {}
 
 /// `POST paymentservice/update`: the fields that change without an audit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -116,6 +129,19 @@ pub struct PaymentServiceUpdateRequest {
 }
 
 impl PaymentServiceUpdateRequest {
+    /// The fields that change without an audit.
+    pub fn new(
+        app_name: impl Into<String>,
+        service_phone: impl Into<String>,
+        pool_cash_pledge: u64,
+    ) -> Self {
+        Self {
+            app_name: app_name.into(),
+            service_phone: service_phone.into(),
+            pool_cash_pledge,
+        }
+    }
+
     /// Checks that the names are present.
     ///
     /// # Errors
@@ -126,15 +152,7 @@ impl PaymentServiceUpdateRequest {
     }
 }
 
-impl Params for PaymentServiceUpdateRequest {
-    fn to_params(&self) -> Vec<(&'static str, String)> {
-        vec![
-            ("app_name", self.app_name.clone()),
-            ("service_phone", self.service_phone.clone()),
-            ("pool_cash_pledge", self.pool_cash_pledge.to_string()),
-        ]
-    }
-}
+impl Params for PaymentServiceUpdateRequest {}
 
 /// `data` of `paymentservice/auditstatus`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
