@@ -7,6 +7,7 @@
 mod support;
 
 use baidupay_model::tp::TpAuditEvent;
+use baidupay_notify::http::handle_tp_event;
 use baidupay_notify::tp::{TP_ACK, parse_audit_push, parse_audit_push_unauthenticated};
 use baidupay_notify::{Envelope, TpEvent, TpEventError, TpEventKeys};
 use base64::Engine as _;
@@ -128,7 +129,8 @@ fn a_signature_in_upper_case_hex_verifies() {
 #[test]
 fn each_tampering_is_an_authentication_failure_of_its_own_kind() {
     let msg = AUDIT_FAIL.as_bytes();
-    let cases: [(Value, fn(&TpEventError) -> bool, &str); 5] = [
+    type Check = fn(&TpEventError) -> bool;
+    let cases: [(Value, Check, &str); 5] = [
         (
             json!({"pad_hex": "00"}),
             |e| matches!(e, TpEventError::BadPadding),
@@ -397,4 +399,43 @@ fn error_messages_say_what_failed_and_do_not_repeat_their_source() {
     let source = std::error::Error::source(&e).unwrap().to_string();
     assert!(source.contains("EOF"), "{source}");
     assert!(!e.to_string().contains(&source));
+}
+
+#[test]
+fn the_http_helper_answers_success_failure_or_refused() {
+    let k = keys();
+    let sealed = k.seal(TICKET.as_bytes(), "1", 2, RANDOM).unwrap().to_json();
+    let request = |body: &str| http::Request::new(bytes::Bytes::from(body.to_owned()));
+    let mut seen = None;
+    let r = handle_tp_event(
+        &k,
+        &request(&sealed),
+        |e| {
+            seen = Some(e.event_name().to_owned());
+            true
+        },
+        |e| panic!("{e}"),
+    );
+    assert_eq!(
+        (r.status(), r.body().as_ref()),
+        (http::StatusCode::OK, &b"success"[..])
+    );
+    assert_eq!(seen.as_deref(), Some("ticket"));
+    let r = handle_tp_event(&k, &request(&sealed), |_| false, |e| panic!("{e}"));
+    assert_eq!(
+        (r.status().as_u16(), r.body().as_ref()),
+        (500, &b"failure"[..])
+    );
+    let mut refused = None;
+    let r = handle_tp_event(
+        &k,
+        &request(AUDIT_FAIL),
+        |_| panic!("handler ran on a plain push"),
+        |e| refused = Some(e.is_malformed()),
+    );
+    assert_eq!(
+        (r.status().as_u16(), r.body().as_ref()),
+        (400, &b"failure"[..])
+    );
+    assert_eq!(refused, Some(true));
 }
