@@ -7,39 +7,43 @@
 #[path = "../../baidupay-notify/tests/support/reference.rs"]
 mod support;
 
-use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
-use support::reference;
+use support::{assert_reference_opens, reference, run_with_stdin};
 
 const TOKEN: &str = "cli-token";
 const AES_KEY: &str = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFZ";
 const TP_ID: &str = "7777";
 const AUDIT: &str = r#"{"appId":16102234,"tpAppId":7777,"eventTime":"2019-01-14 12:45:10","event":"APP_PAYMENT_CREATE_ACCOUNT_PASS"}"#;
 
-/// Runs `baidupay` with the TP secrets in the environment and `body` on standard input.
-fn run(args: &[&str], body: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_baidupay"))
+/// Runs `baidupay` with no TP secret in the environment and an empty standard input.
+fn run_without_env(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_baidupay"))
         .args(args)
         .args(["--body", "-"])
-        .env("BAIDUPAY_TP_TOKEN", TOKEN)
-        .env("BAIDUPAY_TP_AES_KEY", AES_KEY)
-        .env("BAIDUPAY_TP_ID", TP_ID)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
+        .env_remove("BAIDUPAY_TP_TOKEN")
+        .env_remove("BAIDUPAY_TP_AES_KEY")
+        .env_remove("BAIDUPAY_TP_ID")
+        .stdin(Stdio::null())
+        .output()
         .unwrap()
-        .write_all(body.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
+}
+
+/// Runs `baidupay` with the TP secrets in the environment and `body` on standard input.
+fn run(args: &[&str], body: &str) -> Output {
+    run_with_stdin(
+        Command::new(env!("CARGO_BIN_EXE_baidupay"))
+            .args(args)
+            .args(["--body", "-"])
+            .env("BAIDUPAY_TP_TOKEN", TOKEN)
+            .env("BAIDUPAY_TP_AES_KEY", AES_KEY)
+            .env("BAIDUPAY_TP_ID", TP_ID),
+        body.as_bytes(),
+    )
+    .unwrap()
 }
 
 fn tp_event(body: &str) -> Output {
@@ -103,16 +107,7 @@ fn tp_seal_output_opens_in_the_reference_and_in_notify() {
     let now: i64 = fields["TimeStamp"].as_str().unwrap().parse().unwrap();
     assert!(now > 1_700_000_000, "{now}");
     assert!(!fields["Nonce"].as_str().unwrap().is_empty());
-    let opened = reference(&json!({
-        "op": "open", "token": TOKEN, "aes_key": AES_KEY, "tp_id": TP_ID, "body": envelope.trim(),
-    }));
-    assert_eq!(opened["ok"], true, "{opened}");
-    assert_eq!(
-        STANDARD
-            .decode(opened["message_b64"].as_str().unwrap())
-            .unwrap(),
-        message.as_bytes()
-    );
+    assert_reference_opens([TOKEN, AES_KEY, TP_ID], envelope.trim(), message.as_bytes());
     let o = tp_event(&envelope);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
@@ -206,14 +201,7 @@ fn bodies_that_are_not_envelopes_exit_2() {
 
 #[test]
 fn tp_audit_refuses_a_plain_push_unless_allowed() {
-    let o = Command::new(env!("CARGO_BIN_EXE_baidupay"))
-        .args(["notify", "--kind", "tp-audit", "--body", "-"])
-        .env_remove("BAIDUPAY_TP_TOKEN")
-        .env_remove("BAIDUPAY_TP_AES_KEY")
-        .env_remove("BAIDUPAY_TP_ID")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
+    let o = run_without_env(&["notify", "--kind", "tp-audit"]);
     assert_eq!(code(&o), 2);
     assert!(stderr(&o).contains("unauthenticated"), "{}", stderr(&o));
     // with the keys, a plain push is still refused, and the reason says why
@@ -236,22 +224,15 @@ fn tp_audit_refuses_a_plain_push_unless_allowed() {
 
 #[test]
 fn missing_or_invalid_secrets_exit_2_naming_the_flag() {
-    let o = Command::new(env!("CARGO_BIN_EXE_baidupay"))
-        .args([
-            "notify",
-            "--kind",
-            "tp-event",
-            "--tp-token",
-            "t",
-            "--tp-id",
-            "1",
-            "--body",
-            "-",
-        ])
-        .env_remove("BAIDUPAY_TP_AES_KEY")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
+    let o = run_without_env(&[
+        "notify",
+        "--kind",
+        "tp-event",
+        "--tp-token",
+        "t",
+        "--tp-id",
+        "1",
+    ]);
     assert_eq!(code(&o), 2);
     assert!(stderr(&o).contains("--aes-key"), "{}", stderr(&o));
     let o = run(
