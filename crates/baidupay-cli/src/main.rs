@@ -10,6 +10,7 @@ mod error;
 mod keys;
 mod notify;
 mod order;
+mod tp_event;
 
 use std::process::ExitCode;
 
@@ -33,6 +34,8 @@ enum Command {
     Verify(keys::VerifyArgs),
     /// Verify and parse a callback body; prints the notification and the exact answer
     Notify(notify::NotifyArgs),
+    /// Seal a JSON message into a TP event envelope (fresh nonce, current time), for tests
+    TpSeal(tp_event::TpSealArgs),
     /// Print the signed orderInfo JSON for swan.requestPolymerPayment
     Order(order::OrderArgs),
     /// Run the cashier's "errCode:6 请求签名错误" checklist on an orderInfo JSON file
@@ -81,6 +84,7 @@ fn main() -> ExitCode {
         Command::Sign(args) => keys::sign(args),
         Command::Verify(args) => keys::verify(args),
         Command::Notify(args) => notify::notify(args),
+        Command::TpSeal(args) => tp_event::seal(args),
         Command::Order(args) => order::order(args),
         Command::CheckOrder(args) => order::check_order(args),
         Command::Sandbox(args) => demo::sandbox(args),

@@ -21,7 +21,10 @@ pub(crate) enum Kind {
     BaiduRefundAudit,
     /// Baidu refund notify (通知退款状态).
     BaiduRefund,
-    /// Baidu third-party-platform audit push (JSON, unsigned).
+    /// Baidu third-party-platform event message (the signed, encrypted envelope).
+    TpEvent,
+    /// Baidu third-party-platform payment audit push (the envelope; plain JSON only with
+    /// --allow-plaintext).
     TpAudit,
     /// Alipay trade notify (trade_status_sync), verified with the Alipay public key.
     AlipayTrade,
@@ -33,6 +36,7 @@ impl Kind {
             Kind::BaiduPayment => "baidu-payment",
             Kind::BaiduRefundAudit => "baidu-refund-audit",
             Kind::BaiduRefund => "baidu-refund",
+            Kind::TpEvent => "tp-event",
             Kind::TpAudit => "tp-audit",
             Kind::AlipayTrade => "alipay-trade",
         }
@@ -50,6 +54,11 @@ pub(crate) struct NotifyArgs {
     /// The raw body exactly as POSTed (`-` for standard input).
     #[arg(long)]
     body: PathBuf,
+    #[command(flatten)]
+    tp: crate::tp_event::TpKeyArgs,
+    /// tp-audit: parse a plain (unencrypted, unauthenticated) push; for local tests only.
+    #[arg(long)]
+    allow_plaintext: bool,
 }
 
 fn refused(e: &NotifyError) -> CliError {
@@ -82,11 +91,22 @@ pub(crate) fn notify(args: &NotifyArgs) -> CliResult {
     };
     let notifier = || key().map(BaiduNotifier::new);
     let (notification, ack) = match args.kind {
-        Kind::TpAudit => {
-            let push =
-                baidupay_notify::tp::parse_audit_push(None, &body).map_err(|e| refused(&e))?;
+        Kind::TpEvent => {
+            let (event, notification) = crate::tp_event::open(&args.tp, &body)?;
+            let ack = baidupay_notify::tp::TP_ACK;
+            let out = json!({ "kind": "tp-event", "event": event, "notification": notification, "ack": ack });
+            println!("{out}");
+            return Ok(());
+        }
+        Kind::TpAudit if args.allow_plaintext => {
+            let push = baidupay_notify::tp::parse_audit_push_unauthenticated(None, &body)
+                .map_err(|e| refused(&e))?;
             (to_value(&push)?, baidupay_notify::tp::TP_ACK.to_owned())
         }
+        Kind::TpAudit => (
+            crate::tp_event::open_audit(&args.tp, &body)?,
+            baidupay_notify::tp::TP_ACK.to_owned(),
+        ),
         Kind::BaiduPayment => {
             let n = notifier()?.payment(&body).map_err(|e| refused(&e))?;
             (to_value(&n)?, PaymentAck::consumed().to_json())

@@ -401,6 +401,7 @@ fn notify_tp_audit_push() {
         "notify",
         "--kind",
         "tp-audit",
+        "--allow-plaintext",
         "--body",
         &fixture("tp/audit_push_fail.json"),
     ]);

@@ -1,16 +1,21 @@
 //! axum route helpers (feature `axum`): mount a verified callback endpoint in one line.
 //!
 //! ```
-//! use baidupay_notify::axum::{alipay_route, baidu_route};
+//! use baidupay_notify::axum::{alipay_route, baidu_route, tp_event_route};
 //! use baidupay_notify::http::BaiduAnswer;
 //! use baidupay_notify::{AlipayNotifier, BaiduKind, BaiduNotifier, BaiduCallback, PaymentAck};
-//! # fn build(baidu: BaiduNotifier, alipay: AlipayNotifier) -> axum::Router {
+//! use baidupay_notify::{TpEvent, TpEventKeys};
+//! # fn build(baidu: BaiduNotifier, alipay: AlipayNotifier, tp: TpEventKeys) -> axum::Router {
 //! axum::Router::new()
 //!     .route("/notify/baidu/pay", baidu_route(baidu, BaiduKind::Payment, |cb: BaiduCallback| async move {
 //!         // record it idempotently (orderId), then:
 //!         BaiduAnswer::Payment(PaymentAck::consumed())
 //!     }))
 //!     .route("/notify/alipay", alipay_route(alipay, |_trade| async move { true }))
+//!     .route("/notify/tp", tp_event_route(tp, |event: TpEvent| async move {
+//!         // store the ticket, the authorization code or the audit result, then:
+//!         true
+//!     }))
 //! # }
 //! ```
 
@@ -25,7 +30,7 @@ use baidupay_model::alipay::TradeNotification;
 
 use crate::error::NotifyError;
 use crate::http::{BaiduAnswer, json_response, refused_response, text_response};
-use crate::{AlipayNotifier, BaiduCallback, BaiduKind, BaiduNotifier};
+use crate::{AlipayNotifier, BaiduCallback, BaiduKind, BaiduNotifier, TpEvent, TpEventKeys};
 
 /// Splits the request without copying its headers and reads the body up to the cap (one byte
 /// over the cap is read so that the notifier reports `BodyTooLarge`).
@@ -112,6 +117,39 @@ where
                     text_response(body).map(Body::from)
                 }
                 Err(e) => refused("alipay", &e),
+            }
+        }
+    })
+}
+
+/// A `POST` route for TP event messages (ticket push, authorization events, payment audit
+/// pushes): verifies the envelope's signature, decrypts it, checks the TP id, runs `handler` only
+/// on an authentic event, and answers `success` when it returns `true` (`failure` with 500
+/// otherwise, and 400 `failure` for a refused envelope: the platform resends both).
+pub fn tp_event_route<S, F, Fut>(keys: TpEventKeys, handler: F) -> MethodRouter<S>
+where
+    S: Clone + Send + Sync + 'static,
+    F: Fn(TpEvent) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = bool> + Send + 'static,
+{
+    let keys = Arc::new(keys);
+    post(move |request: Request| {
+        let (keys, handler) = (keys.clone(), handler.clone());
+        async move {
+            let body = match read(request).await {
+                Ok((_, body)) => body,
+                Err(r) => return r,
+            };
+            match keys.open(&body) {
+                Ok(event) => crate::http::tp_event_answer(handler(event).await).map(Body::from),
+                Err(e) => {
+                    if e.is_authentication_failure() {
+                        tracing::warn!(callback = "tp-event", error = %e, "TP event refused: not authentic");
+                    } else {
+                        tracing::info!(callback = "tp-event", error = %e, "TP event refused: malformed");
+                    }
+                    crate::http::tp_event_refused_response(&e).map(Body::from)
+                }
             }
         }
     })

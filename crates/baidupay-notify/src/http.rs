@@ -9,7 +9,8 @@ use baidupay_model::alipay::TradeNotification;
 
 use crate::alipay::{ALIPAY_ACK, AlipayNotifier};
 use crate::baidu::{BaiduCallback, BaiduKind, BaiduNotifier};
-use crate::error::NotifyError;
+use crate::error::{NotifyError, TpEventError};
+use crate::tp_event::{TpEvent, TpEventKeys};
 
 /// The request's `Content-Type`, if it is valid text.
 pub fn content_type<B>(request: &Request<B>) -> Option<&str> {
@@ -130,6 +131,57 @@ where
         Err(e) => {
             on_refused(&e);
             refused_response(&e)
+        }
+    }
+}
+
+/// The plain answer that makes the platform resend a TP push.
+const TP_FAILURE: &str = "failure";
+
+/// The response to a refused TP event envelope: 400 with the plain body `failure` (not
+/// `success`), so the platform resends a genuine push that failed for a fixable reason (a wrong
+/// token or key configured) and a forger learns nothing beyond "refused".
+pub fn tp_event_refused_response(_err: &TpEventError) -> Response<Bytes> {
+    respond(
+        StatusCode::BAD_REQUEST,
+        "text/plain; charset=utf-8",
+        TP_FAILURE.to_owned(),
+    )
+}
+
+/// The answer to a verified TP event: `success` when it was handled, else 500 with the plain
+/// body `failure`, which makes the platform resend it.
+pub fn tp_event_answer(handled: bool) -> Response<Bytes> {
+    if handled {
+        text_response(crate::tp::TP_ACK)
+    } else {
+        respond(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "text/plain; charset=utf-8",
+            TP_FAILURE.to_owned(),
+        )
+    }
+}
+
+/// Verifies, decrypts and parses a TP event request (ticket push, authorization event, payment
+/// audit push), hands the event to `handler`, and answers with [`tp_event_answer`] of what it
+/// returns. Refused envelopes get [`tp_event_refused_response`] after `on_refused` saw the error
+/// (log it; alert on [`TpEventError::is_authentication_failure`]).
+pub fn handle_tp_event<H, R>(
+    keys: &TpEventKeys,
+    request: &Request<Bytes>,
+    handler: H,
+    on_refused: R,
+) -> Response<Bytes>
+where
+    H: FnOnce(TpEvent) -> bool,
+    R: FnOnce(&TpEventError),
+{
+    match keys.open(request.body()) {
+        Ok(event) => tp_event_answer(handler(event)),
+        Err(e) => {
+            on_refused(&e);
+            tp_event_refused_response(&e)
         }
     }
 }

@@ -15,9 +15,16 @@
 //! * [`AlipayNotifier`]: trade notifies (RSA2 and legacy RSA; trade-notify and gateway-message
 //!   canonical strings); [`check_trade`] compares app_id, out_trade_no, total_amount and
 //!   seller_id with the merchant's order; answer [`ALIPAY_ACK`] (`success`).
-//! * [`tp::parse_audit_push`]: the (unsigned) TP audit push.
+//! * [`TpEventKeys`]: TP event messages (ticket push, authorization events, payment audit
+//!   pushes), the platform's envelope `{"Nonce","TimeStamp","Encrypt","MsgSignature"}`: SHA-1
+//!   signature with the TP's token checked in constant time, AES-256-CBC decrypted with the
+//!   EncodingAESKey, the TP id inside compared, then typed as a [`TpEvent`];
+//!   [`TpEventKeys::seal`] builds the same envelope for tests and simulators.
+//!   [`tp::parse_audit_push`] opens a payment audit push; the plain-JSON
+//!   [`tp::parse_audit_push_unauthenticated`] is for local tests only (anyone can post one).
 //! * [`http`]: `http::Request<Bytes>` in, `http::Response<Bytes>` out, for any framework; with
-//!   the `axum` feature, `axum::baidu_route` / `axum::alipay_route` mount an endpoint in one line.
+//!   the `axum` feature, `axum::baidu_route` / `axum::alipay_route` / `axum::tp_event_route`
+//!   mount an endpoint in one line.
 //!
 //! # Example
 //!
@@ -51,6 +58,7 @@ mod error;
 mod form;
 pub mod http;
 pub mod tp;
+mod tp_event;
 
 pub use alipay::{
     ALIPAY_ACK, AlipayNotifier, AlipayVariant, ExpectedTrade, TradeMismatch, VerifiedAlipayForm,
@@ -62,5 +70,8 @@ pub use baidu::{
 pub use baidupay_model::callback::{
     AuditStatus, PaymentAck, RefundAuditAnswer, RefundNotifyAck, RetryAnswer,
 };
-pub use error::{NotifyError, Result};
+pub use error::{NotifyError, Result, TpEventError};
 pub use form::DEFAULT_MAX_BODY;
+pub use tp_event::{
+    AES_KEY_LEN, AuthorizationEvent, Envelope, PaymentAuditEvent, TicketPush, TpEvent, TpEventKeys,
+};

@@ -1,22 +1,49 @@
-//! The third-party-platform audit push (审核消息推送).
+//! The third-party-platform audit push (审核消息推送), sealed (the platform's envelope) or, for
+//! local tests only, plain.
 
 use baidupay_model::JsonError;
 use baidupay_model::tp::TpAuditPush;
 
-use crate::error::{NotifyError, Result};
+use crate::error::{NotifyError, Result, TpEventError};
 use crate::form::{DEFAULT_MAX_BODY, check_size};
+use crate::tp_event::{TpEvent, TpEventKeys};
 
-/// Parses a TP audit push (a JSON body POSTed to the TP's event URL).
+/// Opens a TP payment audit push: the platform's signed and encrypted envelope (see
+/// [`TpEventKeys`]), verified and decrypted with the TP's keys, and required to be one of the
+/// `APP_PAYMENT_*` audit events of seed 004. Answer with the plain body [`TP_ACK`].
 ///
-/// **It is not signed** (seed 004 documents no signature for it), so treat it as a hint to look,
-/// never as proof: before acting, confirm the step's status with the audit-status API
-/// (`pay/account/auditstatus`, `paymentservice/auditstatus`), as `baidupay-tp`'s onboarding
-/// helper does. Answer with the plain body `success`.
+/// To handle every TP event (ticket, authorization, audit) at one URL, use
+/// [`TpEventKeys::open`] and match on [`crate::TpEvent`].
+///
+/// # Errors
+/// Everything [`TpEventKeys::open`] refuses (a plain-JSON push is
+/// [`TpEventError::NotEnvelope`]), and [`TpEventError::UnexpectedEvent`] for an authentic event
+/// that is not a payment audit push.
+pub fn parse_audit_push(keys: &TpEventKeys, body: &[u8]) -> Result<TpAuditPush, TpEventError> {
+    match keys.open(body)? {
+        TpEvent::PaymentAudit(p) => Ok(p.push),
+        other => Err(TpEventError::UnexpectedEvent {
+            found: other.event_name().to_owned(),
+            expected: "payment audit push",
+        }),
+    }
+}
+
+/// Parses a **plain-JSON, unauthenticated** TP audit push: anyone who knows the URL can post
+/// one. Meant for local tests and the sandbox; the platform encrypts and signs its pushes, so
+/// production code uses [`parse_audit_push`].
+///
+/// Even then, treat a push as a hint to look, never as proof: before acting, confirm the step's
+/// status with the audit-status API (`pay/account/auditstatus`, `paymentservice/auditstatus`),
+/// as `baidupay-tp`'s onboarding helper does.
 ///
 /// # Errors
 /// [`NotifyError::BodyTooLarge`] over 64 KiB, [`NotifyError::UnsupportedContentType`] for a
 /// non-JSON content type, [`NotifyError::Json`] for a body that is not the documented shape.
-pub fn parse_audit_push(content_type: Option<&str>, body: &[u8]) -> Result<TpAuditPush> {
+pub fn parse_audit_push_unauthenticated(
+    content_type: Option<&str>,
+    body: &[u8],
+) -> Result<TpAuditPush> {
     check_size(body, DEFAULT_MAX_BODY)?;
     if let Some(ct) = content_type {
         let mime = ct.split(';').next().unwrap_or("").trim();
@@ -42,7 +69,8 @@ mod tests {
 
     #[test]
     fn bad_json_is_typed_and_its_chain_does_not_repeat() {
-        let e = parse_audit_push(Some("application/json"), b"{\"step\": ").unwrap_err();
+        let e =
+            parse_audit_push_unauthenticated(Some("application/json"), b"{\"step\": ").unwrap_err();
         let NotifyError::Json(json) = &e else {
             panic!("not a JSON error: {e:?}");
         };

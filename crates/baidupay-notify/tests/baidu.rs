@@ -367,15 +367,18 @@ fn http_glue_answers_exactly() {
 #[test]
 fn tp_audit_push() {
     use baidupay_model::tp::TpAuditEvent;
-    let p = baidupay_notify::tp::parse_audit_push(
+    let p = baidupay_notify::tp::parse_audit_push_unauthenticated(
         Some("application/json"),
         &fixture("tp/audit_push_fail.json"),
     )
     .unwrap();
     assert_eq!(p.event, TpAuditEvent::CreateAccountFail);
-    assert!(baidupay_notify::tp::parse_audit_push(Some("application/json"), b"{").is_err());
+    assert!(
+        baidupay_notify::tp::parse_audit_push_unauthenticated(Some("application/json"), b"{")
+            .is_err()
+    );
     assert!(matches!(
-        baidupay_notify::tp::parse_audit_push(Some("text/html"), b"{}"),
+        baidupay_notify::tp::parse_audit_push_unauthenticated(Some("text/html"), b"{}"),
         Err(NotifyError::UnsupportedContentType { .. })
     ));
 }

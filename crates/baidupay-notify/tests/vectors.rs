@@ -93,8 +93,11 @@ fn notify(v: &Vector) -> Result<(), String> {
 }
 
 fn audit_push(v: &Vector) -> Result<(), String> {
-    let p = baidupay_notify::tp::parse_audit_push(Some("application/json"), &v.file("body"))
-        .map_err(|e| format!("{e:?}"))?;
+    let p = baidupay_notify::tp::parse_audit_push_unauthenticated(
+        Some("application/json"),
+        &v.file("body"),
+    )
+    .map_err(|e| format!("{e:?}"))?;
     let got = serde_json::to_value(&p).unwrap();
     match (v.expect_str("event"), got["event"].as_str()) {
         (Some(want), Some(event)) if want == event => Ok(()),

@@ -37,7 +37,7 @@ pub(super) async fn tp_steps(
                         let ct = headers
                             .get(http::header::CONTENT_TYPE)
                             .and_then(|v| v.to_str().ok());
-                        match baidupay_notify::tp::parse_audit_push(ct, &body) {
+                        match baidupay_notify::tp::parse_audit_push_unauthenticated(ct, &body) {
                             Ok(push) => {
                                 seen.lock()
                                     .unwrap_or_else(std::sync::PoisonError::into_inner)
