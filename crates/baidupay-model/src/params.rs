@@ -85,6 +85,41 @@ struct Fields<'a, O> {
     out: &'a mut O,
 }
 
+/// The three `serialize_*_variant` methods of an enum with data, refused.
+macro_rules! refuse_enums_with_data {
+    ($ok:ty) => {
+        fn serialize_newtype_variant<T: Serialize + ?Sized>(
+            self,
+            _name: &'static str,
+            _index: u32,
+            _variant: &'static str,
+            _value: &T,
+        ) -> Result<$ok, ParamsError> {
+            Err(ParamsError::new("an enum with data"))
+        }
+
+        fn serialize_tuple_variant(
+            self,
+            _name: &'static str,
+            _index: u32,
+            _variant: &'static str,
+            _len: usize,
+        ) -> Result<Self::SerializeTupleVariant, ParamsError> {
+            Err(ParamsError::new("an enum with data"))
+        }
+
+        fn serialize_struct_variant(
+            self,
+            _name: &'static str,
+            _index: u32,
+            _variant: &'static str,
+            _len: usize,
+        ) -> Result<Self::SerializeStructVariant, ParamsError> {
+            Err(ParamsError::new("an enum with data"))
+        }
+    };
+}
+
 macro_rules! refuse {
     ($($method:ident($($arg:ty),*) -> $ret:ty, $what:literal;)*) => {$(
         fn $method(self, $(_: $arg),*) -> Result<$ret, ParamsError> {
@@ -155,35 +190,7 @@ impl<'a, O: Out> ser::Serializer for Fields<'a, O> {
         serialize_tuple_struct(&'static str, usize) -> Self::SerializeTupleStruct, "a tuple struct";
     }
 
-    fn serialize_newtype_variant<T: Serialize + ?Sized>(
-        self,
-        _name: &'static str,
-        _index: u32,
-        _variant: &'static str,
-        _value: &T,
-    ) -> Result<(), ParamsError> {
-        Err(ParamsError::new("an enum with data"))
-    }
-
-    fn serialize_tuple_variant(
-        self,
-        _name: &'static str,
-        _index: u32,
-        _variant: &'static str,
-        _len: usize,
-    ) -> Result<Self::SerializeTupleVariant, ParamsError> {
-        Err(ParamsError::new("an enum with data"))
-    }
-
-    fn serialize_struct_variant(
-        self,
-        _name: &'static str,
-        _index: u32,
-        _variant: &'static str,
-        _len: usize,
-    ) -> Result<Self::SerializeStructVariant, ParamsError> {
-        Err(ParamsError::new("an enum with data"))
-    }
+    refuse_enums_with_data!(());
 }
 
 impl<O: Out> ser::SerializeStruct for Fields<'_, O> {
@@ -325,35 +332,7 @@ impl ser::Serializer for Scalar {
         serialize_struct(&'static str, usize) -> Self::SerializeStruct, "a nested struct";
     }
 
-    fn serialize_newtype_variant<T: Serialize + ?Sized>(
-        self,
-        _name: &'static str,
-        _index: u32,
-        _variant: &'static str,
-        _value: &T,
-    ) -> Result<Option<String>, ParamsError> {
-        Err(ParamsError::new("an enum with data"))
-    }
-
-    fn serialize_tuple_variant(
-        self,
-        _name: &'static str,
-        _index: u32,
-        _variant: &'static str,
-        _len: usize,
-    ) -> Result<Self::SerializeTupleVariant, ParamsError> {
-        Err(ParamsError::new("an enum with data"))
-    }
-
-    fn serialize_struct_variant(
-        self,
-        _name: &'static str,
-        _index: u32,
-        _variant: &'static str,
-        _len: usize,
-    ) -> Result<Self::SerializeStructVariant, ParamsError> {
-        Err(ParamsError::new("an enum with data"))
-    }
+    refuse_enums_with_data!(Option<String>);
 }
 
 /// `serialize_with` for a flag the platform sends as `0` / `1`.

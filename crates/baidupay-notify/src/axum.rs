@@ -55,6 +55,18 @@ fn refused(kind: &'static str, e: &NotifyError) -> Response<Body> {
     refused_response(e).map(Body::from)
 }
 
+/// Reads a callback POSTed as a form and parses it with `parse`, or the answer that refuses it.
+async fn read_form<T>(
+    request: Request,
+    kind: &'static str,
+    parse: impl FnOnce(&[u8]) -> Result<T, NotifyError>,
+) -> Result<T, Response<Body>> {
+    let (headers, body) = read(request).await?;
+    crate::form::check_form_content_type(crate::http::content_type_of(&headers))
+        .and_then(|()| parse(&body))
+        .map_err(|e| refused(kind, &e))
+}
+
 /// A `POST` route for one kind of Baidu callback: verifies and parses the raw body, runs
 /// `handler` only on a verified callback, and answers with its [`BaiduAnswer`] (refused
 /// requests get [`refused_response`]).
@@ -72,16 +84,9 @@ where
     post(move |request: Request| {
         let (notifier, handler) = (notifier.clone(), handler.clone());
         async move {
-            let (headers, body) = match read(request).await {
-                Ok(x) => x,
-                Err(r) => return r,
-            };
-            let parsed =
-                crate::form::check_form_content_type(crate::http::content_type_of(&headers))
-                    .and_then(|()| notifier.parse(kind, &body));
-            match parsed {
+            match read_form(request, "baidu", |body| notifier.parse(kind, body)).await {
                 Ok(cb) => json_response(handler(cb).await.to_json()).map(Body::from),
-                Err(e) => refused("baidu", &e),
+                Err(refusal) => refusal,
             }
         }
     })
@@ -100,14 +105,7 @@ where
     post(move |request: Request| {
         let (notifier, handler) = (notifier.clone(), handler.clone());
         async move {
-            let (headers, body) = match read(request).await {
-                Ok(x) => x,
-                Err(r) => return r,
-            };
-            let parsed =
-                crate::form::check_form_content_type(crate::http::content_type_of(&headers))
-                    .and_then(|()| notifier.trade(&body));
-            match parsed {
+            match read_form(request, "alipay", |body| notifier.trade(body)).await {
                 Ok(n) => {
                     let body = if handler(n).await {
                         crate::ALIPAY_ACK
@@ -116,7 +114,7 @@ where
                     };
                     text_response(body).map(Body::from)
                 }
-                Err(e) => refused("alipay", &e),
+                Err(refusal) => refusal,
             }
         }
     })

@@ -46,3 +46,14 @@ pub trait Params: Serialize {
         crate::params::to_params(self)
     }
 }
+
+/// `refundReason`, which both refund APIs (2.0 and 1.0) require to be non-blank.
+fn refund_reason(reason: String) -> crate::Result<String> {
+    if reason.trim().is_empty() {
+        return Err(crate::Error::InvalidField {
+            field: "refundReason",
+            reason: "must not be empty".into(),
+        });
+    }
+    Ok(reason)
+}

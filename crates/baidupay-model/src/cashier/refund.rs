@@ -74,13 +74,7 @@ impl ApplyRefundRequest {
         refund_reason: impl Into<String>,
         pm_app_key: AppKey,
     ) -> Result<Self> {
-        let refund_reason = refund_reason.into();
-        if refund_reason.trim().is_empty() {
-            return Err(Error::InvalidField {
-                field: "refundReason",
-                reason: "must not be empty".into(),
-            });
-        }
+        let refund_reason = super::refund_reason(refund_reason.into())?;
         Ok(Self {
             order_id,
             user_id,
