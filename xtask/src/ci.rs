@@ -1,7 +1,5 @@
 //! `cargo xtask ci`: exactly what CI runs.
 
-use std::process::Command;
-
 use crate::Result;
 use crate::meta::{metadata, packages_with_feature, rustcrypto_packages};
 use crate::shell::{cargo, now, run};
@@ -95,18 +93,7 @@ pub(crate) fn ci() -> Result {
             .args(["doc", "--workspace", "--no-deps", "--locked"])
             .env("RUSTDOCFLAGS", "-D warnings"),
     )?;
-    let has_deny = Command::new("cargo")
-        .args(["deny", "--version"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if has_deny {
-        run(
-            "cargo deny (licenses, bans, sources)",
-            cargo().args(["deny", "--locked", "check", "licenses", "bans", "sources"]),
-        )?;
-    } else {
-        eprintln!("\n==> cargo deny: not installed, skipped (`cargo install --locked cargo-deny`)");
-    }
+    crate::advisories::deny()?;
     eprintln!(
         "\nci: all steps passed in {:.0} s",
         (now() - start).as_secs_f64()

@@ -2,7 +2,8 @@
 //!
 //! * `ci`: exactly what CI runs: tidy, fmt check, clippy (`-D warnings`, all targets, both crypto
 //!   backends), tests (default backend, then again with `rustcrypto`), docs with warnings
-//!   denied, and `cargo deny check licenses bans sources` when cargo-deny is installed.
+//!   denied, `cargo deny check licenses bans sources` when cargo-deny is installed, and
+//!   `cargo deny --offline check advisories` against the offline RustSec snapshot.
 //! * `tidy`: the workspace's shape from `cargo metadata`: dependencies point only downward
 //!   along the layer table, members outside `crates/` say `publish = false`, and no crate
 //!   declares a dependency its sources do not use (run first by `ci`).
@@ -14,6 +15,7 @@
 //!   and acknowledged; memory and SQLite) next to a hello-world endpoint, and the demo's wall time.
 //! * `release --dry-run`: checks a release could be cut and prints the plan; changes nothing.
 
+mod advisories;
 mod bench;
 mod ci;
 mod meta;
@@ -31,13 +33,15 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("ci") => ci::ci(),
         Some("tidy") => tidy::tidy(),
+        Some("deny") => advisories::deny(),
         Some("bench") => bench::bench(&args[1..]),
         Some("release") => release::release(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <ci | tidy | bench [rsa|notify|load|sandbox] [--quick] | release --dry-run>\n\
+                "usage: cargo xtask <ci | tidy | deny | bench [rsa|notify|load|sandbox] [--quick] | release --dry-run>\n\
                  \n  ci                 tidy, fmt, clippy, tests (both backends), docs, cargo-deny\
                  \n  tidy               dependency layering, publish = false, unused dependencies\
+                 \n  deny               cargo deny: licenses, bans, sources; advisories (offline snapshot)\
                  \n  bench [rsa|notify|load|sandbox] [--quick]  RSA vs `openssl speed`; notify parse cost; loopback load; sandbox throughput\
                  \n  release --dry-run  check a release could be cut; print the plan"
             );
