@@ -33,14 +33,20 @@
 
 #![warn(missing_docs)]
 
+mod auth;
 mod client;
 mod error;
 mod onboarding;
 mod pages;
-mod token;
+pub mod store;
 
+pub use auth::{
+    AUTHORIZATION_CONSOLE, OAUTH_TOKEN_PATH, PRE_AUTH_CODE_PATH, TP_TOKEN_PATH, TpAuth,
+};
 pub use client::{ACCOUNT_PATH, DEVELOP_CONFIG_PATH, SERVICE_PATH, TP_PAY_PATH, TpClient};
 pub use error::{Result, TpError};
 pub use onboarding::{NextAction, ONBOARDING_EVENTS, Onboarding, StepState};
 pub use pages::Pages;
-pub use token::{AuthorizerTokens, ComponentToken, PersistRefreshToken};
+#[cfg(feature = "sqlite")]
+pub use store::SqliteTokenStore;
+pub use store::{MemoryTokenStore, TokenStore};
