@@ -38,7 +38,7 @@
 //! # Implementations
 //!
 //! [`MemoryTokenStore`] (one process: tests, single-instance TPs) and, with the `sqlite`
-//! feature, [`SqliteTokenStore`] (every process on one machine). A shared database (PostgreSQL)
+//! feature, `SqliteTokenStore` (every process on one machine). A shared database (PostgreSQL)
 //! implements the same methods, each one a transaction.
 
 mod memory;
