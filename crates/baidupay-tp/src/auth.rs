@@ -206,19 +206,13 @@ impl TpAuth {
     /// request is never resent); [`TpError::Store`] if the tokens could not be stored (the
     /// mini program must then be authorized again).
     pub async fn authorize(&self, app_id: u64, authorization_code: &Secret) -> Result<()> {
-        let t = self
-            .with_component(|tp| {
-                self.oauth(
-                    "oauth/token (code)",
-                    tp,
-                    [
-                        ("code", authorization_code.expose().to_owned()),
-                        ("grant_type", "app_to_tp_authorization_code".to_owned()),
-                    ],
-                )
-            })
+        let tokens = self
+            .grant(
+                "oauth/token (code)",
+                ("code", authorization_code),
+                "app_to_tp_authorization_code",
+            )
             .await?;
-        let tokens = self.authorizer_tokens(t);
         if let Err(e) = self.store.put(TokenKey::Authorizer(app_id), &tokens).await {
             tracing::error!(
                 app_id,
@@ -259,27 +253,33 @@ impl TpAuth {
         exchange.send(&*self.transport).await
     }
 
-    /// `oauth/token` with the TP token and `params` (no envelope; never resent).
-    fn oauth(
+    /// Authorizer tokens from `oauth/token`: the TP token, the single-use `credential` (an
+    /// authorization code or a refresh token) and `grant_type`; no envelope, never resent.
+    async fn grant(
         &self,
         operation: &'static str,
-        tp: Secret,
-        params: [(&'static str, String); 2],
-    ) -> impl Future<Output = Result<AuthorizerToken, OpenApiError>> + Send + '_ {
-        self.send(
-            Exchange::get(operation, self.url(OAUTH_TOKEN_PATH))
-                .query([("access_token", tp.expose().to_owned())])
-                .query(params)
-                .envelope(Envelope::OAuth),
-        )
-    }
-
-    fn authorizer_tokens(&self, t: AuthorizerToken) -> Tokens {
-        Tokens::new(
+        credential: (&'static str, &Secret),
+        grant_type: &'static str,
+    ) -> Result<Tokens> {
+        let url = self.url(OAUTH_TOKEN_PATH);
+        let t: AuthorizerToken = self
+            .with_component(|tp| {
+                self.send(
+                    Exchange::get(operation, url.clone())
+                        .query([
+                            ("access_token", tp.expose().to_owned()),
+                            (credential.0, credential.1.expose().to_owned()),
+                            ("grant_type", grant_type.to_owned()),
+                        ])
+                        .envelope(Envelope::OAuth),
+                )
+            })
+            .await?;
+        Ok(Tokens::new(
             t.access_token,
             Some(t.refresh_token),
             self.expires_at(t.expires_in),
-        )
+        ))
     }
 
     fn expires_at(&self, expires_in: u64) -> i64 {
@@ -329,20 +329,15 @@ impl TpAuth {
         let refresh = record
             .and_then(|r| r.tokens.refresh_token)
             .ok_or(TpError::NotAuthorized { app_id })?;
-        let t = self
-            .with_component(|tp| {
-                self.oauth(
-                    "oauth/token (refresh)",
-                    tp,
-                    [
-                        ("refresh_token", refresh.expose().to_owned()),
-                        ("grant_type", "app_to_tp_refresh_token".to_owned()),
-                    ],
-                )
-            })
+        let tokens = self
+            .grant(
+                "oauth/token (refresh)",
+                ("refresh_token", &refresh),
+                "app_to_tp_refresh_token",
+            )
             .await?;
         tracing::info!(app_id, "refreshed the authorizer token");
-        Ok(self.authorizer_tokens(t))
+        Ok(tokens)
     }
 
     /// Runs `call` with the TP token; when it is refused as expired or invalid, fetches a new
