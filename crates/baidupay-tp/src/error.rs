@@ -3,6 +3,8 @@
 use baidupay_model::tp::TpErrorCode;
 use baidupay_openapi::OpenApiError;
 
+use crate::store::StoreError;
+
 /// A TP call's failure. `Display` says what failed; the cause is in
 /// [`std::error::Error::source`].
 #[derive(Debug, thiserror::Error)]
@@ -14,6 +16,23 @@ pub enum TpError {
     /// The call failed (token, transport, or Baidu's answer).
     #[error(transparent)]
     Call(#[from] OpenApiError),
+    /// The token store failed (the source says how).
+    #[error("the token store failed")]
+    Store(#[from] StoreError),
+    /// No authorizer tokens are stored for this mini program: authorize it first
+    /// ([`crate::TpAuth::authorize`]).
+    #[error("mini program {app_id} is not authorized: no authorizer tokens are stored")]
+    NotAuthorized {
+        /// The mini program.
+        app_id: u64,
+    },
+    /// Another holder's token refresh did not finish while this caller waited (twice the
+    /// lease), and its lease had not run out by this caller's clock.
+    #[error("timed out waiting for another process's token refresh")]
+    RefreshBusy {
+        /// When the other holder's lease runs out (Unix seconds).
+        until: i64,
+    },
 }
 
 impl TpError {
@@ -21,15 +40,40 @@ impl TpError {
     pub fn tp_code(&self) -> Option<TpErrorCode> {
         match self {
             TpError::Call(e) => e.errno().map(TpErrorCode::from_code),
-            TpError::Invalid(_) => None,
+            _ => None,
         }
     }
 
     /// Whether the request may have reached Baidu.
     pub fn may_have_been_sent(&self) -> bool {
         match self {
-            TpError::Invalid(_) => false,
             TpError::Call(e) => e.may_have_been_sent(),
+            TpError::Invalid(_)
+            | TpError::Store(_)
+            | TpError::NotAuthorized { .. }
+            | TpError::RefreshBusy { .. } => false,
+        }
+    }
+
+    /// This error as a [`baidupay_openapi::TokenProvider`] reports it: a call's own error as
+    /// it is, anything else as [`OpenApiError::NotReady`] for `operation` (logged first, with
+    /// its cause, since `NotReady` cannot carry it).
+    pub(crate) fn into_openapi(self, operation: &'static str) -> OpenApiError {
+        let missing = match &self {
+            TpError::Call(_) => "",
+            TpError::NotAuthorized { .. } => {
+                "the mini program is not authorized: exchange its authorization code with TpAuth::authorize"
+            }
+            TpError::Store(_) => "the token store failed (see the log)",
+            TpError::RefreshBusy { .. } => "another process's token refresh did not finish in time",
+            TpError::Invalid(_) => "invalid request",
+        };
+        match self {
+            TpError::Call(e) => e,
+            other => {
+                tracing::warn!(error = &other as &dyn std::error::Error, "no token");
+                OpenApiError::NotReady { operation, missing }
+            }
         }
     }
 }
