@@ -88,6 +88,7 @@ mod deliver;
 mod error;
 mod faults;
 mod keys;
+mod random;
 mod request;
 mod respond;
 mod router;
@@ -180,9 +181,15 @@ impl Sandbox {
             .map_err(io("reading the bound address".to_owned()))?;
         let base = format!("http://{local}");
         *self.inner.base_url.write_or_recover() = base.clone();
+        let mut generation = 0;
+        self.inner.serving.send_modify(|g| {
+            *g += 1;
+            generation = *g;
+        });
         if !self.inner.resumed.swap(true, Ordering::AcqRel) {
             baidu::resume::resume(&self.inner);
         }
+        tp::platform::resume_tickets(&self.inner);
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let router = self.router();
         let task = tokio::spawn(async move {
@@ -196,6 +203,8 @@ impl Sandbox {
             base_url: base,
             stop: Some(stop),
             task,
+            inner: self.inner.clone(),
+            generation,
         })
     }
 }
@@ -206,6 +215,8 @@ pub struct RunningSandbox {
     base_url: String,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<()>,
+    inner: Arc<Inner>,
+    generation: u64,
 }
 
 impl RunningSandbox {
@@ -214,19 +225,30 @@ impl RunningSandbox {
         &self.base_url
     }
 
-    /// Stops serving and waits for the server to finish.
+    /// Stops serving (and pushing TP tickets) and waits for the server to finish.
     pub async fn stop(mut self) {
+        self.end();
+        let _ = (&mut self.task).await;
+    }
+
+    /// Tells the server and the background pushers of this start to stop.
+    fn end(&mut self) {
         if let Some(s) = self.stop.take() {
             let _ = s.send(());
         }
-        let _ = (&mut self.task).await;
+        let generation = self.generation;
+        self.inner.serving.send_if_modified(|g| {
+            let current = *g == generation;
+            if current {
+                *g += 1;
+            }
+            current
+        });
     }
 }
 
 impl Drop for RunningSandbox {
     fn drop(&mut self) {
-        if let Some(s) = self.stop.take() {
-            let _ = s.send(());
-        }
+        self.end();
     }
 }
