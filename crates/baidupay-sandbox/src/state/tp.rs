@@ -11,6 +11,8 @@ use baidupay_model::Secret;
 use baidupay_notify::TpEventKeys;
 use serde::Serialize;
 
+use crate::sync::Unpoisoned;
+
 /// Where an audited step stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Audit {
@@ -264,6 +266,13 @@ pub(crate) struct Tp {
     pub(crate) chain: Mutex<Chain>,
     pub(crate) programs: RwLock<HashMap<u64, Arc<Program>>>,
     pub(crate) by_token: RwLock<HashMap<String, Authorizer>>,
+}
+
+impl Tp {
+    /// The platform registered as `client_id`.
+    pub(crate) fn platform(&self, client_id: &str) -> Option<Arc<Platform>> {
+        self.platforms.read_or_recover().get(client_id).cloned()
+    }
 }
 
 #[cfg(test)]

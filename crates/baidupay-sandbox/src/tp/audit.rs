@@ -59,7 +59,7 @@ pub(crate) async fn authorize_app(State(inner): State<Arc<Inner>>, body: Bytes) 
     };
     let (tp_app_id, event_url, platform) = match v.get("client_id").and_then(Value::as_str) {
         Some(client_id) => {
-            let Some(pl) = inner.tp.platforms.read_or_recover().get(client_id).cloned() else {
+            let Some(pl) = inner.tp.platform(client_id) else {
                 return control_error(
                     StatusCode::NOT_FOUND,
                     format!("no registered platform {client_id}"),

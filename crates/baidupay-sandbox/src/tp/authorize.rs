@@ -90,13 +90,7 @@ pub(crate) async fn authorize(State(inner): State<Arc<Inner>>, body: Bytes) -> R
             return refused("pre_auth_code expired (it lives 1200 s)");
         }
         let client_id = pre.client_id.clone();
-        let Some(platform) = inner
-            .tp
-            .platforms
-            .read_or_recover()
-            .get(&client_id)
-            .cloned()
-        else {
+        let Some(platform) = inner.tp.platform(&client_id) else {
             return refused("the platform of this pre_auth_code is gone");
         };
         let (program, name) = {

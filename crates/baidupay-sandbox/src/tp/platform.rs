@@ -109,13 +109,7 @@ pub(crate) async fn show(
     State(inner): State<Arc<Inner>>,
     Path(client_id): Path<String>,
 ) -> Response {
-    let Some(p) = inner
-        .tp
-        .platforms
-        .read_or_recover()
-        .get(&client_id)
-        .cloned()
-    else {
+    let Some(p) = inner.tp.platform(&client_id) else {
         return control_error(StatusCode::NOT_FOUND, format!("no platform {client_id}"));
     };
     let pushed = lock(&inner.tp.chain)
@@ -147,13 +141,7 @@ pub(crate) async fn push_now(
     State(inner): State<Arc<Inner>>,
     Path(client_id): Path<String>,
 ) -> Response {
-    let Some(p) = inner
-        .tp
-        .platforms
-        .read_or_recover()
-        .get(&client_id)
-        .cloned()
-    else {
+    let Some(p) = inner.tp.platform(&client_id) else {
         return control_error(StatusCode::NOT_FOUND, format!("no platform {client_id}"));
     };
     let acknowledged = push_ticket(&inner, &p).await;
