@@ -1,11 +1,11 @@
 //! The third-party-platform onboarding end to end: the SDK's `TpClient` against the sandbox's
 //! seed-004 endpoints, each audited step with its documented errors, the audit pushes at the
-//! TP's event URL, and then payments of the opened service through the cashier, the TP pay
+//! TP's event URL (sealed with the TP's keys and opened with them), and then payments of the opened service through the cashier, the TP pay
 //! APIs and the paginated order list.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use baidupay_cashier::{CashierClient, CashierConfig, StaticToken};
@@ -16,6 +16,7 @@ use baidupay_model::tp::{
     OrderStatusFilter, PaymentDays, TpAuditEvent, TpAuditPush, TpErrorCode,
 };
 use baidupay_model::{AppKey, DealId, Fen, Secret, TpOrderId};
+use baidupay_notify::TpEventKeys;
 use baidupay_sandbox::SandboxConfig;
 use baidupay_sandbox::samples::{account_request, develop_config_request, payment_service_request};
 use baidupay_tp::{TpClient, TpError};
@@ -23,6 +24,7 @@ use serde_json::json;
 
 const MINI_APP: u64 = 16_011_111;
 const TP_APP: u64 = 888;
+const TP_CLIENT_ID: &str = "e2e-tp-client";
 
 fn code(e: &TpError) -> TpErrorCode {
     e.tp_code().unwrap_or_else(|| panic!("no TP code in {e}"))
@@ -41,29 +43,46 @@ async fn audit(w: &World, step: &str, pass: bool, reason: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_mini_program_is_onboarded_step_by_step_and_then_takes_payments() {
     let w = World::start(SandboxConfig::default()).await;
-    // the TP's event URL: every push is parsed by the SDK and answered `success`
+    // the TP's event URLs: every audit push is opened with the TP's keys (verified, decrypted)
+    // and answered `success`; tickets and authorization events are only acknowledged
     let pushes: Arc<Mutex<Vec<TpAuditPush>>> = Arc::default();
-    let seen = pushes.clone();
-    let events = serve(axum::Router::new().route(
-        "/events",
-        axum::routing::post(move |headers: http::HeaderMap, body: bytes::Bytes| {
-            let seen = seen.clone();
-            async move {
-                let ct = headers
-                    .get(http::header::CONTENT_TYPE)
-                    .and_then(|v| v.to_str().ok());
-                let push =
-                    baidupay_notify::tp::parse_audit_push_unauthenticated(ct, &body).unwrap();
-                seen.lock().unwrap().push(push);
-                baidupay_notify::tp::TP_ACK
-            }
-        }),
-    ))
+    let keys: Arc<OnceLock<TpEventKeys>> = Arc::default();
+    let (seen, opener) = (pushes.clone(), keys.clone());
+    let events = serve(
+        axum::Router::new()
+            .route(
+                "/events",
+                axum::routing::post(move |body: bytes::Bytes| {
+                    let (seen, opener) = (seen.clone(), opener.clone());
+                    async move {
+                        let keys = opener.get().expect("registered before any audit");
+                        let push = baidupay_notify::tp::parse_audit_push(keys, &body).unwrap();
+                        seen.lock().unwrap().push(push);
+                        baidupay_notify::tp::TP_ACK
+                    }
+                }),
+            )
+            .route(
+                "/auth",
+                axum::routing::post(|| async { baidupay_notify::tp::TP_ACK }),
+            ),
+    )
     .await;
     let (status, v) = post_json(
         &w.http,
+        &w.url("/sandbox/tp/platforms"),
+        &json!({"client_id": TP_CLIENT_ID, "token": "tp-token", "tp_app_id": TP_APP,
+                "auth_event_url": format!("http://{events}/auth"),
+                "event_url": format!("http://{events}/events")}),
+    )
+    .await;
+    assert_eq!(status, 201, "{v}");
+    keys.set(TpEventKeys::new("tp-token", v["aes_key"].as_str().unwrap(), TP_CLIENT_ID).unwrap())
+        .unwrap();
+    let (status, v) = post_json(
+        &w.http,
         &w.url("/sandbox/tp/apps"),
-        &json!({"app_id": MINI_APP, "tp_app_id": TP_APP, "event_url": format!("http://{events}/events")}),
+        &json!({"app_id": MINI_APP, "client_id": TP_CLIENT_ID}),
     )
     .await;
     assert_eq!(status, 201, "{v}");

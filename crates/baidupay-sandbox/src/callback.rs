@@ -14,18 +14,26 @@ pub enum CallbackKind {
     Refund,
     /// Alipay's trade notify (`trade_status_sync`), answered with `success`.
     AlipayTrade,
-    /// A TP audit push (JSON), answered with `success`.
+    /// A TP payment audit push, answered with `success`: sealed with the TP's keys, or plain
+    /// JSON (unauthenticated) for a mini program of the shortcut without a registered platform.
     TpAudit,
+    /// A ticket push to a registered TP (sealed), answered with `success`.
+    TpTicket,
+    /// An authorization event (`AUTHORIZED`, `UPDATE_AUTHORIZED`, `UNAUTHORIZED`) to a
+    /// registered TP (sealed), answered with `success`.
+    TpAuthorization,
 }
 
 impl CallbackKind {
     /// Every kind.
-    const ALL: [Self; 5] = [
+    const ALL: [Self; 7] = [
         Self::Payment,
         Self::RefundAudit,
         Self::Refund,
         Self::AlipayTrade,
         Self::TpAudit,
+        Self::TpTicket,
+        Self::TpAuthorization,
     ];
 
     /// The name the control API and the database use (`refund-audit`), as serialized.
@@ -36,7 +44,14 @@ impl CallbackKind {
             Self::Refund => "refund",
             Self::AlipayTrade => "alipay-trade",
             Self::TpAudit => "tp-audit",
+            Self::TpTicket => "tp-ticket",
+            Self::TpAuthorization => "tp-authorization",
         }
+    }
+
+    /// Whether it goes to a TP (a JSON body answered with `success`).
+    pub(crate) fn to_tp(self) -> bool {
+        matches!(self, Self::TpAudit | Self::TpTicket | Self::TpAuthorization)
     }
 
     /// The kind of a [`name`](Self::name).
@@ -52,11 +67,12 @@ pub struct Delivery {
     pub id: u64,
     /// The callback.
     pub kind: CallbackKind,
-    /// The merchant's payment appKey.
+    /// The merchant's payment appKey (TP pushes: the mini program's app id, or the TP's client
+    /// id for ticket and authorization events).
     pub app_key: String,
     /// Where it was POSTed.
     pub url: String,
-    /// The form body (signed).
+    /// The body as POSTed (a signed form; for a TP, the sealed envelope JSON).
     pub body: String,
     /// 1 for the first attempt.
     pub attempt: u32,

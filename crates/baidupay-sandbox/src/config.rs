@@ -24,6 +24,12 @@ pub struct SandboxConfig {
     /// TP audits pass by themselves after this delay (none: only `POST /sandbox/tp/audit`
     /// decides them).
     pub tp_audit_delay: Option<Duration>,
+    /// How often a registered TP is pushed a fresh ticket (default 600 s, as the platform);
+    /// the previous ticket stays valid while it is younger than twice this.
+    pub tp_ticket_interval: Duration,
+    /// Lifetime of the authorizer access tokens the TP chain issues (default 3600 s, as the
+    /// platform; the `POST /sandbox/tp/apps` shortcut's tokens live 30 days).
+    pub tp_authorizer_token_lifetime: Duration,
     /// Where every time the simulator uses comes from: token expiries, timestamps, bill days
     /// (default [`SystemClock`]; a `ManualClock` makes them exact in tests).
     pub clock: Arc<dyn Clock>,
@@ -41,6 +47,8 @@ impl Default for SandboxConfig {
             callback_timeout: Duration::from_secs(2),
             db: None,
             tp_audit_delay: None,
+            tp_ticket_interval: Duration::from_secs(600),
+            tp_authorizer_token_lifetime: Duration::from_secs(3600),
             clock: Arc::new(SystemClock),
         }
     }
@@ -65,6 +73,20 @@ impl SandboxConfig {
     #[must_use]
     pub fn tp_audit_delay(mut self, delay: Duration) -> Self {
         self.tp_audit_delay = Some(delay);
+        self
+    }
+
+    /// A fresh ticket for every registered TP every `interval`.
+    #[must_use]
+    pub fn tp_ticket_interval(mut self, interval: Duration) -> Self {
+        self.tp_ticket_interval = interval;
+        self
+    }
+
+    /// Lifetime of the authorizer access tokens of the TP chain.
+    #[must_use]
+    pub fn tp_authorizer_token_lifetime(mut self, d: Duration) -> Self {
+        self.tp_authorizer_token_lifetime = d;
         self
     }
 

@@ -58,7 +58,10 @@ fn judge(kind: CallbackKind, status: u16, body: &[u8]) -> Result<Answer, String>
             Ok(a) => Ok(Answer::Audit(a)),
             Err(e) => Err(format!("not a refund-audit answer: {e}")),
         },
-        CallbackKind::AlipayTrade | CallbackKind::TpAudit => {
+        CallbackKind::AlipayTrade
+        | CallbackKind::TpAudit
+        | CallbackKind::TpTicket
+        | CallbackKind::TpAuthorization => {
             if body == b"success" {
                 Ok(Answer::Alipay)
             } else {
@@ -114,7 +117,7 @@ async fn attempts(
         if delay > Duration::ZERO {
             tokio::time::sleep(delay).await;
         }
-        let content_type = if kind == CallbackKind::TpAudit {
+        let content_type = if kind.to_tp() {
             "application/json"
         } else {
             "application/x-www-form-urlencoded"
@@ -200,6 +203,8 @@ mod tests {
             .is_ok()
         );
         assert!(judge(CallbackKind::AlipayTrade, 200, b"success").is_ok());
+        assert!(judge(CallbackKind::TpTicket, 200, b"success").is_ok());
+        assert!(judge(CallbackKind::TpAuthorization, 200, b"fail").is_err());
         for no in [&b"success\n"[..], b"SUCCESS", b"\"success\"", b"fail"] {
             assert!(judge(CallbackKind::AlipayTrade, 200, no).is_err());
         }

@@ -21,15 +21,61 @@
 //!   amount are refused.
 //! * `GET /sandbox/deliveries` lists every callback attempt with the platform's verdict: the
 //!   answer to "why does Baidu keep retrying my notify".
-//! * Third-party platform (seed 004): `POST /sandbox/tp/apps` authorizes a mini program for a
-//!   TP and returns its authorizer token; the payment account, developer config and payment
-//!   service endpoints on their real paths run the audited onboarding with the documented
-//!   errors (60012, 60014, 60017-60019, ...), audits are decided by `POST /sandbox/tp/audit`
-//!   (or pass after [`SandboxConfig::tp_audit_delay`]) and pushed to the TP's event URL; once
+//! * Third-party platform (TP), the authorization chain (spec §3.2-3.3). Every event sent to a
+//!   registered TP is sealed with its keys (`baidupay_notify::TpEventKeys::seal_random`: AES,
+//!   signed with its message token, ending with its client id), POSTed as the
+//!   `{"Nonce","TimeStamp","Encrypt","MsgSignature"}` envelope and retried until the answer is
+//!   exactly `success`; `GET /sandbox/deliveries` lists them (`tp-ticket`, `tp-authorization`,
+//!   `tp-audit`).
+//!   * `POST /sandbox/tp/platforms {"client_id", "token", "aes_key"?, "tp_app_id"?,
+//!     "auth_event_url", "event_url"}` registers a TP → 201 with the registration (the
+//!     `aes_key` generated when absent: 43 of `[A-Za-z0-9]`); 400 for a missing field, a bad
+//!     key or a relative URL, 409 for a known `client_id`. It pushes a ticket
+//!     (`{"Ticket","FromUserName":"SmartAPP","CreateTime","MsgType":"ticket","Event":"push"}`)
+//!     to `auth_event_url` at once and then [`SandboxConfig::tp_ticket_interval`] after each
+//!     push is acknowledged or given up, until the sandbox stops.
+//!     `GET /sandbox/tp/platforms/{client_id}` shows it (`tickets_pushed`, `apps`);
+//!     `POST /sandbox/tp/platforms/{client_id}/ticket` pushes a fresh ticket now.
+//!   * `GET /public/2.0/smartapp/auth/tp/token?client_id=&ticket=` → `{"errno":0,"msg":"success",
+//!     "data":{"access_token","expires_in":2592000,"scope":"smartapp_tp_smtapp_common public"}}`
+//!     for the newest ticket, or the one before it while it is younger than twice the interval;
+//!     else `{"errno","msg"}`: 40001 a parameter missing, 40002 unknown `client_id`, 40003 an
+//!     unknown or too old ticket.
+//!   * `GET /rest/2.0/smartapp/tp/createpreauthcode?access_token=<TP token>` →
+//!     `{"errno":0,"msg":"success","data":{"pre_auth_code","expires_in":1200}}`; an unknown TP
+//!     token → `{"error_code":110,...}`, an expired one → `{"error_code":111,...}` (the
+//!     gateway's answers, as for every TP token and authorizer token below).
+//!   * `POST /sandbox/tp/authorize {"pre_auth_code", "app_id", "redirect_uri"}` stands in for
+//!     the administrator's consent → 200 `{"redirect":"<redirect_uri>?authorization_code=..&
+//!     expires_in=600","authorization_code","expires_in":600,"event"}` and pushes `AUTHORIZED`
+//!     (`UPDATE_AUTHORIZED` when the app already was) with `appId`, `tpAppId`, `eventTime`,
+//!     `authorizationCode`, `authorizationCodeExpiresIn`, `createTime` to `auth_event_url`;
+//!     an unknown, used or expired pre-auth code → 400 `{"error":"<why>"}`; an app authorized
+//!     for another TP → 409. `DELETE /sandbox/tp/authorize/{app_id}` revokes: its tokens stop
+//!     working, `UNAUTHORIZED` is pushed.
+//!   * `GET /rest/2.0/oauth/token?access_token=<TP token>&code=&grant_type=app_to_tp_authorization_code`
+//!     and `...&refresh_token=&grant_type=app_to_tp_refresh_token` → 200
+//!     `{"access_token","refresh_token","expires_in"}` (no envelope;
+//!     [`SandboxConfig::tp_authorizer_token_lifetime`]); each code and refresh token is single
+//!     use, and a new pair retires the previous access and refresh tokens. Refusals are HTTP 400
+//!     `{"error":"invalid_grant","error_description":"<why>"}` (`authorization code already
+//!     used`, `authorization code expired`, `refresh token already used`, `refresh token
+//!     revoked ...`, `unknown ...`), or `unsupported_grant_type`.
+//!     `GET /sandbox/tp/apps/{app_id}` counts what reached the sandbox: `code_exchanges`,
+//!     `refreshes`, `refresh_reuses` (refused second presentations).
+//!   * Every token, code and ticket is 128 random bits; expiries follow the sandbox's clock.
+//! * Third-party platform, payment onboarding (seed 004): the authorizer token of an authorized
+//!   mini program calls the payment account, developer config and payment service endpoints on
+//!   their real paths, which run the audited onboarding with the documented errors (60012,
+//!   60014, 60017-60019, ...); audits are decided by `POST /sandbox/tp/audit` (or pass after
+//!   [`SandboxConfig::tp_audit_delay`]) and pushed, sealed, to the TP's `event_url`; once
 //!   open, the mini program is a cashier merchant and the `/paymentservice/tp/*` pay APIs and
 //!   `orderlist`, `financebalance` and `incomedetail` (paginated) answer from its orders and
 //!   refunds; the sandbox runs no settlement, so `otherdetail` and `financeexpense` are empty
-//!   and `paydetail` knows no task.
+//!   and `paydetail` knows no task. `POST /sandbox/tp/apps {"app_id", "client_id"}` is a
+//!   shortcut past the chain for tests that don't care about it: a 30-day authorizer token, no
+//!   refresh token. Its older form `{"app_id", "tp_app_id", "event_url"}` (no registered
+//!   platform) still works, but those audit pushes are plain JSON: **unauthenticated**.
 //! * Alipay: `POST /sandbox/alipay/apps` registers an app (`app_id`, `app_public_key`,
 //!   `notify_url`); `POST /gateway.do` serves `alipay.trade.create` (JSAPI_PAY), `query`,
 //!   `close`, `refund`, `fastpay.refund.query` and `data.dataservice.bill.downloadurl.query`,
@@ -41,7 +87,7 @@
 //!   the merchant answers exactly `success`. The bill is served as UTF-8 CSV (the real one is
 //!   a ZIP of GBK CSVs).
 //!
-//! State is kept in memory (the Alipay apps and trades always are), one lock per merchant
+//! State is kept in memory (the Alipay apps and trades and the TP state always are), one lock per merchant
 //! (merchants never wait for each other), and with [`SandboxConfig::db`] (feature `sqlite`, on by default) also in a SQLite file, written
 //! through on every change, so that it survives a restart. On start, a restarted sandbox
 //! resumes what the platform still owes: payment notifies not yet acknowledged (on a fresh
@@ -50,7 +96,7 @@
 //! 2,000 paid-and-notified orders per second on a 2-core machine against 4,300 in memory:
 //! `cargo xtask bench sandbox`).
 //!
-//! Every time the simulator uses (token expiries, timestamps, bill days) is read from one
+//! Every time the simulator uses (token, code and ticket expiries, timestamps, bill days) is read from one
 //! clock, [`SandboxConfig::clock`] (the system clock by default), so that a test can drive it
 //! with a `ManualClock`:
 //!
@@ -71,8 +117,8 @@
 //! ```
 //!
 //! The modules follow what they simulate: `baidu` (merchants, tokens, the cashier, the 2.0
-//! order, refund and bill APIs, the signed 1.0 APIs), `tp` (onboarding audits, order list,
-//! finance), `alipay` (the gateway, trades, bills, `my.tradePay` and its notify), `deliver`
+//! order, refund and bill APIs, the signed 1.0 APIs), `tp` (platforms and tickets, the
+//! authorization chain, onboarding audits, order list, finance), `alipay` (the gateway, trades, bills, `my.tradePay` and its notify), `deliver`
 //! (signed callbacks with retries), `faults` (fault injection) and `store` (SQLite). The
 //! `router` holds the route table; the shared state (`state`) and helpers (`respond`,
 //! `request`, `time`, `sync`) are leaves that import no handler.
@@ -88,6 +134,7 @@ mod deliver;
 mod error;
 mod faults;
 mod keys;
+mod random;
 mod request;
 mod respond;
 mod router;
@@ -180,9 +227,15 @@ impl Sandbox {
             .map_err(io("reading the bound address".to_owned()))?;
         let base = format!("http://{local}");
         *self.inner.base_url.write_or_recover() = base.clone();
+        let mut generation = 0;
+        self.inner.serving.send_modify(|g| {
+            *g += 1;
+            generation = *g;
+        });
         if !self.inner.resumed.swap(true, Ordering::AcqRel) {
             baidu::resume::resume(&self.inner);
         }
+        tp::platform::resume_tickets(&self.inner);
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let router = self.router();
         let task = tokio::spawn(async move {
@@ -196,6 +249,8 @@ impl Sandbox {
             base_url: base,
             stop: Some(stop),
             task,
+            inner: self.inner.clone(),
+            generation,
         })
     }
 }
@@ -206,6 +261,8 @@ pub struct RunningSandbox {
     base_url: String,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<()>,
+    inner: Arc<Inner>,
+    generation: u64,
 }
 
 impl RunningSandbox {
@@ -214,19 +271,30 @@ impl RunningSandbox {
         &self.base_url
     }
 
-    /// Stops serving and waits for the server to finish.
+    /// Stops serving (and pushing TP tickets) and waits for the server to finish.
     pub async fn stop(mut self) {
+        self.end();
+        let _ = (&mut self.task).await;
+    }
+
+    /// Tells the server and the background pushers of this start to stop.
+    fn end(&mut self) {
         if let Some(s) = self.stop.take() {
             let _ = s.send(());
         }
-        let _ = (&mut self.task).await;
+        let generation = self.generation;
+        self.inner.serving.send_if_modified(|g| {
+            let current = *g == generation;
+            if current {
+                *g += 1;
+            }
+            current
+        });
     }
 }
 
 impl Drop for RunningSandbox {
     fn drop(&mut self) {
-        if let Some(s) = self.stop.take() {
-            let _ = s.send(());
-        }
+        self.end();
     }
 }

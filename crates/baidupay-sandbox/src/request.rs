@@ -33,6 +33,15 @@ pub(crate) fn text_of(v: Option<&Value>) -> Option<String> {
     }
 }
 
+/// A control-API id given as a JSON number or a numeric string.
+pub(crate) fn json_id(v: &Value, key: &str) -> Option<u64> {
+    match v.get(key) {
+        Some(Value::Number(n)) => n.as_u64(),
+        Some(Value::String(s)) => s.parse().ok(),
+        _ => None,
+    }
+}
+
 /// Whether `v` is an absolute http(s) URL with a host.
 pub(crate) fn absolute_url(v: &str) -> bool {
     v.parse::<http::Uri>()

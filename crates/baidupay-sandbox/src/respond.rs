@@ -54,6 +54,15 @@ pub(crate) fn expired_token() -> Response {
     gateway_error(111, "Access token expired")
 }
 
+/// An OAuth error (`/oauth/2.0/token`, `/rest/2.0/oauth/token`): `{"error", "error_description"}`
+/// with `status`.
+pub(crate) fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
+    json_response(
+        status,
+        &json!({"error": error, "error_description": description}),
+    )
+}
+
 /// A control-API error: `{"error": msg}` with `status`.
 pub(crate) fn control_error(status: StatusCode, msg: impl Into<String>) -> Response {
     json_response(status, &json!({"error": msg.into()}))

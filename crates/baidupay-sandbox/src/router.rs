@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 
 use crate::state::Inner;
 use crate::{alipay, baidu, deliver, faults, tp};
@@ -56,6 +56,28 @@ pub(crate) fn router(inner: Arc<Inner>) -> Router {
         .route("/sandbox/alipay/apps/{app_id}", get(alipay::apps::show_app))
         .route("/sandbox/alipay/pay", post(alipay::notify::pay))
         .route("/sandbox/alipay/bills/{id}", get(alipay::bill::bill_file))
+        // TP: the authorization chain
+        .route("/sandbox/tp/platforms", post(tp::platform::register))
+        .route("/sandbox/tp/platforms/{client_id}", get(tp::platform::show))
+        .route(
+            "/sandbox/tp/platforms/{client_id}/ticket",
+            post(tp::platform::push_now),
+        )
+        .route(
+            "/public/2.0/smartapp/auth/tp/token",
+            get(tp::platform::tp_token),
+        )
+        .route(
+            "/rest/2.0/smartapp/tp/createpreauthcode",
+            get(tp::platform::pre_auth_code),
+        )
+        .route("/sandbox/tp/authorize", post(tp::authorize::authorize))
+        .route(
+            "/sandbox/tp/authorize/{app_id}",
+            delete(tp::authorize::revoke),
+        )
+        .route("/rest/2.0/oauth/token", get(tp::authorize::oauth_token))
+        .route("/sandbox/tp/apps/{app_id}", get(tp::authorize::show_app))
         // TP: control, onboarding, orders, finance
         .route("/sandbox/tp/apps", post(tp::audit::authorize_app))
         .route("/sandbox/tp/audit", post(tp::audit::decide))

@@ -83,6 +83,7 @@ pub(crate) fn inner(config: SandboxConfig) -> Result<Inner, SandboxError> {
         faults: Faults::default(),
         tp: Tp::default(),
         resumed: AtomicBool::new(false),
+        serving: tokio::sync::watch::channel(0).0,
     };
     restore(
         &inner,

@@ -38,7 +38,7 @@ fn served() -> &'static Served {
     })
 }
 
-const PATHS: [&str; 12] = [
+const PATHS: [&str; 14] = [
     "/gateway.do",
     "/sandbox/cashier/pay",
     "/sandbox/merchants",
@@ -46,6 +46,8 @@ const PATHS: [&str; 12] = [
     "/sandbox/alipay/pay",
     "/sandbox/tp/apps",
     "/sandbox/tp/audit",
+    "/sandbox/tp/platforms",
+    "/sandbox/tp/authorize",
     "/sandbox/faults",
     "/rest/2.0/smartapp/pay/paymentservice/applyOrderRefund",
     "/rest/2.0/smartapp/pay/account/create",

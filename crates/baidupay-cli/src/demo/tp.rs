@@ -1,10 +1,11 @@
 //! The third-party-platform onboarding steps of `baidupay demo`.
 
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use baidupay_crypto::PrivateKey;
 use baidupay_model::tp::{OpenStatus, TpAuditEvent, TpAuditPush};
+use baidupay_notify::TpEventKeys;
 use baidupay_tp::TpClient;
 use baidupay_transport::HyperTransport;
 use bytes::Bytes;
@@ -14,6 +15,7 @@ use super::{Demo, eventually, expect, fail, post_json, serve};
 use crate::error::CliError;
 
 const TP_MINI_APP: u64 = 16_011_111;
+const TP_CLIENT_ID: &str = "demo-tp-client";
 
 /// The TP onboarding of a mini program: authorization, then the three audited steps, each
 /// decided through the sandbox and pushed to the TP's event URL.
@@ -26,35 +28,58 @@ pub(super) async fn tp_steps(
     merchant: SocketAddr,
 ) -> Result<(), CliError> {
     let pushes: Arc<Mutex<Vec<TpAuditPush>>> = Arc::default();
+    let keys: Arc<OnceLock<TpEventKeys>> = Arc::default();
     let tp = d
         .step("TP: authorize a mini program (event URL, token)", async {
-            let seen = pushes.clone();
-            let router = axum::Router::new().route(
-                "/events",
-                axum::routing::post(move |headers: http::HeaderMap, body: Bytes| {
-                    let seen = seen.clone();
-                    async move {
-                        let ct = headers
-                            .get(http::header::CONTENT_TYPE)
-                            .and_then(|v| v.to_str().ok());
-                        match baidupay_notify::tp::parse_audit_push_unauthenticated(ct, &body) {
-                            Ok(push) => {
-                                seen.lock()
-                                    .unwrap_or_else(std::sync::PoisonError::into_inner)
-                                    .push(push);
-                                baidupay_notify::tp::TP_ACK
+            let (seen, opener) = (pushes.clone(), keys.clone());
+            // the audit pushes come sealed with the TP's keys: opened, verified, typed
+            let router = axum::Router::new()
+                .route(
+                    "/events",
+                    axum::routing::post(move |body: Bytes| {
+                        let (seen, opener) = (seen.clone(), opener.clone());
+                        async move {
+                            let Some(keys) = opener.get() else {
+                                return "fail";
+                            };
+                            match baidupay_notify::tp::parse_audit_push(keys, &body) {
+                                Ok(push) => {
+                                    seen.lock()
+                                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                                        .push(push);
+                                    baidupay_notify::tp::TP_ACK
+                                }
+                                Err(_) => "fail",
                             }
-                            Err(_) => "fail",
                         }
-                    }
-                }),
-            );
+                    }),
+                )
+                // ticket pushes and authorization events: acknowledged, not needed here
+                .route(
+                    "/auth",
+                    axum::routing::post(|| async { baidupay_notify::tp::TP_ACK }),
+                );
             let addr = serve(router).await?;
             let (status, v) = post_json(
                 http,
-                &format!("{base}/sandbox/tp/apps"),
-                &json!({"app_id": TP_MINI_APP, "tp_app_id": 888,
+                &format!("{base}/sandbox/tp/platforms"),
+                &json!({"client_id": TP_CLIENT_ID, "token": "demo-tp-token", "tp_app_id": 888,
+                        "auth_event_url": format!("http://{addr}/auth"),
                         "event_url": format!("http://{addr}/events")}),
+            )
+            .await?;
+            let Some(aes_key) = v["aes_key"].as_str().filter(|_| status == 201) else {
+                return fail(format!("expected 201 with an aes_key, got {status}: {v}"));
+            };
+            let opened = expect(
+                TpEventKeys::new("demo-tp-token", aes_key, TP_CLIENT_ID),
+                "the TP's keys",
+            )?;
+            let _ = keys.set(opened);
+            let (status, v) = post_json(
+                http,
+                &format!("{base}/sandbox/tp/apps"),
+                &json!({"app_id": TP_MINI_APP, "client_id": TP_CLIENT_ID}),
             )
             .await?;
             let Some(token) = v["access_token"].as_str().filter(|_| status == 201) else {
@@ -67,7 +92,7 @@ pub(super) async fn tp_steps(
                     token,
                 ))),
             );
-            Ok((tp, format!("app {TP_MINI_APP}, events at {addr}")))
+            Ok((tp, format!("app {TP_MINI_APP}, sealed events at {addr}")))
         })
         .await?;
     let decide = |step: &'static str| {

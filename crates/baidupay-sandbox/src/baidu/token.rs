@@ -11,17 +11,10 @@ use axum::response::Response;
 use serde_json::json;
 
 use crate::request::params;
-use crate::respond::{errno, expired_token, invalid_token, json_response};
+use crate::respond::{errno, expired_token, invalid_token, json_response, oauth_error};
 use crate::state::{Inner, Merchant, Token};
 use crate::store::TokenRow;
 use crate::sync::{Unpoisoned, lock};
-
-fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
-    json_response(
-        status,
-        &json!({"error": error, "error_description": description}),
-    )
-}
 
 pub(crate) async fn token(
     State(inner): State<Arc<Inner>>,

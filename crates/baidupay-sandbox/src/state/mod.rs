@@ -95,6 +95,9 @@ pub(crate) struct Inner {
     pub(crate) tp: tp::Tp,
     /// Pending callbacks of a loaded database were resumed.
     pub(crate) resumed: AtomicBool,
+    /// The serving generation: bumped by every start and by the stop of the current one; a
+    /// background pusher (TP tickets) ends when it changes.
+    pub(crate) serving: tokio::sync::watch::Sender<u64>,
 }
 
 impl std::fmt::Debug for Inner {

@@ -1,5 +1,5 @@
-//! The TP audits: the control API that authorizes a mini program (`POST /sandbox/tp/apps`) and
-//! decides audits (`POST /sandbox/tp/audit`), putting a submitted step under audit, deciding
+//! The TP audits: the control API that authorizes a mini program without the chain
+//! (`POST /sandbox/tp/apps`, a shortcut) and decides audits (`POST /sandbox/tp/audit`), putting a submitted step under audit, deciding
 //! it (by hand or after `tp_audit_delay`), pushing the event to the TP, and opening the
 //! payment service as a cashier merchant when it passes.
 
@@ -15,12 +15,16 @@ use baidupay_crypto::PublicKey;
 use serde_json::{Value, json};
 
 use crate::callback::CallbackKind;
-use crate::deliver;
+use crate::request::{absolute_url, json_id};
 use crate::respond::{bad_request, control_error, json_response, ok};
 use crate::state::tp::{Audit, Onboarding, Program, Stage, Step};
-use crate::state::{Inner, Merchant, Token};
+use crate::state::{Inner, Merchant};
 use crate::sync::{Unpoisoned, lock};
 use crate::time::beijing_time;
+use crate::tp::common::{grant, push as push_event};
+
+/// How long the shortcut's authorizer tokens live (no refresh token comes with them).
+const SHORTCUT_TOKEN_LIFETIME: Duration = Duration::from_secs(30 * 86_400);
 
 /// Puts `step` under audit with `fields`, unless `gate` (run under the program's lock, on its
 /// state as it is) answers an error first; then, with `tp_audit_delay`, lets it pass by itself.
@@ -46,33 +50,46 @@ pub(crate) fn submit(
     ok(Value::Null)
 }
 
-/// A control-API id given as a JSON number or a numeric string.
-fn json_id(v: &Value, key: &str) -> Option<u64> {
-    match v.get(key) {
-        Some(Value::Number(n)) => n.as_u64(),
-        Some(Value::String(s)) => s.parse().ok(),
-        _ => None,
-    }
-}
-
+/// `POST /sandbox/tp/apps`: the shortcut that authorizes a mini program without the chain and
+/// hands out a 30-day authorizer token.
 pub(crate) async fn authorize_app(State(inner): State<Arc<Inner>>, body: Bytes) -> Response {
     let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    let (Some(app_id), Some(tp_app_id)) = (json_id(&v, "app_id"), json_id(&v, "tp_app_id")) else {
-        return bad_request("app_id and tp_app_id (numbers) are required");
+    let Some(app_id) = json_id(&v, "app_id") else {
+        return bad_request("app_id (a number) is required");
     };
-    let Some(event_url) = v
-        .get("event_url")
-        .and_then(Value::as_str)
-        .filter(|u| u.starts_with("http://") || u.starts_with("https://"))
-    else {
-        return bad_request("event_url must be an absolute http(s) URL");
+    let (tp_app_id, event_url, platform) = match v.get("client_id").and_then(Value::as_str) {
+        Some(client_id) => {
+            let Some(pl) = inner.tp.platform(client_id) else {
+                return control_error(
+                    StatusCode::NOT_FOUND,
+                    format!("no registered platform {client_id}"),
+                );
+            };
+            (pl.tp_app_id, pl.event_url.clone(), Some(pl))
+        }
+        None => {
+            let Some(tp_app_id) = json_id(&v, "tp_app_id") else {
+                return bad_request(
+                    "client_id (a registered platform) or tp_app_id (a number) and event_url are required",
+                );
+            };
+            let Some(event_url) = v
+                .get("event_url")
+                .and_then(Value::as_str)
+                .filter(|u| absolute_url(u))
+            else {
+                return bad_request("event_url must be an absolute http(s) URL");
+            };
+            (tp_app_id, event_url.to_owned(), None)
+        }
     };
-    let token = format!("tp.authorizer.{app_id}.{:x}", inner.next_id());
+    let client_id = platform.as_ref().map(|p| p.client_id.clone());
     let program = Arc::new(Program {
         app_id,
         tp_app_id,
-        event_url: event_url.to_owned(),
-        token: token.clone(),
+        event_url,
+        platform,
+        token: Mutex::default(),
         state: Mutex::default(),
     });
     {
@@ -83,24 +100,13 @@ pub(crate) async fn authorize_app(State(inner): State<Arc<Inner>>, body: Bytes) 
                 format!("mini program {app_id} is already authorized"),
             );
         }
-        programs.insert(app_id, program);
+        programs.insert(app_id, program.clone());
     }
-    inner
-        .tp
-        .by_token
-        .write_or_recover()
-        .insert(token.clone(), app_id);
-    // the authorizer token also calls the /paymentservice/tp/ pay APIs once a pmAppKey exists
-    lock(&inner.tokens).insert(
-        token.clone(),
-        Token {
-            app_keys: Vec::new(),
-            expires: inner.deadline(Duration::from_secs(30 * 86_400)),
-        },
-    );
+    let token = grant(&inner, &program, SHORTCUT_TOKEN_LIFETIME);
     json_response(
         StatusCode::CREATED,
-        &json!({"app_id": app_id, "tp_app_id": tp_app_id, "access_token": token, "expires_in": 30 * 86_400}),
+        &json!({"app_id": app_id, "tp_app_id": tp_app_id, "client_id": client_id,
+                "access_token": token.expose(), "expires_in": SHORTCUT_TOKEN_LIFETIME.as_secs()}),
     )
 }
 
@@ -166,13 +172,14 @@ fn settle(
         }
         other => other,
     };
-    tokio::spawn(deliver::deliver(
-        inner.clone(),
+    push_event(
+        inner,
         CallbackKind::TpAudit,
         p.app_id.to_string(),
         p.event_url.clone(),
-        push.to_string(),
-    ));
+        p.platform.as_deref(),
+        &push,
+    );
     Ok(())
 }
 
@@ -208,7 +215,8 @@ fn open_service(inner: &Arc<Inner>, p: &Program, s: &mut Onboarding) -> Result<(
         .write_or_recover()
         .entry(app_key.clone())
         .or_insert(merchant);
-    if let Some(t) = lock(&inner.tokens).get_mut(&p.token)
+    let token = lock(&p.token);
+    if let Some(t) = lock(&inner.tokens).get_mut(token.expose())
         && !t.app_keys.contains(&app_key)
     {
         t.app_keys.push(app_key);
