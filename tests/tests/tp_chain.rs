@@ -42,16 +42,20 @@ async fn platform(clock: &Arc<ManualClock>, store: Arc<dyn TokenStore>) -> (Worl
             .tp_authorizer_token_lifetime(LIFETIME),
     )
     .await;
-    let auth = TpAuth::new(
+    let tp = TpServer::start(chain_on(&w, clock, store)).await;
+    tp.register(&w.http, w.running.base_url()).await;
+    (w, tp)
+}
+
+/// A `TpAuth` of the TP on the sandbox of `w`, keeping its tokens in `store`.
+fn chain_on(w: &World, clock: &Arc<ManualClock>, store: Arc<dyn TokenStore>) -> TpAuth {
+    TpAuth::new(
         TP_CLIENT_ID,
         w.running.base_url(),
         w.http.clone(),
         store,
         clock.clone(),
-    );
-    let tp = TpServer::start(auth).await;
-    tp.register(&w.http, w.running.base_url()).await;
-    (w, tp)
+    )
 }
 
 /// [`platform`], then `MINI_APP` authorized through the chain and its access token expired.
@@ -222,13 +226,7 @@ async fn two_chains_on_one_memory_store_refresh_once_for_thirty_two_callers() {
     let clock = Arc::new(ManualClock::new(START));
     let store = Arc::new(MemoryTokenStore::new());
     let (w, tp, before) = authorized_then_expired(&clock, store.clone()).await;
-    let other = TpAuth::new(
-        TP_CLIENT_ID,
-        w.running.base_url(),
-        w.http.clone(),
-        store,
-        clock.clone(),
-    );
+    let other = chain_on(&w, &clock, store);
     let go = Arc::new(tokio::sync::Barrier::new(32));
     let tasks = [tp.auth.clone(), other]
         .into_iter()

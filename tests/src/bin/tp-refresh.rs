@@ -52,16 +52,9 @@ fn args() -> Result<Args, Failure> {
     })
 }
 
-/// What one failed task prints: the error and its sources.
+/// What one failed task prints: the error and its sources, on one line.
 fn chain(e: &dyn Error) -> String {
-    let mut out = e.to_string();
-    let mut next = e.source();
-    while let Some(s) = next {
-        out.push_str(": ");
-        out.push_str(&s.to_string());
-        next = s.source();
-    }
-    out
+    baidupay_e2e::chain(e).replace('\n', ": ")
 }
 
 async fn run(args: Args) -> Result<bool, Failure> {
