@@ -239,3 +239,185 @@ pub fn chain(e: &dyn std::error::Error) -> String {
     }
     out
 }
+
+/// The message token of the TP in the chain tests.
+pub const TP_MSG_TOKEN: &str = "e2e-tp-msg-token";
+/// Its EncodingAESKey (43 of `[A-Za-z0-9]`): chosen by the TP at registration, so that its
+/// event server can open the first ticket, pushed at once.
+pub const TP_AES_KEY: &str = "e2eTpChainAesKey0123456789abcdefghijklmnopA";
+/// Its TP app id.
+pub const TP_APP_ID: u64 = 888;
+/// Where the administrator's consent redirects.
+pub const TP_REDIRECT: &str = "https://tp.example/authorized";
+
+/// A third-party platform's event server on a loopback port, as a TP runs it: `/auth` opens
+/// every sealed event with `baidupay_notify::axum::tp_event_route`, hands each ticket to
+/// [`baidupay_tp::TpAuth::on_ticket`] and passes the authorization events on; `/events` opens
+/// the payment audit pushes with `baidupay_notify::tp::parse_audit_push`.
+#[derive(Debug)]
+pub struct TpServer {
+    /// The server's address.
+    pub addr: SocketAddr,
+    /// The TP's event keys.
+    pub keys: baidupay_notify::TpEventKeys,
+    /// The chain the tickets go to.
+    pub auth: baidupay_tp::TpAuth,
+    /// Tickets handed to the chain so far.
+    pub tickets: Arc<std::sync::atomic::AtomicUsize>,
+    /// The audit pushes opened so far.
+    pub audits: Arc<std::sync::Mutex<Vec<baidupay_model::tp::TpAuditPush>>>,
+    events: tokio::sync::mpsc::UnboundedReceiver<baidupay_notify::TpEvent>,
+}
+
+impl TpServer {
+    /// Starts the event server of the TP whose chain is `auth` (keys [`TP_MSG_TOKEN`],
+    /// [`TP_AES_KEY`]).
+    pub async fn start(auth: baidupay_tp::TpAuth) -> TpServer {
+        use baidupay_notify::TpEvent;
+        use std::sync::atomic::Ordering;
+        let keys =
+            baidupay_notify::TpEventKeys::new(TP_MSG_TOKEN, TP_AES_KEY, auth.client_id()).unwrap();
+        let (tx, events) = tokio::sync::mpsc::unbounded_channel();
+        let tickets = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let audits = Arc::<std::sync::Mutex<Vec<_>>>::default();
+        let (chain, counted) = (auth.clone(), tickets.clone());
+        let on_event = move |event: TpEvent| {
+            let (chain, counted, tx) = (chain.clone(), counted.clone(), tx.clone());
+            async move {
+                match event {
+                    TpEvent::Ticket(t) => {
+                        let stored = chain.on_ticket(&t.ticket).await.is_ok();
+                        counted.fetch_add(usize::from(stored), Ordering::SeqCst);
+                        stored
+                    }
+                    other => tx.send(other).is_ok(),
+                }
+            }
+        };
+        let (opener, seen) = (keys.clone(), audits.clone());
+        let router = axum::Router::new()
+            .route(
+                "/auth",
+                baidupay_notify::axum::tp_event_route(keys.clone(), on_event),
+            )
+            .route(
+                "/events",
+                axum::routing::post(move |body: Bytes| {
+                    let (opener, seen) = (opener.clone(), seen.clone());
+                    async move {
+                        match baidupay_notify::tp::parse_audit_push(&opener, &body) {
+                            Ok(push) => {
+                                seen.lock().unwrap().push(push);
+                                baidupay_notify::tp::TP_ACK
+                            }
+                            Err(_) => "fail",
+                        }
+                    }
+                }),
+            );
+        TpServer {
+            addr: serve(router).await,
+            keys,
+            auth,
+            tickets,
+            audits,
+            events,
+        }
+    }
+
+    /// Registers the TP with the sandbox at `base` and waits for the first ticket push to
+    /// reach the chain.
+    pub async fn register(&self, http: &HyperTransport, base: &str) {
+        let (status, v) = post_json(
+            http,
+            &format!("{base}/sandbox/tp/platforms"),
+            &json!({"client_id": self.auth.client_id(), "token": TP_MSG_TOKEN,
+                    "aes_key": TP_AES_KEY, "tp_app_id": TP_APP_ID,
+                    "auth_event_url": format!("http://{}/auth", self.addr),
+                    "event_url": format!("http://{}/events", self.addr)}),
+        )
+        .await;
+        assert_eq!(status, 201, "{v}");
+        assert_eq!(v["aes_key"], TP_AES_KEY);
+        let tickets = self.tickets.clone();
+        eventually("the first ticket push", || {
+            let n = tickets.load(std::sync::atomic::Ordering::SeqCst);
+            async move { n >= 1 }
+        })
+        .await;
+    }
+
+    /// The next authorization event (`AUTHORIZED`, `UPDATE_AUTHORIZED`, `UNAUTHORIZED`),
+    /// opened, within 10 s.
+    pub async fn next_event(&mut self) -> baidupay_notify::TpEvent {
+        tokio::time::timeout(Duration::from_secs(10), self.events.recv())
+            .await
+            .expect("no authorization event within 10 s")
+            .unwrap()
+    }
+
+    /// The chain up to the authorizer tokens of mini program `app_id`: the TP (component)
+    /// token, a pre-authorization code, the console URL (its shape checked), the
+    /// administrator's consent (`POST /sandbox/tp/authorize` with what the URL carries), the
+    /// `AUTHORIZED` event with the code, and [`baidupay_tp::TpAuth::authorize`]. Returns the
+    /// authorization code.
+    pub async fn authorize(&mut self, http: &HyperTransport, base: &str, app_id: u64) -> Secret {
+        let tp = self.auth.component_token().await.unwrap();
+        assert!(!tp.expose().is_empty());
+        let pre = self.auth.pre_auth_code().await.unwrap();
+        let url = self.auth.authorization_url(&pre.pre_auth_code, TP_REDIRECT);
+        let (page, query) = url.split_once('?').unwrap();
+        assert_eq!(page, baidupay_tp::AUTHORIZATION_CONSOLE);
+        let query = baidupay_crypto::form::parse(query.as_bytes()).unwrap();
+        let field = |k: &str| {
+            let found: Vec<_> = query.iter().filter(|(n, _)| n == k).collect();
+            assert_eq!(found.len(), 1, "{k} in {url}");
+            found[0].1.clone()
+        };
+        assert_eq!(query.len(), 3, "{url}");
+        assert_eq!(field("client_id"), self.auth.client_id());
+        assert_eq!(field("redirect_uri"), TP_REDIRECT);
+        assert_eq!(field("pre_auth_code"), pre.pre_auth_code.expose());
+        // the administrator opens the URL and consents
+        let (status, consent) = post_json(
+            http,
+            &format!("{base}/sandbox/tp/authorize"),
+            &json!({"pre_auth_code": field("pre_auth_code"), "app_id": app_id,
+                    "redirect_uri": field("redirect_uri")}),
+        )
+        .await;
+        assert_eq!(status, 200, "{consent}");
+        let code = consent["authorization_code"].as_str().unwrap().to_owned();
+        assert_eq!(
+            consent["redirect"],
+            format!("{TP_REDIRECT}?authorization_code={code}&expires_in=600")
+        );
+        let event = match self.next_event().await {
+            baidupay_notify::TpEvent::Authorized(e) => e,
+            other => panic!("expected AUTHORIZED, got {other:?}"),
+        };
+        assert_eq!(event.app_id, app_id);
+        assert_eq!(event.tp_app_id, Some(TP_APP_ID));
+        let from_event = event.authorization_code.unwrap();
+        assert_eq!(from_event.expose(), code);
+        self.auth.authorize(app_id, &from_event).await.unwrap();
+        from_event
+    }
+
+    /// Waits until the audit push `event` has been opened.
+    pub async fn audit_pushed(&self, event: baidupay_model::tp::TpAuditEvent) {
+        let audits = self.audits.clone();
+        eventually(&format!("the {} push", event.code()), || {
+            let seen = audits.lock().unwrap().iter().any(|p| p.event == event);
+            async move { seen }
+        })
+        .await;
+    }
+}
+
+/// `GET /sandbox/tp/apps/{app_id}`: `(code_exchanges, refreshes, refresh_reuses)`.
+pub async fn tp_app_counts(http: &HyperTransport, base: &str, app_id: u64) -> (u64, u64, u64) {
+    let v = get_json(http, &format!("{base}/sandbox/tp/apps/{app_id}")).await;
+    let n = |k: &str| v[k].as_u64().unwrap_or_else(|| panic!("no {k} in {v}"));
+    (n("code_exchanges"), n("refreshes"), n("refresh_reuses"))
+}

@@ -602,7 +602,7 @@ fn demo_runs_every_step_against_the_sandbox() {
     let o = baidupay(&["demo"]);
     let out = stdout(&o);
     assert_eq!(code(&o), 0, "{out}\n{}", stderr(&o));
-    assert!(out.contains("all 28 steps passed"), "{out}");
+    assert!(out.contains("all 34 steps passed"), "{out}");
     for step in [
         "payment notify verified and acknowledged",
         "duplicate notify acknowledged, not applied twice",
@@ -611,6 +611,9 @@ fn demo_runs_every_step_against_the_sandbox() {
         "close an unpaid order (cancelOrder)",
         "Alipay notify verified, applied, answered success",
         "alipay.trade.refund (partial, replayed)",
+        "TP: ticket push opened, handed to the chain",
+        "TP: admin consents, AUTHORIZED event opened",
+        "TP: token expired: one refresh, call retried",
         "TP: payment service, audited, pushed, bound",
     ] {
         assert!(
