@@ -29,8 +29,6 @@ pub const OAUTH_TOKEN_PATH: &str = "/rest/2.0/oauth/token";
 pub const AUTHORIZATION_CONSOLE: &str =
     "https://smartprogram.baidu.com/mappconsole/tp/authorization";
 
-/// A token is refreshed this many seconds before it expires.
-const REFRESH_MARGIN_SECS: i64 = 300;
 /// A waiter's first pause, and its longest, while another holder refreshes.
 const POLL_FIRST: Duration = Duration::from_millis(20);
 const POLL_MAX: Duration = Duration::from_millis(500);
@@ -275,17 +273,12 @@ impl TpAuth {
                 )
             })
             .await?;
-        Ok(Tokens::new(
+        Ok(Tokens::issued(
             t.access_token,
             Some(t.refresh_token),
-            self.expires_at(t.expires_in),
+            self.clock.unix_seconds(),
+            t.expires_in,
         ))
-    }
-
-    fn expires_at(&self, expires_in: u64) -> i64 {
-        self.clock
-            .unix_seconds()
-            .saturating_add(i64::try_from(expires_in).unwrap_or(i64::MAX))
     }
 
     async fn component(&self) -> Result<TokenRecord> {
@@ -310,10 +303,11 @@ impl TpAuth {
             )
             .await?;
         tracing::info!("fetched the TP token");
-        Ok(Tokens::new(
+        Ok(Tokens::issued(
             t.access_token,
             None,
-            self.expires_at(t.expires_in),
+            self.clock.unix_seconds(),
+            t.expires_in,
         ))
     }
 
@@ -382,12 +376,7 @@ impl TpAuth {
 
     fn usable(&self, slot: &Slot, record: &TokenRecord) -> bool {
         let rejected = *slot.rejected.lock().unwrap_or_else(PoisonError::into_inner);
-        rejected != Some(record.version)
-            && self
-                .clock
-                .unix_seconds()
-                .saturating_add(REFRESH_MARGIN_SECS)
-                < record.tokens.expires_at
+        rejected != Some(record.version) && record.tokens.fresh_at(self.clock.unix_seconds())
     }
 
     /// A holder name unique to one refresh attempt.

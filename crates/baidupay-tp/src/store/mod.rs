@@ -83,16 +83,45 @@ pub struct Tokens {
     pub refresh_token: Option<Secret>,
     /// When the access token expires, Unix seconds.
     pub expires_at: i64,
+    /// When it is due for a refresh, Unix seconds: a tenth of its lifetime before it expires,
+    /// at most five minutes before (`baidupay_openapi::refresh_margin`).
+    pub refresh_at: i64,
 }
 
 impl Tokens {
-    /// Tokens expiring at `expires_at` (Unix seconds).
+    /// Tokens expiring at `expires_at` (Unix seconds), due for a refresh five minutes before
+    /// (use [`Tokens::issued`] when the lifetime is known, so that a short-lived token is not
+    /// due at once).
     pub fn new(access_token: Secret, refresh_token: Option<Secret>, expires_at: i64) -> Self {
         Self {
             access_token,
             refresh_token,
             expires_at,
+            refresh_at: expires_at.saturating_sub(300),
         }
+    }
+
+    /// Tokens issued at `now` (Unix seconds) for `expires_in` seconds: due for a refresh a
+    /// tenth of that lifetime early, at most five minutes early.
+    pub fn issued(
+        access_token: Secret,
+        refresh_token: Option<Secret>,
+        now: i64,
+        expires_in: u64,
+    ) -> Self {
+        let lifetime = std::time::Duration::from_secs(expires_in);
+        let secs = |d: std::time::Duration| i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
+        Self {
+            access_token,
+            refresh_token,
+            expires_at: now.saturating_add(secs(lifetime)),
+            refresh_at: now.saturating_add(secs(baidupay_openapi::refresh_margin(lifetime))),
+        }
+    }
+
+    /// Whether the access token is still good to use at `now` (before its refresh time).
+    pub fn fresh_at(&self, now: i64) -> bool {
+        now < self.refresh_at
     }
 }
 
@@ -319,5 +348,17 @@ mod tests {
         assert_eq!(TokenKey::Authorizer(7).to_string(), "authorizer:7");
         assert_eq!(TokenKey::Component.to_string(), "component");
         assert!(!format!("{:?}", tokens(1)).contains("a1"));
+    }
+
+    #[test]
+    fn a_token_is_due_a_tenth_of_its_lifetime_early_at_most_five_minutes() {
+        let short = Tokens::issued(Secret::new("a"), None, 1_000, 60);
+        assert_eq!((short.expires_at, short.refresh_at), (1_060, 1_054));
+        assert!(short.fresh_at(1_053));
+        assert!(!short.fresh_at(1_054));
+        let hour = Tokens::issued(Secret::new("a"), None, 1_000, 3_600);
+        assert_eq!((hour.expires_at, hour.refresh_at), (4_600, 4_300));
+        let unknown = Tokens::new(Secret::new("a"), None, 4_600);
+        assert_eq!(unknown.refresh_at, 4_300);
     }
 }

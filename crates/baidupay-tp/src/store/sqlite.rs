@@ -24,6 +24,7 @@ CREATE TABLE IF NOT EXISTS tp_tokens (
     access_token  TEXT,
     refresh_token TEXT,
     expires_at    INTEGER,
+    refresh_at    INTEGER,
     version       INTEGER NOT NULL DEFAULT 0,
     lease_holder  TEXT,
     lease_until   INTEGER
@@ -49,6 +50,7 @@ PRAGMA user_version = 1;
 ///     access_token  TEXT,               -- NULL until the first token
 ///     refresh_token TEXT,               -- authorizer tokens only; single use
 ///     expires_at    INTEGER,            -- of the access token, Unix seconds
+///     refresh_at    INTEGER,            -- when it is due for a refresh, Unix seconds
 ///     version       INTEGER NOT NULL DEFAULT 0, -- bumped by every write of tokens
 ///     lease_holder  TEXT,               -- who is refreshing (NULL: nobody)
 ///     lease_until   INTEGER             -- Unix seconds; a lease run out may be taken over
@@ -156,7 +158,8 @@ fn open(path: &Path) -> Result<Connection, StoreError> {
 
 fn read_row(conn: &Connection, key: &str) -> rusqlite::Result<Option<Row>> {
     conn.query_row(
-        "SELECT access_token, refresh_token, expires_at, version, lease_holder, lease_until
+        "SELECT access_token, refresh_token, expires_at, version, lease_holder, lease_until,
+                refresh_at
          FROM tp_tokens WHERE key = ?1",
         [key],
         |r| {
@@ -166,13 +169,16 @@ fn read_row(conn: &Connection, key: &str) -> rusqlite::Result<Option<Row>> {
             let version: i64 = r.get(3)?;
             let holder: Option<String> = r.get(4)?;
             let until: Option<i64> = r.get(5)?;
+            let refresh_at: Option<i64> = r.get(6)?;
             Ok(Row {
                 tokens: access.map(|a| {
-                    Tokens::new(
+                    let mut t = Tokens::new(
                         Secret::new(a),
                         refresh.map(Secret::new),
                         expires_at.unwrap_or(0),
-                    )
+                    );
+                    t.refresh_at = refresh_at.unwrap_or(t.refresh_at);
+                    t
                 }),
                 version: u64::try_from(version).unwrap_or(0),
                 lease: holder.map(|h| (h, until.unwrap_or(0))),
@@ -186,12 +192,14 @@ fn write_row(conn: &Connection, key: &str, row: &Row) -> rusqlite::Result<()> {
     let tokens = row.tokens.as_ref();
     conn.execute(
         "INSERT INTO tp_tokens
-             (key, access_token, refresh_token, expires_at, version, lease_holder, lease_until)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             (key, access_token, refresh_token, expires_at, version, lease_holder, lease_until,
+              refresh_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
          ON CONFLICT (key) DO UPDATE SET
              access_token = excluded.access_token, refresh_token = excluded.refresh_token,
              expires_at = excluded.expires_at, version = excluded.version,
-             lease_holder = excluded.lease_holder, lease_until = excluded.lease_until",
+             lease_holder = excluded.lease_holder, lease_until = excluded.lease_until,
+             refresh_at = excluded.refresh_at",
         params![
             key,
             tokens.map(|t| t.access_token.expose()),
@@ -202,6 +210,7 @@ fn write_row(conn: &Connection, key: &str, row: &Row) -> rusqlite::Result<()> {
             i64::try_from(row.version).unwrap_or(i64::MAX),
             row.lease.as_ref().map(|(h, _)| h.as_str()),
             row.lease.as_ref().map(|(_, u)| *u),
+            tokens.map(|t| t.refresh_at),
         ],
     )?;
     Ok(())
