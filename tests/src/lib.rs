@@ -49,6 +49,8 @@ pub fn partial_refund(
     .unwrap()
     .partial(baidupay_model::Fen::new(fen))
     .unwrap()
+    // the example merchant answers the refund audit: these tests exercise that path
+    .with_merchant_audit()
 }
 
 /// One running world.

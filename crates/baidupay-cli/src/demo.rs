@@ -369,7 +369,8 @@ async fn run() -> Result<(), CliError> {
                     "demo partial refund",
                     expect(AppKey::new(APP_KEY), "appKey")?,
                 )
-                .and_then(|r| r.partial(Fen::new(3000))),
+                .and_then(|r| r.partial(Fen::new(3000)))
+                .map(ApplyRefundRequest::with_merchant_audit),
                 "refund request",
             )?;
             let r = expect(client.apply_refund(&req).await, "applyOrderRefund")?;

@@ -135,7 +135,7 @@ async fn every_endpoint_sends_exactly_the_documented_request() {
                 ("refundType", "1"),
                 ("refundReason", "r"),
                 ("bizRefundBatchId", "B1"),
-                ("isSkipAudit", "0"),
+                ("isSkipAudit", "1"), // the 2.0 default: no merchant audit
                 ("pmAppKey", "MMMabc"),
             ])
             .respond_json(

@@ -26,7 +26,8 @@ pub struct ApplyRefundRequest {
     pub refund_reason: String,
     /// Merchant refund batch id (idempotency key).
     pub biz_refund_batch_id: BizRefundBatchId,
-    /// 1 = skip the merchant audit callback, 0 = ask (default).
+    /// 1 = skip the merchant audit callback (default: the 2.0 refund has no audit step, seed
+    /// 001), 0 = ask the merchant's refund-audit URL first (opt-in, the legacy flow).
     #[serde(with = "zero_one")]
     pub is_skip_audit: bool,
     /// Partial refund amount; absent = full refund.
@@ -61,7 +62,8 @@ mod zero_one {
 }
 
 impl ApplyRefundRequest {
-    /// A full refund of the order, with the merchant audit callback (`isSkipAudit` 0).
+    /// A full refund of the order, without the merchant audit callback (`isSkipAudit` 1, the 2.0
+    /// refund's default; see [`ApplyRefundRequest::with_merchant_audit`]).
     ///
     /// # Errors
     /// [`Error::InvalidField`] when `refund_reason` is empty.
@@ -82,7 +84,7 @@ impl ApplyRefundRequest {
             refund_type,
             refund_reason,
             biz_refund_batch_id,
-            is_skip_audit: false,
+            is_skip_audit: true,
             apply_refund_money: None,
             refund_notify_url: None,
             pm_app_key,
@@ -105,7 +107,17 @@ impl ApplyRefundRequest {
         Ok(self)
     }
 
-    /// Skip (`true`) or request (`false`, default) the merchant refund-audit callback.
+    /// Asks the merchant's refund-audit URL (请求业务方退款审核) before Baidu refunds:
+    /// `isSkipAudit` 0. Pick it only when the payment service has an audit URL that answers;
+    /// the 2.0 refund's default (`isSkipAudit` 1) has no audit step, and a refund waiting for an
+    /// audit nobody answers stalls.
+    #[must_use]
+    pub fn with_merchant_audit(self) -> Self {
+        self.skip_audit(false)
+    }
+
+    /// Skip (`true`, the default) or request (`false`, see
+    /// [`ApplyRefundRequest::with_merchant_audit`]) the merchant refund-audit callback.
     #[must_use]
     pub fn skip_audit(mut self, skip: bool) -> Self {
         self.is_skip_audit = skip;
@@ -223,8 +235,17 @@ mod tests {
         )
         .unwrap()
         .partial(Fen::new(100))
-        .unwrap()
-        .skip_audit(true);
+        .unwrap();
+        // the 2.0 default skips the merchant audit (seed 001); the audit is an explicit opt-in
+        assert!(r.is_skip_audit);
+        let audited = r.clone().with_merchant_audit();
+        assert!(!audited.is_skip_audit);
+        assert!(
+            audited
+                .to_params()
+                .unwrap()
+                .contains(&("isSkipAudit", "0".to_owned()))
+        );
         let names: Vec<_> = r.to_params().unwrap().into_iter().map(|(k, _)| k).collect();
         assert_eq!(
             names,
