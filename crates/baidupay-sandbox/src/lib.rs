@@ -234,8 +234,11 @@ impl Sandbox {
         });
         if !self.inner.resumed.swap(true, Ordering::AcqRel) {
             baidu::resume::resume(&self.inner);
+            deliver::resume_owed(&self.inner);
         }
+        // the timers of the previous start ended with it
         tp::platform::resume_tickets(&self.inner);
+        tp::audit::resume_audits(&self.inner);
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let router = self.router();
         let task = tokio::spawn(async move {
