@@ -264,7 +264,7 @@ mod sqlite {
     const SCHEMA_VERSION: &str = "2";
 
     /// Version 1: the cashier state.
-    const SCHEMA_V1: &str = "
+    pub(super) const SCHEMA_V1: &str = "
         CREATE TABLE IF NOT EXISTS meta (
             key TEXT PRIMARY KEY, value TEXT NOT NULL);
         CREATE TABLE IF NOT EXISTS merchants (
@@ -1043,5 +1043,44 @@ mod sqlite {
             .collect::<rusqlite::Result<_>>()?;
         load_v2(conn, &mut out)?;
         Ok(out)
+    }
+}
+
+#[cfg(all(test, feature = "sqlite"))]
+mod tests {
+    use super::Db;
+
+    /// A version 1 file (the cashier state, as the previous release made it) opens: its
+    /// merchants load, the new tables are added, the version goes to 2; a newer one is refused.
+    #[test]
+    fn a_version_1_file_is_upgraded_and_a_newer_one_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v1.sqlite");
+        {
+            let conn = rusqlite::Connection::open(&path).unwrap();
+            conn.execute_batch(super::sqlite::SCHEMA_V1).unwrap();
+            conn.execute_batch(
+                "INSERT INTO meta VALUES ('schema', '1'), ('platform_key', 'K');
+                 INSERT INTO merchants VALUES ('MMMold', 1, 2, 'c', 's', 'pem', 'http://n',
+                     'http://a', 'http://r');",
+            )
+            .unwrap();
+        }
+        let (db, loaded) = Db::open(&path, "K").unwrap();
+        assert_eq!(loaded.merchants.len(), 1);
+        assert!(loaded.platforms.is_empty() && loaded.trades.is_empty());
+        drop(db);
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        let version: String = conn
+            .query_row("SELECT value FROM meta WHERE key = 'schema'", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(version, "2");
+        conn.execute("UPDATE meta SET value = '3' WHERE key = 'schema'", [])
+            .unwrap();
+        drop(conn);
+        let refused = Db::open(&path, "K").map(drop).err().unwrap_or_default();
+        assert!(refused.contains("schema version 3"), "{refused}");
     }
 }

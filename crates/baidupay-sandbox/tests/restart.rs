@@ -383,3 +383,41 @@ async fn an_alipay_payment_goes_on_after_a_restart_and_an_unstored_refund_is_ref
     let (_, page) = c.get(&format!("/sandbox/alipay/apps/{ALIPAY_APP}")).await;
     assert_eq!(page["trades"][0]["refund_fee"], "2.50", "{page}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_ticket_schedule_goes_on_after_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(baidupay_transport::ManualClock::new(1_715_593_760));
+    let config = || config(dir.path()).clock(clock.clone());
+    let mut r = Receiver::start().await;
+    let (_, running, c) = start(config()).await;
+    let (status, v) = c
+        .post_json(
+            "/sandbox/tp/platforms",
+            json!({"client_id": TP, "token": MSG_TOKEN,
+                   "auth_event_url": format!("{}/auth", r.base),
+                   "event_url": format!("{}/events", r.base)}),
+        )
+        .await;
+    assert_eq!(status, 201, "{v}");
+    r.next("auth").await;
+    running.stop().await;
+
+    // restarted before the next push is due: none now
+    let (sandbox, running, _) = start(config()).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(attempts(&sandbox, CallbackKind::TpTicket), (1, 1));
+    running.stop().await;
+    drop(sandbox);
+
+    // restarted after it was due: one at once
+    clock.advance(Duration::from_secs(601));
+    let (sandbox, _running, c) = start(config()).await;
+    r.next("auth").await;
+    let (_, shown) = c.get(&format!("/sandbox/tp/platforms/{TP}")).await;
+    assert_eq!(shown["tickets_pushed"], 2, "{shown}");
+    until("the push is logged", || {
+        attempts(&sandbox, CallbackKind::TpTicket) == (2, 2)
+    })
+    .await;
+}
