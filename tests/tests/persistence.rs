@@ -132,11 +132,11 @@ fn tp_events(s: &Switch, which: &str) -> Vec<TpEvent> {
         .collect()
 }
 
-/// The `data` of a TP GET answered `errno` 0.
-async fn tp_data(base: &str, path: &str) -> Value {
+/// The text `field` of the `data` of a TP GET answered `errno` 0.
+async fn tp_text(base: &str, path: &str, field: &str) -> String {
     let v = get_json(&http(), &format!("{base}{path}")).await;
     assert_eq!(v["errno"], 0, "{path}: {v}");
-    v["data"].clone()
+    v["data"][field].as_str().unwrap().to_owned()
 }
 
 /// What the TP holds after the first life.
@@ -167,22 +167,10 @@ async fn tp_first_life(base: &str, switch: &Switch, at: std::net::SocketAddr) ->
         TpEvent::Ticket(t) => t.ticket.expose().to_owned(),
         other => panic!("not a ticket: {other:?}"),
     };
-    let tp_token = tp_data(
-        base,
-        &format!("/public/2.0/smartapp/auth/tp/token?client_id={TP}&ticket={ticket}"),
-    )
-    .await["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let pre = tp_data(
-        base,
-        &format!("/rest/2.0/smartapp/tp/createpreauthcode?access_token={tp_token}"),
-    )
-    .await["pre_auth_code"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let token_path = format!("/public/2.0/smartapp/auth/tp/token?client_id={TP}&ticket={ticket}");
+    let tp_token = tp_text(base, &token_path, "access_token").await;
+    let pre_auth_path = format!("/rest/2.0/smartapp/tp/createpreauthcode?access_token={tp_token}");
+    let pre = tp_text(base, &pre_auth_path, "pre_auth_code").await;
     let (status, v) = post_json(
         &http(),
         &format!("{base}/sandbox/tp/authorize"),

@@ -265,9 +265,7 @@ fn restore_alipay(
 ) -> Result<(), SandboxError> {
     let mut all = HashMap::new();
     for row in apps {
-        let key = PublicKey::parse(row.public_key.as_bytes()).map_err(|e| {
-            SandboxError::Db(format!("Alipay app {}: stored public key: {e}", row.app_id))
-        })?;
+        let key = stored_key(&row.public_key, || format!("Alipay app {}", row.app_id))?;
         all.insert(
             row.app_id.clone(),
             Arc::new(App {
@@ -291,6 +289,12 @@ fn restore_alipay(
     Ok(())
 }
 
+/// A stored public key (of `whose`), parsed.
+fn stored_key(pem: &str, whose: impl FnOnce() -> String) -> Result<PublicKey, SandboxError> {
+    PublicKey::parse(pem.as_bytes())
+        .map_err(|e| SandboxError::Db(format!("{}: stored public key: {e}", whose())))
+}
+
 /// Puts the stored merchants, books and tokens back in place.
 fn restore(
     inner: &Inner,
@@ -301,9 +305,7 @@ fn restore(
 ) -> Result<(), SandboxError> {
     let mut all = HashMap::new();
     for row in merchants {
-        let key = PublicKey::parse(row.public_key.as_bytes()).map_err(|e| {
-            SandboxError::Db(format!("merchant {}: stored public key: {e}", row.app_key))
-        })?;
+        let key = stored_key(&row.public_key, || format!("merchant {}", row.app_key))?;
         all.insert(row.app_key.clone(), Arc::new(Merchant::from_row(row, key)));
     }
     let owner = |app_key: &str| {

@@ -20,7 +20,7 @@ use crate::respond::{bad_request, control_error, json_response, ok, store_failed
 use crate::state::tp::{Audit, Onboarding, Program, Stage, Step};
 use crate::state::{Inner, Merchant};
 use crate::store::Change;
-use crate::sync::{Unpoisoned, lock};
+use crate::sync::{Unpoisoned, lock, values};
 use crate::time::beijing_time;
 use crate::tp::common::{current_row, install, new_grant, owe, program_row, send};
 use crate::tp::platform::stopped;
@@ -314,15 +314,8 @@ pub(crate) fn resume_audits(inner: &Arc<Inner>) {
     let Some(delay) = inner.config.tp_audit_delay else {
         return;
     };
-    let programs: Vec<Arc<Program>> = inner
-        .tp
-        .programs
-        .read_or_recover()
-        .values()
-        .cloned()
-        .collect();
     let now = inner.config.clock.now();
-    for p in programs {
+    for p in values(&inner.tp.programs) {
         let pending: Vec<(Step, i64)> = {
             let s = lock(&p.state);
             Step::ALL

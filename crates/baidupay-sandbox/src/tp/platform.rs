@@ -26,7 +26,7 @@ use crate::respond::{
 use crate::state::Inner;
 use crate::state::tp::{Chain, Issued, Platform, Ticket, Tickets};
 use crate::store::{Change, IssuedKind, IssuedRow, TicketsRow};
-use crate::sync::{Unpoisoned, lock};
+use crate::sync::{Unpoisoned, lock, values};
 use crate::tp::common::sealed;
 
 /// How long a TP access token lives (the platform's month).
@@ -211,15 +211,8 @@ async fn push_ticket(inner: &Arc<Inner>, p: &Platform) -> bool {
 /// continuing the interval schedule: a push now if one is due (or none was pushed yet), else
 /// when the newest ticket is `tp_ticket_interval` old.
 pub(crate) fn resume_tickets(inner: &Arc<Inner>) {
-    let platforms: Vec<Arc<Platform>> = inner
-        .tp
-        .platforms
-        .read_or_recover()
-        .values()
-        .cloned()
-        .collect();
     let now = inner.config.clock.now();
-    for p in platforms {
+    for p in values(&inner.tp.platforms) {
         let due = lock(&inner.tp.chain)
             .tickets
             .get(&p.client_id)
@@ -294,6 +287,31 @@ pub(crate) fn issued_row(inner: &Inner, kind: IssuedKind, value: &str, i: &Issue
     })
 }
 
+/// Issues `value` (a TP token or a pre-auth code) to `client_id`, stored first.
+///
+/// # Errors
+/// Why it could not be stored (nothing issued).
+fn issue(
+    inner: &Inner,
+    chain: &mut Chain,
+    kind: IssuedKind,
+    value: &str,
+    client_id: &str,
+) -> Result<(), String> {
+    let (lifetime, map) = match kind {
+        IssuedKind::TpToken => (TP_TOKEN_LIFETIME, &mut chain.tp_tokens),
+        IssuedKind::PreAuthCode => (PRE_AUTH_CODE_LIFETIME, &mut chain.pre_auth_codes),
+    };
+    let issued = Issued {
+        client_id: client_id.to_owned(),
+        expires: inner.deadline(lifetime),
+        used: false,
+    };
+    inner.store(&[issued_row(inner, kind, value, &issued)])?;
+    map.insert(value.to_owned(), issued);
+    Ok(())
+}
+
 /// The platform of a TP access token: the gateway's 110 when unknown, 111 when expired.
 pub(crate) fn tp_client(
     inner: &Inner,
@@ -333,16 +351,9 @@ pub(crate) async fn tp_token(State(inner): State<Arc<Inner>>, RawQuery(q): RawQu
                 "invalid ticket: unknown, or superseded and older than twice the push interval",
             );
         }
-        let issued = Issued {
-            client_id: client_id.to_owned(),
-            expires: inner.deadline(TP_TOKEN_LIFETIME),
-            used: false,
-        };
-        let row = issued_row(&inner, IssuedKind::TpToken, &token, &issued);
-        if let Err(e) = inner.store(&[row]) {
+        if let Err(e) = issue(&inner, &mut chain, IssuedKind::TpToken, &token, client_id) {
             return store_failed(&e);
         }
-        chain.tp_tokens.insert(token.clone(), issued);
     }
     ok(json!({
         "access_token": token,
@@ -366,16 +377,15 @@ pub(crate) async fn pre_auth_code(
             Ok(c) => c,
             Err(refused) => return *refused,
         };
-        let issued = Issued {
-            client_id,
-            expires: inner.deadline(PRE_AUTH_CODE_LIFETIME),
-            used: false,
-        };
-        let row = issued_row(&inner, IssuedKind::PreAuthCode, &code, &issued);
-        if let Err(e) = inner.store(&[row]) {
+        if let Err(e) = issue(
+            &inner,
+            &mut chain,
+            IssuedKind::PreAuthCode,
+            &code,
+            &client_id,
+        ) {
             return store_failed(&e);
         }
-        chain.pre_auth_codes.insert(code.clone(), issued);
     }
     ok(json!({"pre_auth_code": code, "expires_in": PRE_AUTH_CODE_LIFETIME.as_secs()}))
 }
