@@ -19,7 +19,8 @@ pub struct SandboxConfig {
     pub retry_schedule: Vec<Duration>,
     /// How long a merchant may take to answer a callback (default 2 s, as Baidu).
     pub callback_timeout: Duration,
-    /// A SQLite file holding the state (created when missing); none: memory only.
+    /// A SQLite file holding the whole state, cashier, TP and Alipay (created `0600` when
+    /// missing; see the crate docs for what a restart resumes); none: memory only.
     pub db: Option<PathBuf>,
     /// TP audits pass by themselves after this delay (none: only `POST /sandbox/tp/audit`
     /// decides them).

@@ -17,6 +17,7 @@ use crate::request::params;
 use crate::respond::json_response;
 use crate::state::Inner;
 use crate::state::faults::Kind;
+use crate::store::{Change, OwedRow};
 use crate::sync::lock;
 
 /// What an acknowledged callback answered.
@@ -71,6 +72,43 @@ fn judge(kind: CallbackKind, status: u16, body: &[u8]) -> Result<Answer, String>
         CallbackKind::Refund => RefundNotifyAck::parse(body)
             .map(|_| Answer::Refund)
             .map_err(|e| format!("not the refund ack {{\"errno\":0,\"msg\":\"success\",\"data\":{{}}}}: {e}")),
+    }
+}
+
+/// A callback owed by a change: stored with it (`store::Change::Owed`), then sent by
+/// [`send_owed`]; a restart sends again what was not acknowledged.
+pub(crate) fn owed(
+    inner: &Inner,
+    kind: CallbackKind,
+    key: String,
+    url: String,
+    body: String,
+) -> OwedRow {
+    OwedRow {
+        id: inner.next_id(),
+        kind,
+        key,
+        url,
+        body,
+    }
+}
+
+/// Delivers an owed callback (see [`deliver`]); once it is acknowledged it is no longer owed.
+pub(crate) async fn send_owed(inner: Arc<Inner>, o: OwedRow) -> Option<Answer> {
+    let answer = deliver(inner.clone(), o.kind, o.key, o.url, o.body).await;
+    if answer.is_some() {
+        // failing, a restart sends it once more: every receiver must take a repeat anyway
+        inner.persist(|db, next| db.apply(&[Change::Acknowledged(o.id)], next));
+    }
+    answer
+}
+
+/// Sends again the callbacks a loaded database still owed (a fresh retry schedule).
+pub(crate) fn resume_owed(inner: &Arc<Inner>) {
+    let owed = std::mem::take(&mut *lock(&inner.owed));
+    for o in owed {
+        tracing::info!(kind = o.kind.name(), url = %o.url, "resuming an owed callback");
+        tokio::spawn(send_owed(inner.clone(), o));
     }
 }
 

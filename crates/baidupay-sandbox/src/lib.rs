@@ -87,14 +87,25 @@
 //!   the merchant answers exactly `success`. The bill is served as UTF-8 CSV (the real one is
 //!   a ZIP of GBK CSVs).
 //!
-//! State is kept in memory (the Alipay apps and trades and the TP state always are), one lock per merchant
-//! (merchants never wait for each other), and with [`SandboxConfig::db`] (feature `sqlite`, on by default) also in a SQLite file, written
-//! through on every change, so that it survives a restart. On start, a restarted sandbox
-//! resumes what the platform still owes: payment notifies not yet acknowledged (on a fresh
-//! retry schedule) and refunds still being processed (from the audit callback on). The
-//! database writes themselves go through one connection, a short transaction each (about
-//! 2,000 paid-and-notified orders per second on a 2-core machine against 4,300 in memory:
-//! `cargo xtask bench sandbox`).
+//! State is kept in memory, one lock per merchant (merchants never wait for each other), and
+//! with [`SandboxConfig::db`] (feature `sqlite`, on by default) also in a SQLite file, written
+//! through on every change, so that it survives a restart: the cashier's merchants, tokens,
+//! orders, refunds, delivery log and bills; the TP platforms (with their message token and
+//! AES key), tickets, TP tokens, pre-auth and authorization codes, authorizer access and
+//! refresh tokens (single use, expiries, counts) and mini programs with their onboarding; the
+//! Alipay apps, trades, refunds and bills; and every TP event and Alipay notify not yet
+//! acknowledged. The file holds secrets: it is created `0600` (an older, wider one is narrowed
+//! to `0600` when opened). A file of the previous schema (the cashier state only) is upgraded
+//! in place. A TP or Alipay change that cannot be stored is refused (HTTP 500, or the
+//! gateway's `20000` `isp.unknow-error`) and not made; a cashier write that fails is logged.
+//! On start, a restarted sandbox resumes what the platform still owes: payment notifies not
+//! yet acknowledged (on a fresh retry schedule), refunds still being processed (from the
+//! audit callback on), TP events and Alipay notifies not yet acknowledged (a fresh retry
+//! schedule), the ticket pushes (on their interval: a push at once when one is due), and,
+//! with [`SandboxConfig::tp_audit_delay`], the audits under way (each passes that long after
+//! it was submitted). The database writes themselves go through one connection, a short
+//! transaction each (about 2,000 paid-and-notified orders per second on a 2-core machine
+//! against 4,300 in memory: `cargo xtask bench sandbox`).
 //!
 //! Every time the simulator uses (token, code and ticket expiries, timestamps, bill days) is read from one
 //! clock, [`SandboxConfig::clock`] (the system clock by default), so that a test can drive it
@@ -234,8 +245,11 @@ impl Sandbox {
         });
         if !self.inner.resumed.swap(true, Ordering::AcqRel) {
             baidu::resume::resume(&self.inner);
+            deliver::resume_owed(&self.inner);
         }
+        // the timers of the previous start ended with it
         tp::platform::resume_tickets(&self.inner);
+        tp::audit::resume_audits(&self.inner);
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let router = self.router();
         let task = tokio::spawn(async move {

@@ -73,6 +73,15 @@ pub(crate) fn bad_request(msg: impl Into<String>) -> Response {
     control_error(StatusCode::BAD_REQUEST, msg)
 }
 
+/// The answer to a request whose change could not be stored (HTTP 500): the sandbox
+/// acknowledges nothing it did not store.
+pub(crate) fn store_failed(why: &str) -> Response {
+    control_error(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        format!("sandbox database write failed, nothing was changed: {why}"),
+    )
+}
+
 /// Serves the bill `id` of `bills` as UTF-8 CSV (404 when unknown).
 pub(crate) fn csv_file(bills: &RwLock<HashMap<String, String>>, id: &str) -> Response {
     let bills = bills.read_or_recover();

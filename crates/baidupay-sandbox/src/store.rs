@@ -1,13 +1,24 @@
 //! Optional persistence of the simulator's state in SQLite (`SandboxConfig::db`), so that
-//! merchants, tokens, orders, refunds, the delivery log and bills survive a restart.
+//! everything survives a restart: the cashier's merchants, tokens, orders, refunds, delivery log
+//! and bills; the TP platforms, tickets, chain (TP tokens, pre-auth codes, authorization codes,
+//! refresh tokens, counts) and mini programs with their onboarding; the Alipay apps, trades,
+//! refunds and bills; and the callbacks still owed (TP events, Alipay notifies).
 //!
 //! Every change is written through, in one transaction with the id counter, while the lock
 //! of the changed state is held: the database never goes back in time, and an answer is only
-//! sent after what it reports is stored. Without the `sqlite` feature [`Db`] cannot be made and
-//! every call below is statically unreachable.
+//! sent after what it reports is stored. The cashier's writes log a failure (the sandbox goes on
+//! in memory); the TP and Alipay writes ([`Db::apply`], a batch of [`Change`]s) are made before
+//! the change is applied in memory, and a failure is answered as an error to the request that
+//! caused it. The file holds secrets (client secrets, TP message keys, tokens): it is created
+//! `0600`, and an older file is narrowed to `0600` when opened. Without the `sqlite` feature
+//! [`Db`] cannot be made and every call below is statically unreachable.
+
+use baidupay_model::Secret;
 
 use crate::book::{Order, Refund};
-use crate::callback::Delivery;
+use crate::callback::{CallbackKind, Delivery};
+use crate::state::alipay::Trade;
+use crate::state::tp::Counts;
 
 /// A merchant as stored (the key as SPKI PEM).
 #[derive(Debug, Clone)]
@@ -31,6 +42,131 @@ pub(crate) struct TokenRow {
     pub(crate) expires_at: i64,
 }
 
+/// A registered TP as stored, its message secrets included.
+#[derive(Debug, Clone)]
+pub(crate) struct PlatformRow {
+    pub(crate) client_id: String,
+    pub(crate) tp_app_id: u64,
+    pub(crate) token: Secret,
+    pub(crate) aes_key: Secret,
+    pub(crate) auth_event_url: String,
+    pub(crate) event_url: String,
+}
+
+/// The two newest tickets of a TP, each with when it was issued (Unix seconds).
+#[derive(Debug, Clone)]
+pub(crate) struct TicketsRow {
+    pub(crate) client_id: String,
+    pub(crate) latest: Option<(Secret, i64)>,
+    pub(crate) previous: Option<(Secret, i64)>,
+    pub(crate) pushed: u64,
+}
+
+/// What an [`IssuedRow`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum IssuedKind {
+    /// A TP access token.
+    TpToken,
+    /// A pre-auth code.
+    PreAuthCode,
+}
+
+impl IssuedKind {
+    fn name(self) -> &'static str {
+        match self {
+            Self::TpToken => "tp_token",
+            Self::PreAuthCode => "pre_auth_code",
+        }
+    }
+}
+
+/// A TP access token or a pre-auth code as stored (expiry in Unix seconds).
+#[derive(Debug, Clone)]
+pub(crate) struct IssuedRow {
+    pub(crate) kind: IssuedKind,
+    pub(crate) value: Secret,
+    pub(crate) client_id: String,
+    pub(crate) expires_at: i64,
+    pub(crate) used: bool,
+}
+
+/// An authorization code as stored.
+#[derive(Debug, Clone)]
+pub(crate) struct CodeRow {
+    pub(crate) code: Secret,
+    pub(crate) client_id: String,
+    pub(crate) app_id: u64,
+    pub(crate) expires_at: i64,
+    pub(crate) used: bool,
+}
+
+/// A refresh token as stored (`state`: `live`, `used`, `revoked`).
+#[derive(Debug, Clone)]
+pub(crate) struct RefreshRow {
+    pub(crate) token: Secret,
+    pub(crate) client_id: String,
+    pub(crate) app_id: u64,
+    pub(crate) state: String,
+}
+
+/// A mini program as stored: its authorizer token (empty: none) and where its onboarding
+/// stands (the `Onboarding` as JSON).
+#[derive(Debug, Clone)]
+pub(crate) struct ProgramRow {
+    pub(crate) app_id: u64,
+    pub(crate) tp_app_id: u64,
+    pub(crate) event_url: String,
+    pub(crate) client_id: Option<String>,
+    pub(crate) token: Secret,
+    pub(crate) token_expires_at: Option<i64>,
+    pub(crate) onboarding: String,
+}
+
+/// A callback the platform owes until it is acknowledged (TP events, Alipay notifies): the
+/// exact body, sent again on a fresh retry schedule after a restart.
+#[derive(Debug, Clone)]
+pub(crate) struct OwedRow {
+    pub(crate) id: u64,
+    pub(crate) kind: CallbackKind,
+    pub(crate) key: String,
+    pub(crate) url: String,
+    pub(crate) body: String,
+}
+
+/// An Alipay app as stored (the key as SPKI PEM).
+#[derive(Debug, Clone)]
+pub(crate) struct AlipayAppRow {
+    pub(crate) app_id: String,
+    pub(crate) public_key: String,
+    pub(crate) notify_url: Option<String>,
+    pub(crate) seller_id: String,
+}
+
+/// One change of the TP or Alipay state; [`Db::apply`] writes a batch of them at once.
+#[derive(Debug, Clone)]
+pub(crate) enum Change {
+    /// The cashier merchant a mini program's opened payment service is.
+    Merchant(MerchantRow),
+    Platform(PlatformRow),
+    Tickets(TicketsRow),
+    Issued(IssuedRow),
+    Code(CodeRow),
+    Refresh(RefreshRow),
+    /// The live refresh tokens of a mini program are revoked.
+    RetireRefresh(u64),
+    Counts(u64, Counts),
+    Program(ProgramRow),
+    /// The mini program's authorization was revoked.
+    ProgramGone(u64),
+    Owed(OwedRow),
+    /// The owed callback of this id was acknowledged.
+    Acknowledged(u64),
+    AlipayApp(AlipayAppRow),
+    /// A trade of an app, with its refunds.
+    Trade(String, Trade),
+    AlipayBill(String, String),
+}
+
 /// Everything a database held when it was opened.
 #[derive(Debug, Default)]
 pub(crate) struct Loaded {
@@ -43,6 +179,19 @@ pub(crate) struct Loaded {
     pub(crate) deliveries: Vec<Delivery>,
     pub(crate) bills: Vec<(String, String)>,
     pub(crate) next_id: Option<u64>,
+    pub(crate) platforms: Vec<PlatformRow>,
+    pub(crate) tickets: Vec<TicketsRow>,
+    pub(crate) issued: Vec<IssuedRow>,
+    pub(crate) codes: Vec<CodeRow>,
+    pub(crate) refresh_tokens: Vec<RefreshRow>,
+    pub(crate) counts: Vec<(u64, Counts)>,
+    pub(crate) programs: Vec<ProgramRow>,
+    /// In the order they were owed.
+    pub(crate) owed: Vec<OwedRow>,
+    pub(crate) alipay_apps: Vec<AlipayAppRow>,
+    /// `(app_id, trade)` in creation order, refunds included.
+    pub(crate) trades: Vec<(String, Trade)>,
+    pub(crate) alipay_bills: Vec<(String, String)>,
 }
 
 #[cfg(feature = "sqlite")]
@@ -53,7 +202,7 @@ pub(crate) use none::Db;
 
 #[cfg(not(feature = "sqlite"))]
 mod none {
-    use super::{Loaded, MerchantRow, TokenRow};
+    use super::{Change, Loaded, MerchantRow, TokenRow};
     use crate::book::{Order, Refund};
     use crate::callback::Delivery;
 
@@ -86,6 +235,9 @@ mod none {
         pub(crate) fn bill(&self, _: &str, _: &str, _: u64) -> Result<(), String> {
             match *self {}
         }
+        pub(crate) fn apply(&self, _: &[Change], _: u64) -> Result<(), String> {
+            match *self {}
+        }
     }
 }
 
@@ -96,13 +248,23 @@ mod sqlite {
 
     use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
-    use super::{Loaded, MerchantRow, TokenRow};
+    use baidupay_model::Secret;
+
+    use super::{
+        AlipayAppRow, Change, CodeRow, IssuedKind, IssuedRow, Loaded, MerchantRow, OwedRow,
+        PlatformRow, ProgramRow, RefreshRow, TicketsRow, TokenRow,
+    };
     use crate::book::{Order, Refund};
     use crate::callback::{CallbackKind, Delivery};
+    use crate::state::alipay::{AliRefund, Status, Trade};
+    use crate::state::tp::Counts;
 
-    const SCHEMA_VERSION: &str = "1";
+    /// 1: the cashier state; 2: the TP and Alipay state and the owed callbacks (tables added,
+    /// a version 1 file is opened and upgraded in place).
+    const SCHEMA_VERSION: &str = "2";
 
-    const SCHEMA: &str = "
+    /// Version 1: the cashier state.
+    pub(super) const SCHEMA_V1: &str = "
         CREATE TABLE IF NOT EXISTS meta (
             key TEXT PRIMARY KEY, value TEXT NOT NULL);
         CREATE TABLE IF NOT EXISTS merchants (
@@ -133,6 +295,80 @@ mod sqlite {
             id TEXT PRIMARY KEY, content TEXT NOT NULL);
     ";
 
+    /// Added by version 2: the TP and Alipay state and the callbacks still owed. Times are Unix
+    /// seconds on the sandbox's clock.
+    const SCHEMA_V2: &str = "
+        CREATE TABLE IF NOT EXISTS tp_platforms (
+            client_id TEXT PRIMARY KEY, tp_app_id INTEGER NOT NULL, token TEXT NOT NULL,
+            aes_key TEXT NOT NULL, auth_event_url TEXT NOT NULL, event_url TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS tp_tickets (
+            client_id TEXT PRIMARY KEY, latest TEXT, latest_issued INTEGER, previous TEXT,
+            previous_issued INTEGER, pushed INTEGER NOT NULL);
+        CREATE TABLE IF NOT EXISTS tp_issued (
+            value TEXT PRIMARY KEY, kind TEXT NOT NULL, client_id TEXT NOT NULL,
+            expires_at INTEGER NOT NULL, used INTEGER NOT NULL);
+        CREATE TABLE IF NOT EXISTS tp_codes (
+            code TEXT PRIMARY KEY, client_id TEXT NOT NULL, app_id INTEGER NOT NULL,
+            expires_at INTEGER NOT NULL, used INTEGER NOT NULL);
+        CREATE TABLE IF NOT EXISTS tp_refresh_tokens (
+            token TEXT PRIMARY KEY, client_id TEXT NOT NULL, app_id INTEGER NOT NULL,
+            state TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS tp_counts (
+            app_id INTEGER PRIMARY KEY, code_exchanges INTEGER NOT NULL,
+            refreshes INTEGER NOT NULL, refresh_reuses INTEGER NOT NULL);
+        CREATE TABLE IF NOT EXISTS tp_programs (
+            app_id INTEGER PRIMARY KEY, tp_app_id INTEGER NOT NULL, event_url TEXT NOT NULL,
+            client_id TEXT, token TEXT NOT NULL, token_expires_at INTEGER,
+            onboarding TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS owed_callbacks (
+            id INTEGER PRIMARY KEY, kind TEXT NOT NULL, key TEXT NOT NULL, url TEXT NOT NULL,
+            body TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS alipay_apps (
+            app_id TEXT PRIMARY KEY, public_key TEXT NOT NULL, notify_url TEXT,
+            seller_id TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS alipay_trades (
+            trade_no TEXT PRIMARY KEY, app_id TEXT NOT NULL REFERENCES alipay_apps(app_id),
+            out_trade_no TEXT NOT NULL, total INTEGER NOT NULL, subject TEXT NOT NULL,
+            body TEXT, buyer_id TEXT, buyer_open_id TEXT, passback_params TEXT, notify_url TEXT,
+            status TEXT NOT NULL, created INTEGER NOT NULL, paid INTEGER);
+        CREATE TABLE IF NOT EXISTS alipay_refunds (
+            trade_no TEXT NOT NULL REFERENCES alipay_trades(trade_no),
+            out_request_no TEXT NOT NULL, amount INTEGER NOT NULL, reason TEXT NOT NULL,
+            time INTEGER NOT NULL, PRIMARY KEY (trade_no, out_request_no));
+        CREATE TABLE IF NOT EXISTS alipay_bills (
+            id TEXT PRIMARY KEY, content TEXT NOT NULL);
+    ";
+
+    /// Creates `path` readable by its owner only, or narrows an existing file to that: it
+    /// holds client secrets, TP message keys and tokens. SQLite makes its `-wal` and `-shm`
+    /// files with the same mode.
+    #[cfg(unix)]
+    fn owner_only(path: &Path) -> std::io::Result<()> {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path)
+        {
+            Ok(_) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                let mode = std::fs::metadata(path)?.permissions().mode();
+                if mode & 0o077 == 0 {
+                    Ok(())
+                } else {
+                    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+                }
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    #[cfg(not(unix))]
+    fn owner_only(_: &Path) -> std::io::Result<()> {
+        Ok(())
+    }
+
     /// An open database; one connection, used under a lock (each write is short).
     #[derive(Debug)]
     pub(crate) struct Db {
@@ -158,10 +394,12 @@ mod sqlite {
         /// in it verify callbacks with that one.
         pub(crate) fn open(path: &Path, platform_key: &str) -> Result<(Self, Loaded), String> {
             let shown = path.display().to_string();
+            owner_only(path).map_err(|e| format!("{shown}: making it owner-only (0600): {e}"))?;
             let conn = Connection::open(path).map_err(sql(&shown))?;
             conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
                 .map_err(sql(&shown))?;
-            conn.execute_batch(SCHEMA).map_err(sql(&shown))?;
+            conn.execute_batch(SCHEMA_V1).map_err(sql(&shown))?;
+            conn.execute_batch(SCHEMA_V2).map_err(sql(&shown))?;
             let meta = |key: &str| -> Result<Option<String>, String> {
                 conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
                     .optional()
@@ -176,6 +414,15 @@ mod sqlite {
                     .map_err(sql(&shown))?;
                 }
                 Some(v) if v == SCHEMA_VERSION => {}
+                // version 1 (the cashier state only): its tables are kept, the new ones were
+                // just created
+                Some(v) if v == "1" => {
+                    conn.execute(
+                        "UPDATE meta SET value = ?1 WHERE key = 'schema'",
+                        [SCHEMA_VERSION],
+                    )
+                    .map_err(sql(&shown))?;
+                }
                 Some(v) => {
                     return Err(format!(
                         "{shown}: schema version {v}, this sandbox reads version {SCHEMA_VERSION}"
@@ -218,23 +465,7 @@ mod sqlite {
         }
 
         pub(crate) fn merchant(&self, m: &MerchantRow, next_id: u64) -> Result<(), String> {
-            self.write("storing a merchant", next_id, |tx| {
-                tx.execute(
-                    "INSERT OR REPLACE INTO merchants VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                    params![
-                        m.app_key,
-                        int(m.deal_id),
-                        int(m.app_id),
-                        m.client_id,
-                        m.client_secret,
-                        m.public_key,
-                        m.notify_url,
-                        m.refund_audit_url,
-                        m.refund_notify_url
-                    ],
-                )
-                .map(drop)
-            })
+            self.write("storing a merchant", next_id, |tx| merchant(tx, m))
         }
 
         pub(crate) fn order(&self, app_key: &str, o: &Order, next_id: u64) -> Result<(), String> {
@@ -332,6 +563,369 @@ mod sqlite {
                 .map(drop)
             })
         }
+        /// Writes `changes` in one transaction (with the id counter).
+        pub(crate) fn apply(&self, changes: &[Change], next_id: u64) -> Result<(), String> {
+            self.write("storing a change", next_id, |tx| {
+                changes.iter().try_for_each(|c| change(tx, c))
+            })
+        }
+    }
+
+    fn merchant(tx: &Transaction<'_>, m: &MerchantRow) -> rusqlite::Result<()> {
+        tx.execute(
+            "INSERT OR REPLACE INTO merchants VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![
+                m.app_key,
+                int(m.deal_id),
+                int(m.app_id),
+                m.client_id,
+                m.client_secret,
+                m.public_key,
+                m.notify_url,
+                m.refund_audit_url,
+                m.refund_notify_url
+            ],
+        )
+        .map(drop)
+    }
+
+    fn change(tx: &Transaction<'_>, c: &Change) -> rusqlite::Result<()> {
+        let ticket = |t: &Option<(Secret, i64)>| {
+            t.as_ref()
+                .map(|(v, at)| (v.expose().to_owned(), *at))
+                .unzip()
+        };
+        match c {
+            Change::Merchant(m) => merchant(tx, m).map(|()| 0),
+            Change::Platform(p) => tx.execute(
+                "INSERT OR REPLACE INTO tp_platforms VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    p.client_id,
+                    int(p.tp_app_id),
+                    p.token.expose(),
+                    p.aes_key.expose(),
+                    p.auth_event_url,
+                    p.event_url
+                ],
+            ),
+            Change::Tickets(t) => {
+                let (latest, latest_at) = ticket(&t.latest);
+                let (previous, previous_at) = ticket(&t.previous);
+                tx.execute(
+                    "INSERT OR REPLACE INTO tp_tickets VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![
+                        t.client_id,
+                        latest,
+                        latest_at,
+                        previous,
+                        previous_at,
+                        int(t.pushed)
+                    ],
+                )
+            }
+            Change::Issued(i) => tx.execute(
+                "INSERT OR REPLACE INTO tp_issued VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    i.value.expose(),
+                    i.kind.name(),
+                    i.client_id,
+                    i.expires_at,
+                    i.used
+                ],
+            ),
+            Change::Code(c) => tx.execute(
+                "INSERT OR REPLACE INTO tp_codes VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    c.code.expose(),
+                    c.client_id,
+                    int(c.app_id),
+                    c.expires_at,
+                    c.used
+                ],
+            ),
+            Change::Refresh(r) => tx.execute(
+                "INSERT OR REPLACE INTO tp_refresh_tokens VALUES (?1, ?2, ?3, ?4)",
+                params![r.token.expose(), r.client_id, int(r.app_id), r.state],
+            ),
+            Change::RetireRefresh(app_id) => tx.execute(
+                "UPDATE tp_refresh_tokens SET state = 'revoked' WHERE app_id = ?1 AND state = 'live'",
+                [int(*app_id)],
+            ),
+            Change::Counts(app_id, n) => tx.execute(
+                "INSERT OR REPLACE INTO tp_counts VALUES (?1, ?2, ?3, ?4)",
+                params![
+                    int(*app_id),
+                    int(n.code_exchanges),
+                    int(n.refreshes),
+                    int(n.refresh_reuses)
+                ],
+            ),
+            Change::Program(p) => tx.execute(
+                "INSERT OR REPLACE INTO tp_programs VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    int(p.app_id),
+                    int(p.tp_app_id),
+                    p.event_url,
+                    p.client_id,
+                    p.token.expose(),
+                    p.token_expires_at,
+                    p.onboarding
+                ],
+            ),
+            Change::ProgramGone(app_id) => tx.execute(
+                "DELETE FROM tp_programs WHERE app_id = ?1",
+                [int(*app_id)],
+            ),
+            Change::Owed(o) => tx.execute(
+                "INSERT OR REPLACE INTO owed_callbacks VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![int(o.id), o.kind.name(), o.key, o.url, o.body],
+            ),
+            Change::Acknowledged(id) => {
+                tx.execute("DELETE FROM owed_callbacks WHERE id = ?1", [int(*id)])
+            }
+            Change::AlipayApp(a) => tx.execute(
+                "INSERT OR REPLACE INTO alipay_apps VALUES (?1, ?2, ?3, ?4)",
+                params![a.app_id, a.public_key, a.notify_url, a.seller_id],
+            ),
+            Change::Trade(app_id, t) => {
+                tx.execute(
+                    "INSERT OR REPLACE INTO alipay_trades VALUES \
+                     (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                    params![
+                        t.trade_no,
+                        app_id,
+                        t.out_trade_no,
+                        int(t.total),
+                        t.subject,
+                        t.body,
+                        t.buyer_id,
+                        t.buyer_open_id,
+                        t.passback_params,
+                        t.notify_url,
+                        t.status.code(),
+                        t.created,
+                        t.paid
+                    ],
+                )?;
+                for r in &t.refunds {
+                    // a refund never changes once made
+                    tx.execute(
+                        "INSERT OR IGNORE INTO alipay_refunds VALUES (?1, ?2, ?3, ?4, ?5)",
+                        params![t.trade_no, r.out_request_no, int(r.amount), r.reason, r.time],
+                    )?;
+                }
+                Ok(0)
+            }
+            Change::AlipayBill(id, content) => tx.execute(
+                "INSERT OR REPLACE INTO alipay_bills VALUES (?1, ?2)",
+                params![id, content],
+            ),
+        }
+        .map(drop)
+    }
+
+    /// A value the database holds that this sandbox does not know.
+    fn unknown(column: usize, what: String) -> rusqlite::Error {
+        rusqlite::Error::FromSqlConversionFailure(column, rusqlite::types::Type::Text, what.into())
+    }
+
+    /// A stored ticket: both columns or neither.
+    fn stored_ticket(value: Option<String>, at: Option<i64>) -> Option<(Secret, i64)> {
+        value.zip(at).map(|(v, at)| (Secret::new(v), at))
+    }
+
+    /// Loads the TP and Alipay state and the owed callbacks (schema version 2) into `out`.
+    #[allow(clippy::too_many_lines)] // one query per table
+    fn load_v2(conn: &Connection, out: &mut Loaded) -> rusqlite::Result<()> {
+        let mut st = conn.prepare(
+            "SELECT client_id, tp_app_id, token, aes_key, auth_event_url, event_url \
+             FROM tp_platforms ORDER BY rowid",
+        )?;
+        out.platforms = st
+            .query_map([], |r| {
+                Ok(PlatformRow {
+                    client_id: r.get(0)?,
+                    tp_app_id: uint(r.get(1)?),
+                    token: Secret::new(r.get::<_, String>(2)?),
+                    aes_key: Secret::new(r.get::<_, String>(3)?),
+                    auth_event_url: r.get(4)?,
+                    event_url: r.get(5)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut st = conn.prepare(
+            "SELECT client_id, latest, latest_issued, previous, previous_issued, pushed \
+             FROM tp_tickets",
+        )?;
+        out.tickets = st
+            .query_map([], |r| {
+                Ok(TicketsRow {
+                    client_id: r.get(0)?,
+                    latest: stored_ticket(r.get(1)?, r.get(2)?),
+                    previous: stored_ticket(r.get(3)?, r.get(4)?),
+                    pushed: uint(r.get(5)?),
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut st =
+            conn.prepare("SELECT value, kind, client_id, expires_at, used FROM tp_issued")?;
+        out.issued = st
+            .query_map([], |r| {
+                let kind: String = r.get(1)?;
+                let kind = [IssuedKind::TpToken, IssuedKind::PreAuthCode]
+                    .into_iter()
+                    .find(|k| k.name() == kind)
+                    .ok_or_else(|| unknown(1, format!("unknown issued kind {kind:?}")))?;
+                Ok(IssuedRow {
+                    kind,
+                    value: Secret::new(r.get::<_, String>(0)?),
+                    client_id: r.get(2)?,
+                    expires_at: r.get(3)?,
+                    used: r.get(4)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut st =
+            conn.prepare("SELECT code, client_id, app_id, expires_at, used FROM tp_codes")?;
+        out.codes = st
+            .query_map([], |r| {
+                Ok(CodeRow {
+                    code: Secret::new(r.get::<_, String>(0)?),
+                    client_id: r.get(1)?,
+                    app_id: uint(r.get(2)?),
+                    expires_at: r.get(3)?,
+                    used: r.get(4)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut st =
+            conn.prepare("SELECT token, client_id, app_id, state FROM tp_refresh_tokens")?;
+        out.refresh_tokens = st
+            .query_map([], |r| {
+                Ok(RefreshRow {
+                    token: Secret::new(r.get::<_, String>(0)?),
+                    client_id: r.get(1)?,
+                    app_id: uint(r.get(2)?),
+                    state: r.get(3)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut st = conn
+            .prepare("SELECT app_id, code_exchanges, refreshes, refresh_reuses FROM tp_counts")?;
+        out.counts = st
+            .query_map([], |r| {
+                Ok((
+                    uint(r.get(0)?),
+                    Counts {
+                        code_exchanges: uint(r.get(1)?),
+                        refreshes: uint(r.get(2)?),
+                        refresh_reuses: uint(r.get(3)?),
+                    },
+                ))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut st = conn.prepare(
+            "SELECT app_id, tp_app_id, event_url, client_id, token, token_expires_at, onboarding \
+             FROM tp_programs ORDER BY app_id",
+        )?;
+        out.programs = st
+            .query_map([], |r| {
+                Ok(ProgramRow {
+                    app_id: uint(r.get(0)?),
+                    tp_app_id: uint(r.get(1)?),
+                    event_url: r.get(2)?,
+                    client_id: r.get(3)?,
+                    token: Secret::new(r.get::<_, String>(4)?),
+                    token_expires_at: r.get(5)?,
+                    onboarding: r.get(6)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut st =
+            conn.prepare("SELECT id, kind, key, url, body FROM owed_callbacks ORDER BY id")?;
+        out.owed = st
+            .query_map([], |r| {
+                let name: String = r.get(1)?;
+                let kind = CallbackKind::parse(&name)
+                    .ok_or_else(|| unknown(1, format!("unknown callback kind {name:?}")))?;
+                Ok(OwedRow {
+                    id: uint(r.get(0)?),
+                    kind,
+                    key: r.get(2)?,
+                    url: r.get(3)?,
+                    body: r.get(4)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut st = conn.prepare(
+            "SELECT app_id, public_key, notify_url, seller_id FROM alipay_apps ORDER BY rowid",
+        )?;
+        out.alipay_apps = st
+            .query_map([], |r| {
+                Ok(AlipayAppRow {
+                    app_id: r.get(0)?,
+                    public_key: r.get(1)?,
+                    notify_url: r.get(2)?,
+                    seller_id: r.get(3)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut st = conn.prepare(
+            "SELECT trade_no, out_request_no, amount, reason, time FROM alipay_refunds \
+             ORDER BY time, rowid",
+        )?;
+        let mut refunds: std::collections::HashMap<String, Vec<AliRefund>> =
+            std::collections::HashMap::new();
+        for row in st.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                AliRefund {
+                    out_request_no: r.get(1)?,
+                    amount: uint(r.get(2)?),
+                    reason: r.get(3)?,
+                    time: r.get(4)?,
+                },
+            ))
+        })? {
+            let (trade_no, refund) = row?;
+            refunds.entry(trade_no).or_default().push(refund);
+        }
+        let mut st = conn.prepare(
+            "SELECT app_id, trade_no, out_trade_no, total, subject, body, buyer_id, \
+             buyer_open_id, passback_params, notify_url, status, created, paid \
+             FROM alipay_trades ORDER BY rowid",
+        )?;
+        out.trades = st
+            .query_map([], |r| {
+                let status: String = r.get(10)?;
+                let status = Status::parse(&status)
+                    .ok_or_else(|| unknown(10, format!("unknown trade status {status:?}")))?;
+                let trade_no: String = r.get(1)?;
+                Ok((
+                    r.get(0)?,
+                    Trade {
+                        refunds: refunds.remove(&trade_no).unwrap_or_default(),
+                        trade_no,
+                        out_trade_no: r.get(2)?,
+                        total: uint(r.get(3)?),
+                        subject: r.get(4)?,
+                        body: r.get(5)?,
+                        buyer_id: r.get(6)?,
+                        buyer_open_id: r.get(7)?,
+                        passback_params: r.get(8)?,
+                        notify_url: r.get(9)?,
+                        status,
+                        created: r.get(11)?,
+                        paid: r.get(12)?,
+                    },
+                ))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut st = conn.prepare("SELECT id, content FROM alipay_bills")?;
+        out.alipay_bills = st
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(())
     }
 
     fn load(conn: &Connection) -> rusqlite::Result<Loaded> {
@@ -447,6 +1041,46 @@ mod sqlite {
         out.bills = st
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<rusqlite::Result<_>>()?;
+        load_v2(conn, &mut out)?;
         Ok(out)
+    }
+}
+
+#[cfg(all(test, feature = "sqlite"))]
+mod tests {
+    use super::Db;
+
+    /// A version 1 file (the cashier state, as the previous release made it) opens: its
+    /// merchants load, the new tables are added, the version goes to 2; a newer one is refused.
+    #[test]
+    fn a_version_1_file_is_upgraded_and_a_newer_one_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v1.sqlite");
+        {
+            let conn = rusqlite::Connection::open(&path).unwrap();
+            conn.execute_batch(super::sqlite::SCHEMA_V1).unwrap();
+            conn.execute_batch(
+                "INSERT INTO meta VALUES ('schema', '1'), ('platform_key', 'K');
+                 INSERT INTO merchants VALUES ('MMMold', 1, 2, 'c', 's', 'pem', 'http://n',
+                     'http://a', 'http://r');",
+            )
+            .unwrap();
+        }
+        let (db, loaded) = Db::open(&path, "K").unwrap();
+        assert_eq!(loaded.merchants.len(), 1);
+        assert!(loaded.platforms.is_empty() && loaded.trades.is_empty());
+        drop(db);
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        let version: String = conn
+            .query_row("SELECT value FROM meta WHERE key = 'schema'", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(version, "2");
+        conn.execute("UPDATE meta SET value = '3' WHERE key = 'schema'", [])
+            .unwrap();
+        drop(conn);
+        let refused = Db::open(&path, "K").map(drop).err().unwrap_or_default();
+        assert!(refused.contains("schema version 3"), "{refused}");
     }
 }

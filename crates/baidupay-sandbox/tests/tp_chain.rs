@@ -5,127 +5,21 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::sync::{Arc, Mutex};
+mod support;
+
+use std::sync::Arc;
 use std::time::Duration;
 
 use baidupay_notify::{TpEvent, TpEventKeys};
-use baidupay_sandbox::{CallbackKind, RunningSandbox, Sandbox, SandboxConfig};
-use baidupay_transport::{HyperTransport, ManualClock, Settings, Transport};
-use bytes::Bytes;
+use baidupay_sandbox::{CallbackKind, SandboxConfig};
+use baidupay_transport::ManualClock;
 use serde_json::{Value, json};
-use tokio::sync::mpsc;
+use support::{Client, Receiver, oauth, start};
 
 /// 2024-05-13 17:49:20 in Beijing.
 const START: i64 = 1_715_593_760;
 const CLIENT_ID: &str = "tp-client-key";
 const MINI_APP: u64 = 16_022_222;
-
-struct Client {
-    http: HyperTransport,
-    base: String,
-}
-
-impl Client {
-    async fn send(&self, method: http::Method, path: &str, json: Option<Value>) -> (u16, Value) {
-        let mut req = http::Request::builder()
-            .method(method)
-            .uri(format!("{}{path}", self.base));
-        if json.is_some() {
-            req = req.header(http::header::CONTENT_TYPE, "application/json");
-        }
-        let body = json.map_or_else(Bytes::new, |v| Bytes::from(v.to_string()));
-        let answer = self.http.send(req.body(body).unwrap()).await.unwrap();
-        let v = serde_json::from_slice(answer.body()).unwrap_or(Value::Null);
-        (answer.status().as_u16(), v)
-    }
-
-    async fn get(&self, path: &str) -> (u16, Value) {
-        self.send(http::Method::GET, path, None).await
-    }
-
-    async fn post_json(&self, path: &str, v: Value) -> (u16, Value) {
-        self.send(http::Method::POST, path, Some(v)).await
-    }
-
-    async fn post_form(&self, path: &str, form: &str) -> Value {
-        let req = http::Request::post(format!("{}{path}", self.base))
-            .header(
-                http::header::CONTENT_TYPE,
-                "application/x-www-form-urlencoded",
-            )
-            .body(Bytes::from(form.to_owned()))
-            .unwrap();
-        let answer = self.http.send(req).await.unwrap();
-        serde_json::from_slice(answer.body()).unwrap()
-    }
-}
-
-/// The TP's two event URLs: every body POSTed to them, tagged with the path, answered
-/// `success` (or `fail` while `refuse` holds a positive count).
-struct Receiver {
-    base: String,
-    bodies: mpsc::UnboundedReceiver<(String, Bytes)>,
-    refuse: Arc<Mutex<u32>>,
-}
-
-impl Receiver {
-    async fn start() -> Self {
-        let (tx, bodies) = mpsc::unbounded_channel();
-        let refuse = Arc::new(Mutex::new(0u32));
-        let refusing = refuse.clone();
-        let router = axum::Router::new().route(
-            "/{which}",
-            axum::routing::post(
-                move |axum::extract::Path(which): axum::extract::Path<String>, body: Bytes| {
-                    let (tx, refusing) = (tx.clone(), refusing.clone());
-                    async move {
-                        {
-                            let mut r = refusing.lock().unwrap();
-                            if *r > 0 {
-                                *r -= 1;
-                                return "fail";
-                            }
-                        }
-                        let _ = tx.send((which, body));
-                        "success"
-                    }
-                },
-            ),
-        );
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move { axum::serve(listener, router).await });
-        Self {
-            base: format!("http://{addr}"),
-            bodies,
-            refuse,
-        }
-    }
-
-    /// The next body POSTed to `/{which}` (others are skipped), within 10 s.
-    async fn next(&mut self, which: &str) -> Bytes {
-        tokio::time::timeout(Duration::from_secs(10), async {
-            loop {
-                let (path, body) = self.bodies.recv().await.unwrap();
-                if path == which {
-                    return body;
-                }
-            }
-        })
-        .await
-        .unwrap_or_else(|_| panic!("nothing arrived at /{which}"))
-    }
-}
-
-async fn start(config: SandboxConfig) -> (Sandbox, RunningSandbox, Client) {
-    let sandbox = Sandbox::new(config).unwrap();
-    let running = sandbox.start("127.0.0.1:0".parse().unwrap()).await.unwrap();
-    let client = Client {
-        http: HyperTransport::new(Settings::default().allow_http(true)).unwrap(),
-        base: running.base_url().to_owned(),
-    };
-    (sandbox, running, client)
-}
 
 /// Registers the TP (a generated aes_key) and returns its keys.
 async fn register(c: &Client, r: &Receiver) -> TpEventKeys {
@@ -182,13 +76,6 @@ async fn authorize(c: &Client, code: &str) -> (u16, Value) {
         json!({"pre_auth_code": code, "app_id": MINI_APP,
                "redirect_uri": "https://tp.example/authorized?state=1"}),
     )
-    .await
-}
-
-async fn oauth(c: &Client, tp_token: &str, grant: &str) -> (u16, Value) {
-    c.get(&format!(
-        "/rest/2.0/oauth/token?access_token={tp_token}&{grant}"
-    ))
     .await
 }
 

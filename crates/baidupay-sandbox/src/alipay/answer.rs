@@ -52,6 +52,17 @@ pub(crate) fn invalid_arguments(sub_code: &str, sub_msg: impl Into<String>) -> A
     }
 }
 
+/// The gateway's system error (`20000`, `isp.unknow-error`), for a change the sandbox could
+/// not store: nothing was changed, the request may be sent again.
+pub(crate) fn not_stored(why: &str) -> Answer {
+    Answer::Failure {
+        code: "20000",
+        msg: "Service Currently Unavailable",
+        sub_code: "isp.unknow-error".to_owned(),
+        sub_msg: format!("系统繁忙 (sandbox database write failed, nothing was changed: {why})"),
+    }
+}
+
 /// Lays the answer out under `key` and signs the exact bytes of its value.
 pub(crate) fn respond(inner: &Inner, key: &str, answer: Answer) -> Response {
     let value = match answer {

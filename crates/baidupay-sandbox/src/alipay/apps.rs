@@ -10,9 +10,10 @@ use axum::response::Response;
 use baidupay_crypto::PublicKey;
 use serde_json::{Value, json};
 
-use crate::respond::{bad_request, control_error, json_response};
+use crate::respond::{bad_request, control_error, json_response, store_failed};
 use crate::state::Inner;
 use crate::state::alipay::App;
+use crate::store::Change;
 use crate::sync::{Unpoisoned, lock};
 use crate::time::yuan;
 
@@ -48,6 +49,9 @@ pub(crate) async fn register(State(inner): State<Arc<Inner>>, body: Bytes) -> Re
             StatusCode::CONFLICT,
             format!("app_id {app_id} is already registered"),
         );
+    }
+    if let Err(e) = inner.store(&[Change::AlipayApp(app.row())]) {
+        return store_failed(&e);
     }
     apps.insert(app_id.clone(), app);
     json_response(

@@ -7,10 +7,11 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use crate::alipay::answer::{Answer, invalid_parameter, text};
+use crate::alipay::answer::{Answer, invalid_parameter, not_stored, text};
 use crate::respond::csv_file;
 use crate::state::Inner;
 use crate::state::alipay::App;
+use crate::store::Change;
 use crate::sync::{Unpoisoned, lock};
 use crate::time::{beijing_date, beijing_time, yuan};
 
@@ -60,11 +61,12 @@ pub(crate) fn bill_url(inner: &Inner, app: &App, biz: &Value) -> Answer {
     }
     drop(trades);
     let id = format!("{}-{}", app.app_id, inner.next_id());
-    inner
-        .alipay
-        .bills
-        .write_or_recover()
-        .insert(id.clone(), csv);
+    let mut bills = inner.alipay.bills.write_or_recover();
+    if let Err(e) = inner.store(&[Change::AlipayBill(id.clone(), csv.clone())]) {
+        return not_stored(&e);
+    }
+    bills.insert(id.clone(), csv);
+    drop(bills);
     Answer::Success(json!({
         "bill_download_url": format!("{}/sandbox/alipay/bills/{id}", inner.base_url()),
     }))

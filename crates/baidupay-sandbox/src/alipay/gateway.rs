@@ -175,7 +175,7 @@ pub(crate) async fn gateway(
     let answer = match method {
         "alipay.trade.create" => create(&inner, &app, &biz, notify_url),
         "alipay.trade.query" => query(&app, &biz),
-        "alipay.trade.close" => close(&app, &biz),
+        "alipay.trade.close" => close(&inner, &app, &biz),
         "alipay.trade.refund" => refund(&inner, &app, &biz),
         "alipay.trade.fastpay.refund.query" => refund_query(&app, &biz),
         "alipay.data.dataservice.bill.downloadurl.query" => bill_url(&inner, &app, &biz),

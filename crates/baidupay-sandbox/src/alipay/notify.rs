@@ -12,9 +12,10 @@ use serde_json::{Value, json};
 
 use crate::callback::CallbackKind;
 use crate::deliver;
-use crate::respond::{bad_request, control_error, json_response};
+use crate::respond::{bad_request, control_error, json_response, store_failed};
 use crate::state::Inner;
 use crate::state::alipay::{App, Status, Trade};
+use crate::store::{Change, OwedRow};
 use crate::sync::{Unpoisoned, lock};
 use crate::time::{beijing_time, yuan};
 
@@ -62,16 +63,22 @@ pub(crate) async fn pay(State(inner): State<Arc<Inner>>, body: Bytes) -> Respons
                 &json!({"error": format!("trade {trade_no} is {status}"), "resultCode": "4000"}),
             );
         }
-        t.status = Status::Success;
-        t.paid = Some(inner.now_unix());
+        let mut paid = t.clone();
+        paid.status = Status::Success;
+        paid.paid = Some(inner.now_unix());
+        // the notify is owed from the moment the payment is stored
+        let owed = notify(&inner, &app, &paid, None);
+        let mut changes = vec![Change::Trade(app.app_id.clone(), paid.clone())];
+        changes.extend(owed.clone().map(Change::Owed));
+        if let Err(e) = inner.store(&changes) {
+            return store_failed(&e);
+        }
+        *t = paid;
         let snapshot = t.clone();
         drop(trades);
-        tokio::spawn(send_notify(
-            inner.clone(),
-            app.clone(),
-            snapshot.clone(),
-            None,
-        ));
+        if let Some(o) = owed {
+            tokio::spawn(deliver::send_owed(inner.clone(), o));
+        }
         // what my.tradePay reports to the mini program
         return json_response(
             StatusCode::OK,
@@ -81,17 +88,10 @@ pub(crate) async fn pay(State(inner): State<Arc<Inner>>, body: Bytes) -> Respons
     control_error(StatusCode::NOT_FOUND, format!("no trade {trade_no}"))
 }
 
-/// Sends the trade notify (a payment, or with `refund` the refund request number) until the
-/// merchant answers `success`.
-pub(crate) async fn send_notify(
-    inner: Arc<Inner>,
-    app: Arc<App>,
-    t: Trade,
-    refund: Option<String>,
-) {
-    let Some(url) = t.notify_url.clone() else {
-        return;
-    };
+/// The signed trade notify of `t` (a payment, or with `refund` the refund request number),
+/// owed until the merchant answers `success`; none without a `notify_url`.
+pub(crate) fn notify(inner: &Inner, app: &App, t: &Trade, refund: Option<&str>) -> Option<OwedRow> {
+    let url = t.notify_url.clone()?;
     let now = inner.now_unix();
     let mut pairs: Vec<(String, String)> = vec![
         ("notify_time".into(), beijing_time(now)),
@@ -139,13 +139,13 @@ pub(crate) async fn send_notify(
         // verbatim: the merchant URL-encoded it, the form encoding wraps it once more
         pairs.push(("passback_params".into(), p.clone()));
     }
-    if let Some(req) = &refund {
-        pairs.push(("out_biz_no".into(), req.clone()));
+    if let Some(req) = refund {
+        pairs.push(("out_biz_no".into(), req.to_owned()));
         pairs.push(("refund_fee".into(), yuan(t.refunded())));
         let when = t
             .refunds
             .iter()
-            .find(|r| &r.out_request_no == req)
+            .find(|r| r.out_request_no == req)
             .map_or(now, |r| r.time);
         pairs.push(("gmt_refund".into(), beijing_time(when)));
         if t.status == Status::Closed {
@@ -162,14 +162,13 @@ pub(crate) async fn send_notify(
         Err(e) => tracing::error!(error = %e, "sandbox could not sign an Alipay notify"),
     }
     let body = form::encode(pairs.iter().map(|(k, v)| (k, v)));
-    deliver::deliver(
+    Some(deliver::owed(
         inner,
         CallbackKind::AlipayTrade,
         app.app_id.clone(),
         url,
         body,
-    )
-    .await;
+    ))
 }
 
 #[cfg(test)]

@@ -5,10 +5,12 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 
-use crate::alipay::answer::{Answer, business, invalid_parameter, text};
-use crate::alipay::notify::{masked_logon, send_notify};
+use crate::alipay::answer::{Answer, business, invalid_parameter, not_stored, text};
+use crate::alipay::notify::{masked_logon, notify};
+use crate::deliver::send_owed;
 use crate::state::Inner;
 use crate::state::alipay::{AliRefund, App, Status, Trade};
+use crate::store::Change;
 use crate::sync::lock;
 use crate::time::{beijing_date, beijing_time, yuan};
 
@@ -125,6 +127,9 @@ pub(crate) fn create(inner: &Inner, app: &App, biz: &Value, notify_url: Option<S
         };
     }
     let answer = json!({"out_trade_no": candidate.out_trade_no, "trade_no": candidate.trade_no});
+    if let Err(e) = inner.store(&[Change::Trade(app.app_id.clone(), candidate.clone())]) {
+        return not_stored(&e);
+    }
     trades.push(candidate);
     Answer::Success(answer)
 }
@@ -172,7 +177,7 @@ pub(crate) fn query(app: &App, biz: &Value) -> Answer {
     Answer::Success(Value::Object(out))
 }
 
-pub(crate) fn close(app: &App, biz: &Value) -> Answer {
+pub(crate) fn close(inner: &Inner, app: &App, biz: &Value) -> Answer {
     let mut trades = lock(&app.trades);
     let i = match find(&trades, biz) {
         Ok(i) => i,
@@ -182,7 +187,12 @@ pub(crate) fn close(app: &App, biz: &Value) -> Answer {
     if t.status != Status::WaitBuyerPay {
         return business("ACQ.TRADE_STATUS_ERROR");
     }
-    t.status = Status::Closed;
+    let mut closed = t.clone();
+    closed.status = Status::Closed;
+    if let Err(e) = inner.store(&[Change::Trade(app.app_id.clone(), closed.clone())]) {
+        return not_stored(&e);
+    }
+    *t = closed;
     Answer::Success(json!({"trade_no": t.trade_no, "out_trade_no": t.out_trade_no}))
 }
 
@@ -226,28 +236,33 @@ pub(crate) fn refund(inner: &Arc<Inner>, app: &Arc<App>, biz: &Value) -> Answer 
         return business("ACQ.REFUND_AMT_NOT_EQUAL_TOTAL");
     }
     let now = inner.now_unix();
-    t.refunds.push(AliRefund {
+    let mut refunded = t.clone();
+    refunded.refunds.push(AliRefund {
         out_request_no: out_request_no.clone(),
         amount,
         reason: text(biz, "refund_reason").unwrap_or_default(),
         time: now,
     });
-    if t.refunded() == t.total {
-        t.status = Status::Closed;
+    if refunded.refunded() == refunded.total {
+        refunded.status = Status::Closed;
     }
+    // the refund is reported by an async notify too (refund_fee, gmt_refund, out_biz_no),
+    // owed from the moment the refund is stored
+    let owed = notify(inner, app, &refunded, Some(&out_request_no));
+    let mut changes = vec![Change::Trade(app.app_id.clone(), refunded.clone())];
+    changes.extend(owed.clone().map(Change::Owed));
+    if let Err(e) = inner.store(&changes) {
+        return not_stored(&e);
+    }
+    *t = refunded;
     out.insert("fund_change".into(), json!("Y"));
     out.insert("refund_fee".into(), json!(yuan(t.refunded())));
     out.insert("gmt_refund_pay".into(), json!(beijing_time(now)));
     out.insert("send_back_fee".into(), json!(yuan(amount)));
-    let snapshot = t.clone();
     drop(trades);
-    // the refund is reported by an async notify too (refund_fee, gmt_refund, out_biz_no)
-    tokio::spawn(send_notify(
-        inner.clone(),
-        app.clone(),
-        snapshot,
-        Some(out_request_no),
-    ));
+    if let Some(o) = owed {
+        tokio::spawn(send_owed(inner.clone(), o));
+    }
     Answer::Success(Value::Object(out))
 }
 

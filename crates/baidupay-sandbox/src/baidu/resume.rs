@@ -5,20 +5,14 @@ use std::sync::Arc;
 use crate::baidu::cashier::notify_payment;
 use crate::baidu::refund::run_refund;
 use crate::book::{self, Order};
-use crate::state::{Inner, Merchant};
-use crate::sync::{Unpoisoned, lock};
+use crate::state::Inner;
+use crate::sync::{lock, values};
 
 /// Resumes what a loaded sandbox still owes its merchants: payment notifies not acknowledged
 /// (a fresh retry schedule) and refunds still being processed (from the audit on; merchants
 /// answer a repeated audit the same way, as they must for Baidu's own retries).
 pub(crate) fn resume(inner: &Arc<Inner>) {
-    let merchants: Vec<Arc<Merchant>> = inner
-        .merchants
-        .read_or_recover()
-        .values()
-        .cloned()
-        .collect();
-    for m in merchants {
+    for m in values(&inner.merchants) {
         let (unacked, refunding): (Vec<Order>, Vec<u64>) = {
             let book = lock(&m.book);
             (

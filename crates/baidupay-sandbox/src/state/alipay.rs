@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use baidupay_crypto::{PublicKey, Signer};
 
+use crate::store;
 use crate::sync::Unpoisoned;
 
 /// The status of a simulated trade.
@@ -23,6 +24,13 @@ impl Status {
             Self::Success => "TRADE_SUCCESS",
             Self::Closed => "TRADE_CLOSED",
         }
+    }
+
+    /// The status of a [`code`](Self::code).
+    pub(crate) fn parse(code: &str) -> Option<Self> {
+        [Self::WaitBuyerPay, Self::Success, Self::Closed]
+            .into_iter()
+            .find(|s| s.code() == code)
     }
 }
 
@@ -100,5 +108,17 @@ impl Alipay {
     /// The app `app_id`.
     pub(crate) fn app(&self, app_id: &str) -> Option<Arc<App>> {
         self.apps.read_or_recover().get(app_id).cloned()
+    }
+}
+
+impl App {
+    /// The app as stored.
+    pub(crate) fn row(&self) -> store::AlipayAppRow {
+        store::AlipayAppRow {
+            app_id: self.app_id.clone(),
+            public_key: self.key.to_spki_pem(),
+            notify_url: self.notify_url.clone(),
+            seller_id: self.seller_id.clone(),
+        }
     }
 }

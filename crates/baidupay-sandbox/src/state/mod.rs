@@ -95,6 +95,9 @@ pub(crate) struct Inner {
     pub(crate) tp: tp::Tp,
     /// Pending callbacks of a loaded database were resumed.
     pub(crate) resumed: AtomicBool,
+    /// The TP events and Alipay notifies a loaded database still owed, sent again by the first
+    /// start.
+    pub(crate) owed: Mutex<Vec<store::OwedRow>>,
     /// The serving generation: bumped by every start and by the stop of the current one; a
     /// background pusher (TP tickets) ends when it changes.
     pub(crate) serving: tokio::sync::watch::Sender<u64>,
@@ -153,6 +156,43 @@ impl Inner {
             && let Err(e) = f(db, self.ids.load(Ordering::Relaxed))
         {
             tracing::error!(error = %e, "sandbox database write failed: a restart loses this change");
+        }
+    }
+
+    /// Writes `changes` (of the TP or Alipay state) through in one transaction, if there is a
+    /// database. Callers write before they change the state in memory, and answer a failure
+    /// as an error to the request that caused it: nothing is acknowledged that was not stored.
+    pub(crate) fn store(&self, changes: &[store::Change]) -> Result<(), String> {
+        match &self.db {
+            None => Ok(()),
+            Some(db) => db
+                .apply(changes, self.ids.load(Ordering::Relaxed))
+                .inspect_err(|e| {
+                    tracing::error!(error = %e, "sandbox database write failed: the request is refused");
+                }),
+        }
+    }
+
+    /// `at` (an instant on the sandbox's clock) in Unix seconds, for the database.
+    pub(crate) fn unix_at(&self, at: Instant) -> i64 {
+        let (now, unix) = (self.config.clock.now(), self.now_unix());
+        let secs = |d: Duration| i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
+        if at >= now {
+            unix.saturating_add(secs(at - now))
+        } else {
+            unix.saturating_sub(secs(now - at))
+        }
+    }
+
+    /// The instant on the sandbox's clock of `unix` (Unix seconds, from the database); a time
+    /// before the clock's origin is taken as now.
+    pub(crate) fn instant_at(&self, unix: i64) -> Instant {
+        let now = self.config.clock.now();
+        let d = Duration::from_secs(unix.abs_diff(self.now_unix()));
+        if unix >= self.now_unix() {
+            now + d
+        } else {
+            now.checked_sub(d).unwrap_or(now)
         }
     }
 

@@ -9,12 +9,14 @@ use std::time::{Duration, Instant};
 
 use baidupay_model::Secret;
 use baidupay_notify::TpEventKeys;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
+use crate::store;
 use crate::sync::Unpoisoned;
 
 /// Where an audited step stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub(crate) enum Audit {
     Pending,
     Passed,
@@ -42,6 +44,9 @@ pub(crate) enum Step {
 }
 
 impl Step {
+    /// Every step, in order.
+    pub(crate) const ALL: [Self; 3] = [Self::Account, Self::DevelopConfig, Self::PaymentService];
+
     /// The step named `s` in `POST /sandbox/tp/audit`.
     pub(crate) fn parse(s: &str) -> Option<Self> {
         Some(match s {
@@ -65,16 +70,20 @@ impl Step {
     }
 }
 
-/// A submitted step: its audit, the rejection reason, the fields submitted.
-#[derive(Debug, Clone)]
+/// A submitted step: its audit, the rejection reason, the fields submitted, when (Unix
+/// seconds on the sandbox's clock: an audit passing after `tp_audit_delay` passes that long
+/// after this, a restart in between or not).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Stage {
     pub(crate) audit: Audit,
     pub(crate) reason: String,
     pub(crate) fields: HashMap<String, String>,
+    #[serde(default)]
+    pub(crate) submitted: i64,
 }
 
-/// Where a mini program's onboarding stands.
-#[derive(Debug, Default)]
+/// Where a mini program's onboarding stands (stored as JSON).
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
 pub(crate) struct Onboarding {
     pub(crate) account: Option<Stage>,
     pub(crate) config: Option<Stage>,
@@ -87,6 +96,15 @@ pub(crate) struct Onboarding {
 
 impl Onboarding {
     /// The stage of `step`.
+    pub(crate) fn stage(&self, step: Step) -> Option<&Stage> {
+        match step {
+            Step::Account => self.account.as_ref(),
+            Step::DevelopConfig => self.config.as_ref(),
+            Step::PaymentService => self.service.as_ref(),
+        }
+    }
+
+    /// The stage of `step`, to change.
     pub(crate) fn stage_mut(&mut self, step: Step) -> &mut Option<Stage> {
         match step {
             Step::Account => &mut self.account,
@@ -128,18 +146,29 @@ pub(crate) struct Platform {
 }
 
 /// A ticket pushed to a platform, and when (on the sandbox's clock).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Ticket {
     pub(crate) value: Secret,
     pub(crate) issued: Instant,
 }
 
 /// The two newest tickets of a platform.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct Tickets {
     pub(crate) latest: Option<Ticket>,
     pub(crate) previous: Option<Ticket>,
     pub(crate) pushed: u64,
+}
+
+impl Tickets {
+    /// `ticket` is now the newest; the newest so far becomes the previous one.
+    pub(crate) fn rotate(&mut self, ticket: Secret, now: Instant) {
+        self.previous = self.latest.replace(Ticket {
+            value: ticket,
+            issued: now,
+        });
+        self.pushed += 1;
+    }
 }
 
 /// A TP access token or a pre-auth code: the platform it was issued to, its expiry, whether
@@ -169,6 +198,24 @@ pub(crate) enum RefreshState {
     Used,
     /// Superseded by a newer authorization or revoked with it.
     Revoked,
+}
+
+impl RefreshState {
+    /// The name the database uses.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Self::Live => "live",
+            Self::Used => "used",
+            Self::Revoked => "revoked",
+        }
+    }
+
+    /// The state of a [`name`](Self::name).
+    pub(crate) fn parse(name: &str) -> Option<Self> {
+        [Self::Live, Self::Used, Self::Revoked]
+            .into_iter()
+            .find(|s| s.name() == name)
+    }
 }
 
 /// A refresh token: issued to a platform for a mini program, single use.
@@ -215,13 +262,12 @@ impl std::fmt::Debug for Chain {
 
 impl Chain {
     /// `ticket` is now the newest of `client_id`; the newest so far becomes the previous one.
+    #[cfg(test)]
     pub(crate) fn rotate(&mut self, client_id: &str, ticket: Secret, now: Instant) {
-        let t = self.tickets.entry(client_id.to_owned()).or_default();
-        t.previous = t.latest.replace(Ticket {
-            value: ticket,
-            issued: now,
-        });
-        t.pushed += 1;
+        self.tickets
+            .entry(client_id.to_owned())
+            .or_default()
+            .rotate(ticket, now);
     }
 
     /// Whether `ticket` is accepted for `client_id` at `now`: the newest ticket, or the one
@@ -243,11 +289,6 @@ impl Chain {
                     .as_ref()
                     .is_some_and(|p| now < p.issued + interval.saturating_mul(2)))
     }
-
-    /// The counts of `app_id`, created at zero.
-    pub(crate) fn counts_mut(&mut self, app_id: u64) -> &mut Counts {
-        self.counts.entry(app_id).or_default()
-    }
 }
 
 /// An authorizer access token: the mini program it calls for and when it expires.
@@ -266,6 +307,20 @@ pub(crate) struct Tp {
     pub(crate) chain: Mutex<Chain>,
     pub(crate) programs: RwLock<HashMap<u64, Arc<Program>>>,
     pub(crate) by_token: RwLock<HashMap<String, Authorizer>>,
+}
+
+impl Platform {
+    /// The platform as stored.
+    pub(crate) fn row(&self) -> store::PlatformRow {
+        store::PlatformRow {
+            client_id: self.client_id.clone(),
+            tp_app_id: self.tp_app_id,
+            token: self.token.clone(),
+            aes_key: self.aes_key.clone(),
+            auth_event_url: self.auth_event_url.clone(),
+            event_url: self.event_url.clone(),
+        }
+    }
 }
 
 impl Tp {

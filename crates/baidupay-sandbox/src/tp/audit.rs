@@ -16,12 +16,14 @@ use serde_json::{Value, json};
 
 use crate::callback::CallbackKind;
 use crate::request::{absolute_url, json_id};
-use crate::respond::{bad_request, control_error, json_response, ok};
+use crate::respond::{bad_request, control_error, json_response, ok, store_failed};
 use crate::state::tp::{Audit, Onboarding, Program, Stage, Step};
 use crate::state::{Inner, Merchant};
-use crate::sync::{Unpoisoned, lock};
+use crate::store::Change;
+use crate::sync::{Unpoisoned, lock, values};
 use crate::time::beijing_time;
-use crate::tp::common::{grant, push as push_event};
+use crate::tp::common::{current_row, install, new_grant, owe, program_row, send};
+use crate::tp::platform::stopped;
 
 /// How long the shortcut's authorizer tokens live (no refresh token comes with them).
 const SHORTCUT_TOKEN_LIFETIME: Duration = Duration::from_secs(30 * 86_400);
@@ -40,14 +42,36 @@ pub(crate) fn submit(
         if let Some(refused) = gate(&s) {
             return refused;
         }
-        *s.stage_mut(step) = Some(Stage {
+        let mut next = s.clone();
+        *next.stage_mut(step) = Some(Stage {
             audit: Audit::Pending,
             reason: String::new(),
             fields,
+            submitted: inner.now_unix(),
         });
+        if let Err(e) = change(inner, program, &mut s, next) {
+            return store_failed(&e);
+        }
     }
-    auto_pass(inner, program, step);
+    if let Some(delay) = inner.config.tp_audit_delay {
+        auto_pass(inner, program, step, delay);
+    }
     ok(Value::Null)
+}
+
+/// Makes `next` the onboarding state of `p` (whose state `s` the caller holds), stored first.
+///
+/// # Errors
+/// Why it could not be stored (nothing changed).
+pub(crate) fn change(
+    inner: &Inner,
+    p: &Program,
+    s: &mut Onboarding,
+    next: Onboarding,
+) -> Result<(), String> {
+    inner.store(&[current_row(inner, p, &next)?])?;
+    *s = next;
+    Ok(())
 }
 
 /// `POST /sandbox/tp/apps`: the shortcut that authorizes a mini program without the chain and
@@ -92,6 +116,7 @@ pub(crate) async fn authorize_app(State(inner): State<Arc<Inner>>, body: Bytes) 
         token: Mutex::default(),
         state: Mutex::default(),
     });
+    let (token, expires) = new_grant(&inner, SHORTCUT_TOKEN_LIFETIME);
     {
         let mut programs = inner.tp.programs.write_or_recover();
         if programs.contains_key(&app_id) {
@@ -100,9 +125,16 @@ pub(crate) async fn authorize_app(State(inner): State<Arc<Inner>>, body: Bytes) 
                 format!("mini program {app_id} is already authorized"),
             );
         }
+        let state = lock(&program.state);
+        let stored = program_row(&inner, &program, &state, &token, Some(expires))
+            .and_then(|row| inner.store(&[row]));
+        if let Err(e) = stored {
+            return store_failed(&e);
+        }
+        install(&inner, &program, &state, &token, expires);
+        drop(state);
         programs.insert(app_id, program.clone());
     }
-    let token = grant(&inner, &program, SHORTCUT_TOKEN_LIFETIME);
     json_response(
         StatusCode::CREATED,
         &json!({"app_id": app_id, "tp_app_id": tp_app_id, "client_id": client_id,
@@ -131,33 +163,27 @@ pub(crate) async fn decide(State(inner): State<Arc<Inner>>, body: Bytes) -> Resp
     };
     match settle(&inner, &p, step, pass, &reason) {
         Ok(()) => json_response(StatusCode::OK, &json!({"event": step.event(pass)})),
-        Err(why) => control_error(StatusCode::CONFLICT, why),
+        Err(Unsettled::Refused(why)) => control_error(StatusCode::CONFLICT, why),
+        Err(Unsettled::NotStored(why)) => store_failed(&why),
     }
 }
 
-/// Decides an audit under way and pushes the event.
+/// Why an audit was not decided.
+enum Unsettled {
+    /// Not under audit, or the service cannot open.
+    Refused(String),
+    /// The decision could not be stored (nothing changed).
+    NotStored(String),
+}
+
+/// Decides an audit under way and pushes the event (stored with the decision).
 fn settle(
     inner: &Arc<Inner>,
     p: &Arc<Program>,
     step: Step,
     pass: bool,
     reason: &str,
-) -> Result<(), String> {
-    {
-        let mut s = lock(&p.state);
-        let Some(stage) = s
-            .stage_mut(step)
-            .as_mut()
-            .filter(|st| st.audit == Audit::Pending)
-        else {
-            return Err(format!("{step:?} is not under audit"));
-        };
-        stage.audit = if pass { Audit::Passed } else { Audit::Rejected };
-        stage.reason = reason.to_owned();
-        if step == Step::PaymentService && pass {
-            open_service(inner, p, &mut s)?;
-        }
-    }
+) -> Result<(), Unsettled> {
     let push = json!({
         "appId": p.app_id,
         "tpAppId": p.tp_app_id,
@@ -172,25 +198,59 @@ fn settle(
         }
         other => other,
     };
-    push_event(
-        inner,
-        CallbackKind::TpAudit,
-        p.app_id.to_string(),
-        p.event_url.clone(),
-        p.platform.as_deref(),
-        &push,
-    );
+    let owed = {
+        let mut s = lock(&p.state);
+        let mut next = s.clone();
+        let Some(stage) = next
+            .stage_mut(step)
+            .as_mut()
+            .filter(|st| st.audit == Audit::Pending)
+        else {
+            return Err(Unsettled::Refused(format!("{step:?} is not under audit")));
+        };
+        stage.audit = if pass { Audit::Passed } else { Audit::Rejected };
+        stage.reason = reason.to_owned();
+        let opened = if step == Step::PaymentService && pass {
+            Some(open_service(inner, p, &mut next).map_err(Unsettled::Refused)?)
+        } else {
+            None
+        };
+        let owed = owe(
+            inner,
+            CallbackKind::TpAudit,
+            p.app_id.to_string(),
+            p.event_url.clone(),
+            p.platform.as_deref(),
+            &push,
+        );
+        let mut changes = vec![current_row(inner, p, &next).map_err(Unsettled::NotStored)?];
+        changes.extend(opened.as_ref().map(|m| Change::Merchant(m.row())));
+        changes.extend(owed.clone().map(Change::Owed));
+        inner.store(&changes).map_err(Unsettled::NotStored)?;
+        *s = next;
+        if let Some(merchant) = opened {
+            serve_as_merchant(inner, p, merchant);
+        }
+        owed
+    };
+    send(inner, owed);
     Ok(())
 }
 
-/// The payment service passed: the mini program becomes a cashier merchant.
-fn open_service(inner: &Arc<Inner>, p: &Program, s: &mut Onboarding) -> Result<(), String> {
+/// The payment service passed: the cashier merchant the mini program becomes (its ids set in
+/// `s`), to store with the decision; [`serve_as_merchant`] puts it in place once the decision is stored too.
+fn open_service(inner: &Inner, p: &Program, s: &mut Onboarding) -> Result<Arc<Merchant>, String> {
     let Some(config) = s.config.as_ref() else {
         return Err("no developer config".into());
     };
     let field = |k: &str| config.fields.get(k).cloned().unwrap_or_default();
     let key = PublicKey::parse(field("tp_public_key").as_bytes())
         .map_err(|e| format!("tp_public_key: {e}"))?;
+    let (notify_url, refund_audit_url, refund_notify_url) = (
+        field("pay_notify_url"),
+        field("refund_audit_url"),
+        field("refund_succ_url"),
+    );
     if s.pm_app_key.is_none() {
         s.pm_app_key = Some(format!("MMMtp{}", p.app_id));
         s.deal_id = 400_000_000 + inner.next_id() % 100_000_000;
@@ -198,18 +258,24 @@ fn open_service(inner: &Arc<Inner>, p: &Program, s: &mut Onboarding) -> Result<(
     }
     let app_key = s.pm_app_key.clone().unwrap_or_default();
     let merchant = Arc::new(Merchant {
-        app_key: app_key.clone(),
+        app_key,
         deal_id: s.deal_id,
         app_id: s.pm_app_id,
         client_id: format!("tp-{}", p.app_id),
         client_secret: format!("tp-secret-{:x}", inner.next_id()),
         key,
-        notify_url: field("pay_notify_url"),
-        refund_audit_url: field("refund_audit_url"),
-        refund_notify_url: field("refund_succ_url"),
+        notify_url,
+        refund_audit_url,
+        refund_notify_url,
         book: Mutex::default(),
     });
-    inner.persist(|db, next| db.merchant(&merchant.row(), next));
+    Ok(merchant)
+}
+
+/// The opened payment service answers: `merchant` is a cashier merchant (the first one stays
+/// when the service opens again) and the mini program's token calls for it.
+fn serve_as_merchant(inner: &Inner, p: &Program, merchant: Arc<Merchant>) {
+    let app_key = merchant.app_key.clone();
     inner
         .merchants
         .write_or_recover()
@@ -221,17 +287,49 @@ fn open_service(inner: &Arc<Inner>, p: &Program, s: &mut Onboarding) -> Result<(
     {
         t.app_keys.push(app_key);
     }
-    Ok(())
 }
 
-/// With `tp_audit_delay`, the audit just submitted passes by itself after the delay.
-fn auto_pass(inner: &Arc<Inner>, p: &Arc<Program>, step: Step) {
-    if let Some(delay) = inner.config.tp_audit_delay {
-        let (inner, p) = (inner.clone(), p.clone());
-        tokio::spawn(async move {
-            tokio::time::sleep(delay).await;
+/// The audit of `step` passes by itself `delay` after it was submitted, unless it was decided
+/// before or this serving generation ends first (the next start arms it again: see
+/// [`resume_audits`]).
+fn auto_pass(inner: &Arc<Inner>, p: &Arc<Program>, step: Step, delay: Duration) {
+    let (weak, p) = (Arc::downgrade(inner), p.clone());
+    let mut serving = inner.serving.subscribe();
+    let generation = *serving.borrow_and_update();
+    tokio::spawn(async move {
+        tokio::select! {
+            () = tokio::time::sleep(delay) => {}
+            () = stopped(&mut serving, generation) => return,
+        }
+        if let Some(inner) = weak.upgrade() {
             // already decided explicitly: nothing to do
             let _ = settle(&inner, &p, step, true, "");
-        });
+        }
+    });
+}
+
+/// With `tp_audit_delay`, arms the audits under way (a started or restarted sandbox): each
+/// passes `tp_audit_delay` after it was submitted, at once when that is past.
+pub(crate) fn resume_audits(inner: &Arc<Inner>) {
+    let Some(delay) = inner.config.tp_audit_delay else {
+        return;
+    };
+    let now = inner.config.clock.now();
+    for p in values(&inner.tp.programs) {
+        let pending: Vec<(Step, i64)> = {
+            let s = lock(&p.state);
+            Step::ALL
+                .into_iter()
+                .filter_map(|step| {
+                    s.stage(step)
+                        .filter(|st| st.audit == Audit::Pending)
+                        .map(|st| (step, st.submitted))
+                })
+                .collect()
+        };
+        for (step, submitted) in pending {
+            let due = inner.instant_at(submitted) + delay;
+            auto_pass(inner, &p, step, due.saturating_duration_since(now));
+        }
     }
 }

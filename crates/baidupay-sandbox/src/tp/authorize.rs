@@ -11,18 +11,22 @@ use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use baidupay_model::Secret;
 use serde_json::{Value, json};
 
 use crate::callback::CallbackKind;
 use crate::random;
 use crate::request::{absolute_url, json_id, params};
-use crate::respond::{bad_request, control_error, json_response, oauth_error};
+use crate::respond::{bad_request, control_error, json_response, oauth_error, store_failed};
 use crate::state::Inner;
-use crate::state::tp::{AuthCode, Chain, Platform, Program, Refresh, RefreshState};
+use crate::state::tp::{
+    AuthCode, Chain, Issued, Onboarding, Platform, Program, Refresh, RefreshState,
+};
+use crate::store::{Change, CodeRow, IssuedKind, OwedRow, RefreshRow};
 use crate::sync::{Unpoisoned, lock};
 use crate::time::beijing_time;
-use crate::tp::common::{grant, push, withdraw};
-use crate::tp::platform::tp_client;
+use crate::tp::common::{install, new_grant, owe, program_row, send, withdraw};
+use crate::tp::platform::{issued_row, tp_client};
 
 /// How long an authorization code lives.
 pub(crate) const AUTH_CODE_LIFETIME: Duration = Duration::from_secs(600);
@@ -44,16 +48,38 @@ fn event(inner: &Inner, p: &Program, name: &str, code: Option<&str>) -> Value {
     v
 }
 
-/// Pushes an authorization event (sealed) to the platform's `auth_event_url`.
-fn push_event(inner: &Arc<Inner>, platform: &Platform, message: &Value) {
-    push(
+/// An authorization event (sealed) for the platform's `auth_event_url`, owed until
+/// acknowledged.
+fn owe_event(inner: &Inner, platform: &Platform, message: &Value) -> Option<OwedRow> {
+    owe(
         inner,
         CallbackKind::TpAuthorization,
         platform.client_id.clone(),
         platform.auth_event_url.clone(),
         Some(platform),
         message,
-    );
+    )
+}
+
+/// An authorization code as stored.
+fn code_row(inner: &Inner, code: &str, c: &AuthCode) -> Change {
+    Change::Code(CodeRow {
+        code: Secret::new(code),
+        client_id: c.client_id.clone(),
+        app_id: c.app_id,
+        expires_at: inner.unix_at(c.expires),
+        used: c.used,
+    })
+}
+
+/// A refresh token as stored.
+fn refresh_row(token: &str, r: &Refresh) -> Change {
+    Change::Refresh(RefreshRow {
+        token: Secret::new(token),
+        client_id: r.client_id.clone(),
+        app_id: r.app_id,
+        state: r.state.name().to_owned(),
+    })
 }
 
 /// A refused authorization: 400 `{"error": why}`.
@@ -78,7 +104,7 @@ pub(crate) async fn authorize(State(inner): State<Arc<Inner>>, body: Bytes) -> R
         );
     };
     let code = random::hex128();
-    let (program, platform, name) = {
+    let (name, owed) = {
         let mut chain = lock(&inner.tp.chain);
         let Some(pre) = chain.pre_auth_codes.get(pre_auth_code) else {
             return refused("unknown pre_auth_code");
@@ -89,59 +115,82 @@ pub(crate) async fn authorize(State(inner): State<Arc<Inner>>, body: Bytes) -> R
         if inner.passed(pre.expires) {
             return refused("pre_auth_code expired (it lives 1200 s)");
         }
-        let client_id = pre.client_id.clone();
+        let used = Issued {
+            client_id: pre.client_id.clone(),
+            expires: pre.expires,
+            used: true,
+        };
+        let client_id = used.client_id.clone();
         let Some(platform) = inner.tp.platform(&client_id) else {
             return refused("the platform of this pre_auth_code is gone");
         };
-        let (program, name) = {
-            let mut programs = inner.tp.programs.write_or_recover();
-            match programs.get(&app_id) {
-                Some(p)
-                    if p.platform
-                        .as_ref()
-                        .is_some_and(|x| x.client_id == client_id) =>
-                {
-                    (p.clone(), "UPDATE_AUTHORIZED")
-                }
-                Some(_) => {
-                    return control_error(
-                        StatusCode::CONFLICT,
-                        format!("mini program {app_id} is authorized for another TP"),
-                    );
-                }
-                None => {
-                    let p = Arc::new(Program {
-                        app_id,
-                        tp_app_id: platform.tp_app_id,
-                        event_url: platform.event_url.clone(),
-                        platform: Some(platform.clone()),
-                        token: Mutex::default(),
-                        state: Mutex::default(),
-                    });
-                    programs.insert(app_id, p.clone());
-                    (p, "AUTHORIZED")
-                }
+        let mut programs = inner.tp.programs.write_or_recover();
+        let (program, name, new) = match programs.get(&app_id) {
+            Some(p)
+                if p.platform
+                    .as_ref()
+                    .is_some_and(|x| x.client_id == client_id) =>
+            {
+                (p.clone(), "UPDATE_AUTHORIZED", false)
             }
+            Some(_) => {
+                return control_error(
+                    StatusCode::CONFLICT,
+                    format!("mini program {app_id} is authorized for another TP"),
+                );
+            }
+            None => (
+                Arc::new(Program {
+                    app_id,
+                    tp_app_id: platform.tp_app_id,
+                    event_url: platform.event_url.clone(),
+                    platform: Some(platform.clone()),
+                    token: Mutex::default(),
+                    state: Mutex::default(),
+                }),
+                "AUTHORIZED",
+                true,
+            ),
         };
-        if let Some(pre) = chain.pre_auth_codes.get_mut(pre_auth_code) {
-            pre.used = true;
-        }
-        chain.codes.insert(
-            code.clone(),
-            AuthCode {
-                client_id,
-                app_id,
-                expires: inner.deadline(AUTH_CODE_LIFETIME),
-                used: false,
-            },
+        let auth = AuthCode {
+            client_id,
+            app_id,
+            expires: inner.deadline(AUTH_CODE_LIFETIME),
+            used: false,
+        };
+        let owed = owe_event(
+            &inner,
+            &platform,
+            &event(&inner, &program, name, Some(&code)),
         );
-        (program, platform, name)
+        let mut changes = vec![
+            issued_row(&inner, IssuedKind::PreAuthCode, pre_auth_code, &used),
+            code_row(&inner, &code, &auth),
+        ];
+        if new {
+            match program_row(
+                &inner,
+                &program,
+                &Onboarding::default(),
+                &Secret::default(),
+                None,
+            ) {
+                Ok(row) => changes.push(row),
+                Err(e) => return store_failed(&e),
+            }
+        }
+        changes.extend(owed.clone().map(Change::Owed));
+        if let Err(e) = inner.store(&changes) {
+            return store_failed(&e);
+        }
+        if new {
+            programs.insert(app_id, program);
+        }
+        chain.pre_auth_codes.insert(pre_auth_code.to_owned(), used);
+        chain.codes.insert(code.clone(), auth);
+        (name, owed)
     };
-    push_event(
-        &inner,
-        &platform,
-        &event(&inner, &program, name, Some(&code)),
-    );
+    send(&inner, owed);
     let expires_in = AUTH_CODE_LIFETIME.as_secs();
     let separator = if redirect_uri.contains('?') { '&' } else { '?' };
     json_response(
@@ -158,7 +207,7 @@ pub(crate) async fn authorize(State(inner): State<Arc<Inner>>, body: Bytes) -> R
 /// `DELETE /sandbox/tp/authorize/{app_id}`: the administrator revokes the TP's authorization:
 /// its tokens stop working, its refresh tokens are refused, `UNAUTHORIZED` is pushed.
 pub(crate) async fn revoke(State(inner): State<Arc<Inner>>, Path(app_id): Path<u64>) -> Response {
-    let program = {
+    let (program, owed) = {
         let mut chain = lock(&inner.tp.chain);
         let mut programs = inner.tp.programs.write_or_recover();
         let Some(p) = programs
@@ -171,18 +220,21 @@ pub(crate) async fn revoke(State(inner): State<Arc<Inner>>, Path(app_id): Path<u
                 format!("mini program {app_id} is not authorized for a registered platform"),
             );
         };
+        let owed = p
+            .platform
+            .as_deref()
+            .and_then(|x| owe_event(&inner, x, &event(&inner, &p, "UNAUTHORIZED", None)));
+        let mut changes = vec![Change::ProgramGone(app_id), Change::RetireRefresh(app_id)];
+        changes.extend(owed.clone().map(Change::Owed));
+        if let Err(e) = inner.store(&changes) {
+            return store_failed(&e);
+        }
         programs.remove(&app_id);
         retire_refresh_tokens(&mut chain, app_id);
-        p
+        (p, owed)
     };
     withdraw(&inner, &program);
-    if let Some(platform) = &program.platform {
-        push_event(
-            &inner,
-            platform,
-            &event(&inner, &program, "UNAUTHORIZED", None),
-        );
-    }
+    send(&inner, owed);
     json_response(
         StatusCode::OK,
         &json!({"app_id": app_id, "event": "UNAUTHORIZED"}),
@@ -220,17 +272,26 @@ pub(crate) async fn oauth_token(
         Ok(c) => c,
         Err(refused) => return *refused,
     };
-    let app_id = match get("grant_type") {
+    let (app_id, by_code) = match get("grant_type") {
         "app_to_tp_authorization_code" => {
-            match redeem_code(&inner, &mut chain, &client_id, get("code")) {
-                Ok(app_id) => app_id,
+            match check_code(&inner, &chain, &client_id, get("code")) {
+                Ok(app_id) => (app_id, true),
                 Err(why) => return invalid_grant(why),
             }
         }
         "app_to_tp_refresh_token" => {
-            match redeem_refresh(&mut chain, &client_id, get("refresh_token")) {
-                Ok(app_id) => app_id,
-                Err(why) => return invalid_grant(why),
+            match check_refresh(&chain, &client_id, get("refresh_token")) {
+                Ok(app_id) => (app_id, false),
+                Err(Refused::Reused(app_id)) => {
+                    let mut counts = chain.counts.get(&app_id).copied().unwrap_or_default();
+                    counts.refresh_reuses += 1;
+                    if let Err(e) = inner.store(&[Change::Counts(app_id, counts)]) {
+                        return store_failed(&e);
+                    }
+                    chain.counts.insert(app_id, counts);
+                    return invalid_grant("refresh token already used");
+                }
+                Err(Refused::Why(why)) => return invalid_grant(why),
             }
         }
         _ => {
@@ -244,18 +305,72 @@ pub(crate) async fn oauth_token(
     let Some(program) = inner.tp.programs.read_or_recover().get(&app_id).cloned() else {
         return invalid_grant("the authorization was revoked");
     };
-    retire_refresh_tokens(&mut chain, app_id);
+    // what the exchange changes, stored before it is made
+    let presented = if by_code {
+        chain.codes.get(get("code")).map(|c| {
+            code_row(
+                &inner,
+                get("code"),
+                &AuthCode {
+                    used: true,
+                    client_id: c.client_id.clone(),
+                    ..*c
+                },
+            )
+        })
+    } else {
+        chain.refresh_tokens.get(get("refresh_token")).map(|r| {
+            refresh_row(
+                get("refresh_token"),
+                &Refresh {
+                    state: RefreshState::Used,
+                    client_id: r.client_id.clone(),
+                    ..*r
+                },
+            )
+        })
+    };
+    let mut counts = chain.counts.get(&app_id).copied().unwrap_or_default();
+    if by_code {
+        counts.code_exchanges += 1;
+    } else {
+        counts.refreshes += 1;
+    }
     let lifetime = inner.config.tp_authorizer_token_lifetime;
-    let access = grant(&inner, &program, lifetime);
+    let (access, expires) = new_grant(&inner, lifetime);
     let refresh = random::token("46");
-    chain.refresh_tokens.insert(
-        refresh.clone(),
-        Refresh {
-            client_id,
-            app_id,
-            state: RefreshState::Live,
-        },
-    );
+    let fresh = Refresh {
+        client_id,
+        app_id,
+        state: RefreshState::Live,
+    };
+    let state = lock(&program.state);
+    let row = match program_row(&inner, &program, &state, &access, Some(expires)) {
+        Ok(row) => row,
+        Err(e) => return store_failed(&e),
+    };
+    let mut changes: Vec<Change> = presented.into_iter().collect();
+    changes.extend([
+        Change::Counts(app_id, counts),
+        Change::RetireRefresh(app_id),
+        row,
+        refresh_row(&refresh, &fresh),
+    ]);
+    if let Err(e) = inner.store(&changes) {
+        return store_failed(&e);
+    }
+    if by_code {
+        if let Some(c) = chain.codes.get_mut(get("code")) {
+            c.used = true;
+        }
+    } else if let Some(r) = chain.refresh_tokens.get_mut(get("refresh_token")) {
+        r.state = RefreshState::Used;
+    }
+    chain.counts.insert(app_id, counts);
+    retire_refresh_tokens(&mut chain, app_id);
+    install(&inner, &program, &state, &access, expires);
+    drop(state);
+    chain.refresh_tokens.insert(refresh.clone(), fresh);
     drop(chain);
     json_response(
         StatusCode::OK,
@@ -267,14 +382,15 @@ pub(crate) async fn oauth_token(
     )
 }
 
-/// Uses the authorization code `code` of `client_id`; the mini program it authorizes.
-fn redeem_code(
+/// The mini program the authorization code `code` of `client_id` authorizes, if it may be
+/// exchanged.
+fn check_code(
     inner: &Inner,
-    chain: &mut Chain,
+    chain: &Chain,
     client_id: &str,
     code: &str,
 ) -> Result<u64, &'static str> {
-    let Some(c) = chain.codes.get_mut(code) else {
+    let Some(c) = chain.codes.get(code) else {
         return Err("unknown authorization code");
     };
     if c.client_id != client_id {
@@ -286,33 +402,32 @@ fn redeem_code(
     if inner.passed(c.expires) {
         return Err("authorization code expired");
     }
-    c.used = true;
-    let app_id = c.app_id;
-    chain.counts_mut(app_id).code_exchanges += 1;
-    Ok(app_id)
+    Ok(c.app_id)
 }
 
-/// Uses the refresh token `token` of `client_id`; the mini program it refreshes. A second
-/// presentation is refused and counted.
-fn redeem_refresh(chain: &mut Chain, client_id: &str, token: &str) -> Result<u64, &'static str> {
-    let Some(r) = chain.refresh_tokens.get_mut(token) else {
-        return Err("unknown refresh token");
+/// Why a refresh token is refused.
+enum Refused {
+    /// Presented a second time (counted for the mini program).
+    Reused(u64),
+    Why(&'static str),
+}
+
+/// The mini program the refresh token `token` of `client_id` refreshes, if it may be used.
+fn check_refresh(chain: &Chain, client_id: &str, token: &str) -> Result<u64, Refused> {
+    let Some(r) = chain.refresh_tokens.get(token) else {
+        return Err(Refused::Why("unknown refresh token"));
     };
     if r.client_id != client_id {
-        return Err("refresh token issued to another third-party platform");
+        return Err(Refused::Why(
+            "refresh token issued to another third-party platform",
+        ));
     }
-    let app_id = r.app_id;
     match r.state {
-        RefreshState::Used => {
-            chain.counts_mut(app_id).refresh_reuses += 1;
-            Err("refresh token already used")
-        }
-        RefreshState::Revoked => Err("refresh token revoked (superseded or unauthorized)"),
-        RefreshState::Live => {
-            r.state = RefreshState::Used;
-            chain.counts_mut(app_id).refreshes += 1;
-            Ok(app_id)
-        }
+        RefreshState::Used => Err(Refused::Reused(r.app_id)),
+        RefreshState::Revoked => Err(Refused::Why(
+            "refresh token revoked (superseded or unauthorized)",
+        )),
+        RefreshState::Live => Ok(r.app_id),
     }
 }
 

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::response::Response;
 use baidupay_model::Secret;
@@ -16,8 +16,9 @@ use crate::deliver;
 use crate::random;
 use crate::request::{Params, params};
 use crate::respond::{errno, expired_token, invalid_token};
-use crate::state::tp::{Authorizer, Platform, Program};
+use crate::state::tp::{Authorizer, Onboarding, Platform, Program};
 use crate::state::{Inner, Token};
+use crate::store::{Change, OwedRow, ProgramRow};
 use crate::sync::{Unpoisoned, lock};
 
 /// The platform's message for `code`: the Chinese text of the model's description (which
@@ -62,13 +63,22 @@ pub(crate) fn program(
     found.ok_or_else(|| Box::new(invalid_token()))
 }
 
-/// Gives `p` a fresh authorizer access token living `lifetime`; the one it had stops working.
-/// It calls the onboarding APIs and, once the payment service is open, the `/tp/` pay APIs.
-pub(crate) fn grant(inner: &Inner, p: &Program, lifetime: Duration) -> Secret {
-    let token = Secret::new(random::token("45"));
-    let expires = inner.deadline(lifetime);
-    // lock order as `open_service`: the program's state, its token, then the token maps
-    let state = lock(&p.state);
+/// A fresh authorizer access token living `lifetime`, and when it expires.
+pub(crate) fn new_grant(inner: &Inner, lifetime: Duration) -> (Secret, Instant) {
+    (Secret::new(random::token("45")), inner.deadline(lifetime))
+}
+
+/// Gives `p` (whose state `state` the caller holds) the authorizer access token `token`,
+/// stored before; the one it had stops working. It calls the onboarding APIs and, once the
+/// payment service is open, the `/tp/` pay APIs.
+pub(crate) fn install(
+    inner: &Inner,
+    p: &Program,
+    state: &Onboarding,
+    token: &Secret,
+    expires: Instant,
+) {
+    // lock order as `open_service`: the program's state (held), its token, then the token maps
     let mut current = lock(&p.token);
     let old = std::mem::replace(&mut *current, token.clone());
     {
@@ -91,7 +101,44 @@ pub(crate) fn grant(inner: &Inner, p: &Program, lifetime: Duration) -> Secret {
             expires,
         },
     );
-    token
+}
+
+/// `p` as stored, with `state` (the caller holds it) and the authorizer token `token`
+/// expiring at `expires`.
+pub(crate) fn program_row(
+    inner: &Inner,
+    p: &Program,
+    state: &Onboarding,
+    token: &Secret,
+    expires: Option<Instant>,
+) -> Result<Change, String> {
+    let onboarding =
+        serde_json::to_string(state).map_err(|e| format!("the onboarding state: {e}"))?;
+    Ok(Change::Program(ProgramRow {
+        app_id: p.app_id,
+        tp_app_id: p.tp_app_id,
+        event_url: p.event_url.clone(),
+        client_id: p.platform.as_ref().map(|x| x.client_id.clone()),
+        token: token.clone(),
+        token_expires_at: expires.map(|e| inner.unix_at(e)),
+        onboarding,
+    }))
+}
+
+/// `p` as stored with its current token and `state` (the caller holds it).
+pub(crate) fn current_row(
+    inner: &Inner,
+    p: &Program,
+    state: &Onboarding,
+) -> Result<Change, String> {
+    let token = lock(&p.token).clone();
+    let expires = inner
+        .tp
+        .by_token
+        .read_or_recover()
+        .get(token.expose())
+        .map(|a| a.expires);
+    program_row(inner, p, state, &token, expires)
 }
 
 /// Takes the authorizer access token of `p` away (its authorization was revoked).
@@ -116,22 +163,28 @@ pub(crate) fn sealed(inner: &Inner, platform: &Platform, message: &Value) -> Opt
     }
 }
 
-/// Sends `message` to `url` in the background, retried until `success`: sealed with the keys
-/// of `platform`, or plain JSON (unauthenticated) without one.
-pub(crate) fn push(
-    inner: &Arc<Inner>,
+/// `message` for `url`, owed until acknowledged (store it with the change that caused it,
+/// then [`send`] it): sealed with the keys of `platform`, or plain JSON (unauthenticated)
+/// without one; none when it cannot be sealed (logged).
+pub(crate) fn owe(
+    inner: &Inner,
     kind: CallbackKind,
     key: String,
     url: String,
     platform: Option<&Platform>,
     message: &Value,
-) {
+) -> Option<OwedRow> {
     let body = match platform {
-        Some(platform) => sealed(inner, platform, message),
-        None => Some(message.to_string()),
+        Some(platform) => sealed(inner, platform, message)?,
+        None => message.to_string(),
     };
-    if let Some(body) = body {
-        tokio::spawn(deliver::deliver(inner.clone(), kind, key, url, body));
+    Some(deliver::owed(inner, kind, key, url, body))
+}
+
+/// Sends `owed` (stored) in the background, retried until `success`.
+pub(crate) fn send(inner: &Arc<Inner>, owed: Option<OwedRow>) {
+    if let Some(o) = owed {
+        tokio::spawn(deliver::send_owed(inner.clone(), o));
     }
 }
 

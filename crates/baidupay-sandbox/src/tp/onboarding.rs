@@ -12,11 +12,11 @@ use baidupay_crypto::PublicKey;
 use baidupay_model::tp::TpErrorCode;
 use serde_json::{Value, json};
 
-use crate::respond::{ok, or_return};
+use crate::respond::{ok, or_return, store_failed};
 use crate::state::Inner;
 use crate::state::tp::{Audit, Onboarding, Stage, Step};
 use crate::sync::lock;
-use crate::tp::audit::submit;
+use crate::tp::audit::{change, submit};
 use crate::tp::common::{authorized, keep, missing, tp_error, tp_invalid};
 
 pub(crate) async fn dict(State(inner): State<Arc<Inner>>, RawQuery(q): RawQuery) -> Response {
@@ -246,13 +246,17 @@ pub(crate) async fn update_service(
         return refused;
     }
     let mut s = lock(&program.state);
-    match s.service.as_mut() {
+    let mut next = s.clone();
+    match next.service.as_mut() {
         None => tp_error(TpErrorCode::ServiceNotFound),
         Some(v) if v.audit == Audit::Pending => tp_error(TpErrorCode::ServiceUnderAudit),
         Some(v) => {
             v.fields
                 .extend(keep(&p, &["app_name", "service_phone", "pool_cash_pledge"]));
-            ok(Value::Null)
+            match change(&inner, &program, &mut s, next) {
+                Ok(()) => ok(Value::Null),
+                Err(e) => store_failed(&e),
+            }
         }
     }
 }

@@ -20,10 +20,13 @@ use crate::callback::CallbackKind;
 use crate::deliver;
 use crate::random;
 use crate::request::{absolute_url, json_id, params};
-use crate::respond::{bad_request, control_error, expired_token, invalid_token, json_response, ok};
+use crate::respond::{
+    bad_request, control_error, expired_token, invalid_token, json_response, ok, store_failed,
+};
 use crate::state::Inner;
-use crate::state::tp::{Chain, Issued, Platform};
-use crate::sync::{Unpoisoned, lock};
+use crate::state::tp::{Chain, Issued, Platform, Ticket, Tickets};
+use crate::store::{Change, IssuedKind, IssuedRow, TicketsRow};
+use crate::sync::{Unpoisoned, lock, values};
 use crate::tp::common::sealed;
 
 /// How long a TP access token lives (the platform's month).
@@ -97,9 +100,12 @@ pub(crate) async fn register(State(inner): State<Arc<Inner>>, body: Bytes) -> Re
                 format!("platform {client_id} is already registered"),
             );
         }
+        if let Err(e) = inner.store(&[Change::Platform(platform.row())]) {
+            return store_failed(&e);
+        }
         platforms.insert(client_id.to_owned(), platform.clone());
     }
-    spawn_tickets(&inner, platform.clone());
+    spawn_tickets(&inner, platform.clone(), Duration::ZERO);
     json_response(StatusCode::CREATED, &registration(&platform))
 }
 
@@ -148,15 +154,38 @@ pub(crate) async fn push_now(
     json_response(StatusCode::OK, &json!({"acknowledged": acknowledged}))
 }
 
-/// Makes a fresh ticket the platform's newest and pushes it; whether it was acknowledged.
+/// The tickets of `client_id` as stored.
+fn tickets_row(inner: &Inner, client_id: &str, t: &Tickets) -> Change {
+    let row = |x: &Option<Ticket>| {
+        x.as_ref()
+            .map(|x| (x.value.clone(), inner.unix_at(x.issued)))
+    };
+    Change::Tickets(TicketsRow {
+        client_id: client_id.to_owned(),
+        latest: row(&t.latest),
+        previous: row(&t.previous),
+        pushed: t.pushed,
+    })
+}
+
+/// Makes a fresh ticket the platform's newest and pushes it; whether it was acknowledged. A
+/// ticket that cannot be stored is not pushed (logged): the TP would hold a ticket that a
+/// restart forgets.
 async fn push_ticket(inner: &Arc<Inner>, p: &Platform) -> bool {
     let ticket = random::hex128();
     let now = inner.now_unix();
-    lock(&inner.tp.chain).rotate(
-        &p.client_id,
-        Secret::new(ticket.clone()),
-        inner.config.clock.now(),
-    );
+    {
+        let mut chain = lock(&inner.tp.chain);
+        let mut t = chain.tickets.get(&p.client_id).cloned().unwrap_or_default();
+        t.rotate(Secret::new(ticket.clone()), inner.config.clock.now());
+        if inner
+            .store(&[tickets_row(inner, &p.client_id, &t)])
+            .is_err()
+        {
+            return false;
+        }
+        chain.tickets.insert(p.client_id.clone(), t);
+    }
     let message = json!({
         "Ticket": ticket,
         "FromUserName": "SmartAPP",
@@ -178,29 +207,38 @@ async fn push_ticket(inner: &Arc<Inner>, p: &Platform) -> bool {
     .is_some()
 }
 
-/// Starts the ticket pushes of every registered platform (a restarted sandbox).
+/// Starts the ticket pushes of every registered platform (a started or restarted sandbox),
+/// continuing the interval schedule: a push now if one is due (or none was pushed yet), else
+/// when the newest ticket is `tp_ticket_interval` old.
 pub(crate) fn resume_tickets(inner: &Arc<Inner>) {
-    let platforms: Vec<Arc<Platform>> = inner
-        .tp
-        .platforms
-        .read_or_recover()
-        .values()
-        .cloned()
-        .collect();
-    for p in platforms {
-        spawn_tickets(inner, p);
+    let now = inner.config.clock.now();
+    for p in values(&inner.tp.platforms) {
+        let due = lock(&inner.tp.chain)
+            .tickets
+            .get(&p.client_id)
+            .and_then(|t| t.latest.as_ref())
+            .map_or(Duration::ZERO, |t| {
+                (t.issued + inner.config.tp_ticket_interval).saturating_duration_since(now)
+            });
+        spawn_tickets(inner, p, due);
     }
 }
 
-/// Pushes `p` a ticket now and then every `tp_ticket_interval` after the previous push was
-/// acknowledged or given up, until this serving generation ends (the sandbox stops) or the
-/// sandbox is dropped.
-fn spawn_tickets(inner: &Arc<Inner>, p: Arc<Platform>) {
+/// Pushes `p` a ticket after `first` and then every `tp_ticket_interval` after the previous
+/// push was acknowledged or given up, until this serving generation ends (the sandbox stops)
+/// or the sandbox is dropped.
+fn spawn_tickets(inner: &Arc<Inner>, p: Arc<Platform>, first: Duration) {
     let weak = Arc::downgrade(inner);
     let mut serving = inner.serving.subscribe();
     let generation = *serving.borrow_and_update();
     let interval = inner.config.tp_ticket_interval;
     tokio::spawn(async move {
+        if first > Duration::ZERO {
+            tokio::select! {
+                () = tokio::time::sleep(first) => {}
+                () = stopped(&mut serving, generation) => return,
+            }
+        }
         loop {
             if !run_until_stopped(&weak, &mut serving, generation, &p).await {
                 return;
@@ -230,12 +268,48 @@ async fn run_until_stopped(
 }
 
 /// Resolves when the serving generation is no longer `generation` (or the sandbox is gone).
-async fn stopped(serving: &mut watch::Receiver<u64>, generation: u64) {
+pub(crate) async fn stopped(serving: &mut watch::Receiver<u64>, generation: u64) {
     while *serving.borrow_and_update() == generation {
         if serving.changed().await.is_err() {
             return;
         }
     }
+}
+
+/// A TP access token or pre-auth code as stored.
+pub(crate) fn issued_row(inner: &Inner, kind: IssuedKind, value: &str, i: &Issued) -> Change {
+    Change::Issued(IssuedRow {
+        kind,
+        value: Secret::new(value),
+        client_id: i.client_id.clone(),
+        expires_at: inner.unix_at(i.expires),
+        used: i.used,
+    })
+}
+
+/// Issues `value` (a TP token or a pre-auth code) to `client_id`, stored first.
+///
+/// # Errors
+/// Why it could not be stored (nothing issued).
+fn issue(
+    inner: &Inner,
+    chain: &mut Chain,
+    kind: IssuedKind,
+    value: &str,
+    client_id: &str,
+) -> Result<(), String> {
+    let (lifetime, map) = match kind {
+        IssuedKind::TpToken => (TP_TOKEN_LIFETIME, &mut chain.tp_tokens),
+        IssuedKind::PreAuthCode => (PRE_AUTH_CODE_LIFETIME, &mut chain.pre_auth_codes),
+    };
+    let issued = Issued {
+        client_id: client_id.to_owned(),
+        expires: inner.deadline(lifetime),
+        used: false,
+    };
+    inner.store(&[issued_row(inner, kind, value, &issued)])?;
+    map.insert(value.to_owned(), issued);
+    Ok(())
 }
 
 /// The platform of a TP access token: the gateway's 110 when unknown, 111 when expired.
@@ -277,14 +351,9 @@ pub(crate) async fn tp_token(State(inner): State<Arc<Inner>>, RawQuery(q): RawQu
                 "invalid ticket: unknown, or superseded and older than twice the push interval",
             );
         }
-        chain.tp_tokens.insert(
-            token.clone(),
-            Issued {
-                client_id: client_id.to_owned(),
-                expires: inner.deadline(TP_TOKEN_LIFETIME),
-                used: false,
-            },
-        );
+        if let Err(e) = issue(&inner, &mut chain, IssuedKind::TpToken, &token, client_id) {
+            return store_failed(&e);
+        }
     }
     ok(json!({
         "access_token": token,
@@ -308,14 +377,15 @@ pub(crate) async fn pre_auth_code(
             Ok(c) => c,
             Err(refused) => return *refused,
         };
-        chain.pre_auth_codes.insert(
-            code.clone(),
-            Issued {
-                client_id,
-                expires: inner.deadline(PRE_AUTH_CODE_LIFETIME),
-                used: false,
-            },
-        );
+        if let Err(e) = issue(
+            &inner,
+            &mut chain,
+            IssuedKind::PreAuthCode,
+            &code,
+            &client_id,
+        ) {
+            return store_failed(&e);
+        }
     }
     ok(json!({"pre_auth_code": code, "expires_in": PRE_AUTH_CODE_LIFETIME.as_secs()}))
 }
