@@ -60,13 +60,23 @@ fn serve_sandbox(
     baidupay_sandbox::RunningSandbox,
     String,
 ) {
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let sandbox = Sandbox::new(
+    serve_sandbox_with(
         SandboxConfig::default()
             .keys_dir(keys)
             .retry_schedule(schedule_ms.iter().copied().map(Duration::from_millis)),
     )
-    .unwrap();
+}
+
+/// The sandbox with `config`, served as [`serve_sandbox`] serves it.
+fn serve_sandbox_with(
+    config: SandboxConfig,
+) -> (
+    tokio::runtime::Runtime,
+    baidupay_sandbox::RunningSandbox,
+    String,
+) {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let sandbox = Sandbox::new(config).unwrap();
     let running = runtime
         .block_on(sandbox.start("127.0.0.1:0".parse().unwrap()))
         .unwrap();
@@ -859,21 +869,11 @@ fn the_alipay_gateway_takes_the_sdks_layouts_signs_as_asked_and_serves_past_bill
     let app_key = dir.path().join("app.pem");
     genkey(&app_key, 2048);
     let clock = Arc::new(baidupay_transport::ManualClock::new(BEIJING_2024_05_13));
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let sandbox = Sandbox::new(
+    let (runtime, running, sb) = serve_sandbox_with(
         SandboxConfig::default()
             .keys_dir(&keys)
             .clock(clock.clone()),
-    )
-    .unwrap();
-    let running = runtime
-        .block_on(sandbox.start("127.0.0.1:0".parse().unwrap()))
-        .unwrap();
-    let sb = running
-        .base_url()
-        .strip_prefix("http://")
-        .unwrap()
-        .to_owned();
+    );
     let sb = sb.as_str();
     let alipay_public = keys.join("alipay_public_key.pem");
     let (status, v) = post(
@@ -915,7 +915,32 @@ fn the_alipay_gateway_takes_the_sdks_layouts_signs_as_asked_and_serves_past_bill
             .collect();
         form(&kept)
     };
-    const FORM: &str = "application/x-www-form-urlencoded;charset=utf-8";
+    // one gateway request: the parameters `in_query` in the query string, `form_body` in the
+    // form; the answer's body
+    let send = |http: &str,
+                p: &BTreeMap<String, String>,
+                in_query: &dyn Fn(&str) -> bool,
+                form_body: String|
+     -> String {
+        let (status, body) = exchange(
+            sb,
+            http,
+            &format!("/gateway.do?{}", pairs(p, in_query)),
+            "application/x-www-form-urlencoded;charset=utf-8",
+            &form_body,
+        );
+        assert_eq!(status, 200, "{body}");
+        body
+    };
+    // the official SDKs' layout: common parameters in the query, biz_content in the form
+    let official = |p: &BTreeMap<String, String>| {
+        send(
+            "POST",
+            p,
+            &|k| k != "biz_content",
+            pairs(p, &|k| k == "biz_content"),
+        )
+    };
     // the answer's object and its signature, checked by openssl with SHA1 or SHA256
     let answer = |body: &str, key: &str, sha1: bool| -> Value {
         let (raw, sig) = response_parts(body, key);
@@ -927,19 +952,11 @@ fn the_alipay_gateway_takes_the_sdks_layouts_signs_as_asked_and_serves_past_bill
         serde_json::from_str(raw).unwrap()
     };
 
-    // sign_type=RSA, the official layout (common parameters in the query, biz_content in the
-    // form): the answer is signed SHA1withRSA, as every SDK configured for RSA verifies it
+    // sign_type=RSA, the official layout: the answer is signed SHA1withRSA, as every SDK
+    // configured for RSA verifies it
     let biz = json!({"out_trade_no": "LAY-1", "total_amount": "1.00", "subject": "layouts",
                      "product_code": "JSAPI_PAY", "buyer_id": "2088102177846880"});
-    let p = signed("alipay.trade.create", "RSA", &biz);
-    let (status, body) = exchange(
-        sb,
-        "POST",
-        &format!("/gateway.do?{}", pairs(&p, &|k| k != "biz_content")),
-        FORM,
-        &pairs(&p, &|k| k == "biz_content"),
-    );
-    assert_eq!(status, 200, "{body}");
+    let body = official(&signed("alipay.trade.create", "RSA", &biz));
     let created = answer(&body, "alipay_trade_create_response", true);
     assert_eq!(created["code"], "10000", "{created}");
     let trade_no = created["trade_no"].as_str().unwrap().to_owned();
@@ -950,61 +967,39 @@ fn the_alipay_gateway_takes_the_sdks_layouts_signs_as_asked_and_serves_past_bill
         "RSA2",
         &json!({"out_trade_no": "LAY-1"}),
     );
-    let (status, body) = exchange(
-        sb,
+    let body = send(
         "POST",
-        &format!(
-            "/gateway.do?{}",
-            pairs(&p, &|k| ["charset", "app_id", "method"].contains(&k))
-        ),
-        FORM,
-        &pairs(&p, &|_| true),
+        &p,
+        &|k| ["charset", "app_id", "method"].contains(&k),
+        pairs(&p, &|_| true),
     );
-    assert_eq!(status, 200, "{body}");
     let q = answer(&body, "alipay_trade_query_response", false);
     assert_eq!(q["trade_status"], "WAIT_BUYER_PAY", "{q}");
 
     // GET, everything in the query string
     let p = signed("alipay.trade.query", "RSA", &json!({"trade_no": trade_no}));
-    let (status, body) = exchange(
-        sb,
-        "GET",
-        &format!("/gateway.do?{}", pairs(&p, &|_| true)),
-        "text/plain",
-        "",
-    );
-    assert_eq!(status, 200, "{body}");
+    let body = send("GET", &p, &|_| true, String::new());
     let q = answer(&body, "alipay_trade_query_response", true);
     assert_eq!(q["out_trade_no"], "LAY-1", "{q}");
 
     // charset in the query and, with another value, in the form: which one was signed?
-    let (status, body) = exchange(
-        sb,
+    let body = send(
         "POST",
-        &format!("/gateway.do?{}", pairs(&p, &|k| k != "biz_content")),
-        FORM,
-        &format!("{}&charset=gbk", pairs(&p, &|k| k == "biz_content")),
+        &p,
+        &|k| k != "biz_content",
+        format!("{}&charset=gbk", pairs(&p, &|k| k == "biz_content")),
     );
-    assert_eq!(status, 200, "{body}");
     let refused = answer(&body, "error_response", false);
     assert_eq!(refused["sub_code"], "isv.invalid-parameter", "{refused}");
     assert_eq!(refused["sub_msg"], "参数charset重复", "{refused}");
 
     // bills: only past days; today, a later day and this month do not exist yet
     let bill = |date: &str| -> Value {
-        let p = signed(
+        let body = official(&signed(
             "alipay.data.dataservice.bill.downloadurl.query",
             "RSA2",
             &json!({"bill_type": "trade", "bill_date": date}),
-        );
-        let (status, body) = exchange(
-            sb,
-            "POST",
-            &format!("/gateway.do?{}", pairs(&p, &|k| k != "biz_content")),
-            FORM,
-            &pairs(&p, &|k| k == "biz_content"),
-        );
-        assert_eq!(status, 200, "{body}");
+        ));
         answer(
             &body,
             "alipay_data_dataservice_bill_downloadurl_query_response",

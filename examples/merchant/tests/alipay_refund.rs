@@ -12,7 +12,7 @@ use baidupay_example_merchant::{AlipayRefundError, AlipayRefunded, App, OrderSta
 use baidupay_model::alipay::TradeNotification;
 use baidupay_model::{AlipayAppId, Fen, OutRequestNo, TpOrderId};
 use baidupay_transport::ErrorKind;
-use baidupay_transport::replay::{Expect, Recorded, ReplayTransport};
+use baidupay_transport::replay::{Expect, ReplayTransport};
 
 const APP_ID: &str = "2021000122671080";
 const REFUND: &str = "alipay.trade.refund";
@@ -91,27 +91,28 @@ async fn paid_order() -> (App, TpOrderId) {
     (app, tp)
 }
 
-/// `(method, out_request_no)` of each recorded gateway request.
-fn calls(requests: &[Recorded]) -> Vec<(String, String)> {
-    requests
+/// Checks `(method, out_request_no)` of each gateway request `t` recorded.
+fn assert_calls(t: &ReplayTransport, expected: &[(&str, &str)]) {
+    let calls: Vec<(String, String)> = t
+        .requests()
         .iter()
         .map(|r| {
-            let method = r
-                .query_pairs()
-                .into_iter()
-                .find(|(k, _)| k == "method")
-                .unwrap()
-                .1;
-            let biz = r
-                .form_pairs()
-                .into_iter()
-                .find(|(k, _)| k == "biz_content")
-                .unwrap()
-                .1;
-            let biz: serde_json::Value = serde_json::from_str(&biz).unwrap();
-            (method, biz["out_request_no"].as_str().unwrap().to_owned())
+            let get = |pairs: Vec<(String, String)>, k: &str| {
+                pairs.into_iter().find(|(n, _)| n == k).unwrap().1
+            };
+            let biz: serde_json::Value =
+                serde_json::from_str(&get(r.form_pairs(), "biz_content")).unwrap();
+            (
+                get(r.query_pairs(), "method"),
+                biz["out_request_no"].as_str().unwrap().to_owned(),
+            )
         })
-        .collect()
+        .collect();
+    let expected: Vec<(String, String)> = expected
+        .iter()
+        .map(|(m, n)| ((*m).to_owned(), (*n).to_owned()))
+        .collect();
+    assert_eq!(calls, expected);
 }
 
 fn request_no() -> OutRequestNo {
@@ -132,16 +133,15 @@ async fn a_system_error_is_queried_then_the_same_refund_is_sent_again() {
         .unwrap();
     assert_eq!(done, AlipayRefunded::Answered);
     t.assert_done();
-    let requests = t.requests();
-    assert_eq!(
-        calls(&requests),
-        [
+    assert_calls(
+        &t,
+        &[
             (REFUND, "ALI-R1-1"),
             (REFUND_QUERY, "ALI-R1-1"),
-            (REFUND, "ALI-R1-1")
-        ]
-        .map(|(m, n)| (m.to_owned(), n.to_owned()))
+            (REFUND, "ALI-R1-1"),
+        ],
     );
+    let requests = t.requests();
     // the retry is the very same refund (biz_content byte for byte)
     assert_eq!(requests[0].form_pairs(), requests[2].form_pairs());
     assert_eq!(app.order(&tp).await.unwrap().refunded, Fen::new(3_000));
@@ -169,11 +169,7 @@ async fn a_timeout_is_queried_and_a_refund_found_is_not_sent_again() {
         .unwrap();
     assert_eq!(done, AlipayRefunded::FoundByQuery);
     t.assert_done();
-    assert_eq!(
-        calls(&t.requests()),
-        [(REFUND, "ALI-R1-1"), (REFUND_QUERY, "ALI-R1-1")]
-            .map(|(m, n)| (m.to_owned(), n.to_owned()))
-    );
+    assert_calls(&t, &[(REFUND, "ALI-R1-1"), (REFUND_QUERY, "ALI-R1-1")]);
     assert_eq!(app.order(&tp).await.unwrap().refunded, Fen::new(3_000));
 }
 

@@ -49,32 +49,28 @@ pub(crate) fn bill_url(inner: &Inner, app: &App, biz: &Value) -> Answer {
     let trades = lock(&app.trades);
     let mut rows = 0_usize;
     for t in trades.iter() {
-        if let Some(paid) = t.paid.filter(|p| on_day(*p)) {
+        // 业务类型, 完成时间, signed amount (订单金额 and 商家实收), 退款批次号/请求号
+        let mut row = |kind: &str, done: i64, amount: String, request_no: &str| {
             csv.push_str(&format!(
-                "{},{},交易,{},{},{},{},{},,0.00\n",
+                "{},{},{kind},{},{},{},{amount},{amount},{request_no},0.00\n",
                 t.trade_no,
                 t.out_trade_no,
                 t.subject.replace(',', " "),
                 beijing_time(t.created),
-                beijing_time(paid),
-                yuan(t.total),
-                yuan(t.total)
+                beijing_time(done),
             ));
             rows += 1;
+        };
+        if let Some(paid) = t.paid.filter(|p| on_day(*p)) {
+            row("交易", paid, yuan(t.total), "");
         }
         for r in t.refunds.iter().filter(|r| on_day(r.time)) {
-            csv.push_str(&format!(
-                "{},{},退款,{},{},{},-{},-{},{},0.00\n",
-                t.trade_no,
-                t.out_trade_no,
-                t.subject.replace(',', " "),
-                beijing_time(t.created),
-                beijing_time(r.time),
-                yuan(r.amount),
-                yuan(r.amount),
-                r.out_request_no
-            ));
-            rows += 1;
+            row(
+                "退款",
+                r.time,
+                format!("-{}", yuan(r.amount)),
+                &r.out_request_no,
+            );
         }
     }
     drop(trades);
