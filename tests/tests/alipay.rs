@@ -10,12 +10,14 @@ use std::time::Duration;
 use baidupay_alipay::{AlipayClient, AlipayConfig, AlipayError, Gateway};
 use baidupay_crypto::PrivateKey;
 use baidupay_e2e::*;
+use baidupay_example_merchant::{AlipayRefunded, OrderState};
 use baidupay_model::alipay::{
     BillDownloadUrlQuery, BillType, Buyer, FundChange, RefundQuery, RefundStatus, TradeClose,
     TradeCreate, TradeQuery, TradeRef, TradeRefund, TradeStatus,
 };
 use baidupay_model::{AlipayAppId, AlipayUserId, Fen, OutRequestNo, OutTradeNo, TpOrderId, Yuan};
 use baidupay_sandbox::{CallbackKind, SandboxConfig};
+use baidupay_transport::{Clock, ManualClock, SystemClock};
 use serde_json::{Value, json};
 
 const ALIPAY_APP: &str = "2021000122671080";
@@ -81,7 +83,9 @@ fn sub_code(e: &AlipayError) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn create_pay_notify_query_refund_and_bill() {
-    let w = World::start(fast()).await;
+    // the sandbox's clock, so that the day of the payment can become a past day
+    let clock = Arc::new(ManualClock::new(SystemClock.unix_seconds()));
+    let w = World::start(fast().clock(clock.clone())).await;
     let (client, _, _) = alipay(&w).await;
     w.app
         .create_order(TpOrderId::new("ALI-1").unwrap(), Fen::new(8888))
@@ -202,15 +206,19 @@ async fn create_pay_notify_query_refund_and_bill() {
         .unwrap_err();
     assert_eq!(sub_code(&e), "ACQ.TRADE_HAS_SUCCESS");
 
-    // today's bill
-    let today = baidupay_model::time::BeijingTime::from_unix(
-        baidupay_transport::Clock::unix_seconds(&baidupay_transport::SystemClock),
-    )
-    .date();
+    // today's bill does not exist yet; the next day it does, with the payment and the refund
+    let today = baidupay_model::time::BeijingTime::from_unix(clock.unix_seconds()).date();
+    let e = client
+        .bill_download_url(&BillDownloadUrlQuery::new(BillType::Trade, today.clone()).unwrap())
+        .await
+        .unwrap_err();
+    assert_eq!(sub_code(&e), "isp.bill_not_exist", "{e}");
+    clock.advance(Duration::from_secs(86_400));
     let url = client
         .bill_download_url(&BillDownloadUrlQuery::new(BillType::Trade, today).unwrap())
         .await
         .unwrap();
+    assert_eq!(url.bill_file_code, None);
     let file = client
         .download_bill(url.bill_download_url.as_deref().unwrap())
         .await
@@ -224,6 +232,68 @@ async fn create_pay_notify_query_refund_and_bill() {
         text.contains("ALI-1-R1") && text.contains("-10.00"),
         "{text}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_merchant_queries_a_refund_whose_answer_was_lost_and_refunds_once() {
+    let w = World::start(fast()).await;
+    let (client, _, _) = alipay(&w).await;
+    let tp = TpOrderId::new("ALI-7").unwrap();
+    w.app.create_order(tp.clone(), Fen::new(5000)).await;
+    let trade_no = client
+        .create(&trade("ALI-7", "50.00", BUYER))
+        .await
+        .unwrap()
+        .trade_no
+        .unwrap();
+    post_json(
+        &w.http,
+        &w.url("/sandbox/alipay/pay"),
+        &json!({"trade_no": trade_no.as_str()}),
+    )
+    .await;
+    eventually("the merchant saw the payment", || async {
+        matches!(
+            w.app.order(&tp).await.map(|o| o.state),
+            Some(OrderState::PaidAlipay { .. })
+        )
+    })
+    .await;
+
+    // the gateway refunds, then the connection is cut before the answer: unknown outcome;
+    // the merchant queries the refund by its out_request_no and finds it done
+    let (status, v) = post_json(
+        &w.http,
+        &w.url("/sandbox/faults"),
+        &json!({"kind": "drop", "path": "/gateway.do", "count": 1}),
+    )
+    .await;
+    assert_eq!(status, 201, "{v}");
+    let done = w
+        .app
+        .refund_alipay(
+            &client,
+            &tp,
+            OutRequestNo::new("ALI-7-R1").unwrap(),
+            Fen::new(2000),
+        )
+        .await
+        .unwrap();
+    assert_eq!(done, AlipayRefunded::FoundByQuery);
+    assert_eq!(w.app.order(&tp).await.unwrap().refunded, Fen::new(2000));
+    // one refund at Alipay
+    let q = client
+        .query(&TradeQuery::new(by_out("ALI-7")))
+        .await
+        .unwrap();
+    assert_eq!(q.trade_status, Some(TradeStatus::TradeSuccess));
+    let app: Value = get_json(
+        &w.http,
+        &w.url(&format!("/sandbox/alipay/apps/{ALIPAY_APP}")),
+    )
+    .await;
+    let shown = &app["trades"][0];
+    assert_eq!(shown["refund_fee"], "20.00", "{app}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -175,7 +175,9 @@ impl VerifiedResponse {
     /// `Ok(())` for `code` 10000, the verified business error otherwise.
     ///
     /// # Errors
-    /// [`AlipayError::Api`] or [`AlipayError::Decode`].
+    /// [`AlipayError::Api`] or [`AlipayError::Decode`]; [`AlipayError::OutcomeUnknown`] (with
+    /// the `Api` error as its source) when `method` changes a trade and Alipay answered
+    /// `ACQ.SYSTEM_ERROR`, `isp.unknow-error` or `code` 20000.
     pub fn check(&self, method: &'static str) -> Result<()> {
         if self.content.starts_with('"') {
             return Err(AlipayError::Decode {
@@ -191,7 +193,7 @@ impl VerifiedResponse {
         })?;
         common
             .check()
-            .map_err(|source| AlipayError::Api { method, source })
+            .map_err(|source| AlipayError::Api { method, source }.for_call(method))
     }
 }
 
@@ -367,14 +369,16 @@ impl AlipayClient {
     /// # Errors
     /// [`AlipayError::Transport`], [`AlipayError::UnexpectedAnswer`],
     /// [`AlipayError::MissingSignature`], [`AlipayError::BadSignature`],
-    /// [`AlipayError::UnknownCertificate`].
+    /// [`AlipayError::UnknownCertificate`]; for a method that changes a trade, a transport
+    /// failure after the request may have been sent and an HTTP 5xx come as
+    /// [`AlipayError::OutcomeUnknown`].
     pub async fn send(&self, prepared: &PreparedRequest) -> Result<VerifiedResponse> {
         let method = prepared.method;
         let response = self
             .transport
             .send(prepared.to_http()?)
             .await
-            .map_err(|source| AlipayError::Transport { method, source })?;
+            .map_err(|source| AlipayError::Transport { method, source }.for_call(method))?;
         let status = response.status().as_u16();
         let body = response.into_body();
         let unexpected = |detail: String| AlipayError::UnexpectedAnswer {
@@ -386,7 +390,7 @@ impl AlipayClient {
             unexpected("the body is not UTF-8 (charset=utf-8 was requested)".into())
         })?;
         if !(200..300).contains(&status) {
-            return Err(unexpected(excerpt(text, 200)));
+            return Err(unexpected(excerpt(text, 200)).for_call(method));
         }
         self.verify_body(method, text).await
     }
@@ -485,8 +489,9 @@ impl AlipayClient {
     /// `alipay.trade.create` (JSAPI_PAY): the `trade_no` to pass to `my.tradePay`.
     ///
     /// # Errors
-    /// As [`AlipayClient::execute`]. Not retried automatically: on a transport error that
-    /// [`AlipayError::may_have_been_sent`], query the trade by `out_trade_no`.
+    /// As [`AlipayClient::execute`]. Not retried automatically: on
+    /// [`AlipayError::OutcomeUnknown`] (`ACQ.SYSTEM_ERROR`, a timeout, a 5xx...), query the
+    /// trade by the same `out_trade_no` before creating it again.
     pub async fn create(&self, request: &TradeCreate) -> Result<TradeCreateResponse> {
         self.execute(request).await
     }
@@ -511,7 +516,9 @@ impl AlipayClient {
     /// may have been sent, retry with the same request, never a new number.
     ///
     /// # Errors
-    /// As [`AlipayClient::execute`].
+    /// As [`AlipayClient::execute`]. On [`AlipayError::OutcomeUnknown`] (`ACQ.SYSTEM_ERROR`, a
+    /// timeout, a 5xx...), query the refund ([`AlipayClient::refund_query`]) by the same
+    /// `out_request_no` before retrying, and retry only with that number.
     pub async fn refund(&self, request: &TradeRefund) -> Result<TradeRefundResponse> {
         self.execute(request).await
     }

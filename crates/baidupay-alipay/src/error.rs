@@ -1,6 +1,6 @@
 //! The crate's error type.
 
-use baidupay_model::alipay::{BusinessError, SubCode};
+use baidupay_model::alipay::{AlipayCode, BusinessError, SubCode};
 use baidupay_transport::TransportError;
 
 /// `Result` with [`AlipayError`].
@@ -128,14 +128,91 @@ pub enum AlipayError {
     /// The configuration is wrong.
     #[error(transparent)]
     Config(#[from] ConfigError),
+    /// A call that changes a trade (`trade.create`, `trade.refund`, `trade.close`, ...) may or
+    /// may not have taken effect: Alipay answered `ACQ.SYSTEM_ERROR` (seed 002: 请立即调用查询订单
+    /// api), `isp.unknow-error` or `code` 20000, or the exchange failed after the request may
+    /// have been sent (a timeout, a reset, an HTTP 5xx). Not a refusal: query the trade (or the
+    /// refund) before retrying, and retry only with the same `out_trade_no` /
+    /// `out_request_no`. The source is what happened.
+    #[error("{method}: the outcome is unknown; {remedy}")]
+    OutcomeUnknown {
+        /// The API method.
+        method: &'static str,
+        /// What to do before retrying (names the query and the number to keep).
+        remedy: &'static str,
+        /// The answer or the failure that left the outcome unknown.
+        #[source]
+        source: Box<AlipayError>,
+    },
+}
+
+/// Whether `method` changes a trade (anything but a `*.query`): only such a call can have an
+/// unknown outcome.
+fn changes_state(method: &str) -> bool {
+    !method.ends_with(".query")
+}
+
+/// The remedy of an unknown outcome of `method`.
+fn remedy(method: &str) -> &'static str {
+    match method {
+        "alipay.trade.create" => {
+            "query the trade (alipay.trade.query) by the same out_trade_no before creating it \
+             again, and create it again only with that out_trade_no"
+        }
+        "alipay.trade.refund" => {
+            "query the refund (alipay.trade.fastpay.refund.query) by the same out_request_no \
+             before retrying, and retry only with that out_request_no, never a new one"
+        }
+        _ => {
+            "query the trade (alipay.trade.query) before retrying, with the same out_trade_no \
+             / out_request_no"
+        }
+    }
 }
 
 impl AlipayError {
-    /// The verified business error, if Alipay answered with one.
+    /// The verified business error, if Alipay answered with one (also behind
+    /// [`AlipayError::OutcomeUnknown`]).
     pub fn business(&self) -> Option<&BusinessError> {
         match self {
             AlipayError::Api { source, .. } => Some(source),
+            AlipayError::OutcomeUnknown { source, .. } => source.business(),
             _ => None,
+        }
+    }
+
+    /// Whether Alipay may or may not have acted on the call ([`AlipayError::OutcomeUnknown`]):
+    /// query before retrying, with the same `out_trade_no` / `out_request_no`. `false` for a
+    /// definite refusal ([`AlipayError::Api`]) and for a failed query (which may simply be sent
+    /// again).
+    pub fn is_unknown_outcome(&self) -> bool {
+        matches!(self, AlipayError::OutcomeUnknown { .. })
+    }
+
+    /// Wraps `self` into [`AlipayError::OutcomeUnknown`] when `method` changes a trade and
+    /// `self` leaves its outcome unknown; `self` otherwise.
+    pub(crate) fn for_call(self, method: &'static str) -> Self {
+        let unknown = changes_state(method)
+            && match &self {
+                AlipayError::Api { source, .. } => {
+                    source.code == AlipayCode::ServiceUnavailable
+                        || matches!(
+                            source.sub_code,
+                            Some(SubCode::SystemError | SubCode::UnknownSystemError)
+                        )
+                }
+                AlipayError::Transport { source, .. } => source.may_have_been_sent(),
+                AlipayError::UnexpectedAnswer { status, .. } => *status >= 500,
+                _ => false,
+            };
+        if unknown {
+            AlipayError::OutcomeUnknown {
+                method,
+                remedy: remedy(method),
+                source: Box::new(self),
+            }
+        } else {
+            self
         }
     }
 
@@ -151,6 +228,7 @@ impl AlipayError {
             AlipayError::Transport { source, .. } => source.may_have_been_sent(),
             AlipayError::Invalid(_) | AlipayError::Signing(_) | AlipayError::Config(_) => false,
             AlipayError::Api { .. }
+            | AlipayError::OutcomeUnknown { .. }
             | AlipayError::MissingSignature { .. }
             | AlipayError::BadSignature { .. }
             | AlipayError::UnknownCertificate { .. }

@@ -543,3 +543,123 @@ async fn certificate_mode_follows_a_rotated_alipay_certificate() {
     let err = c.close(&close).await.unwrap_err();
     assert!(err.to_string().contains("serial number"), "{err}");
 }
+
+fn refund_request() -> TradeRefund {
+    TradeRefund::new(
+        TradeRef::OutTradeNo(OutTradeNo::new("T1").unwrap()),
+        "1.00".parse().unwrap(),
+        OutRequestNo::new("T1-R1").unwrap(),
+    )
+}
+
+fn create_request() -> TradeCreate {
+    TradeCreate::new(
+        OutTradeNo::new("T1").unwrap(),
+        "1.00".parse::<Yuan>().unwrap(),
+        "x",
+        Buyer::BuyerId("2088102146225135".parse().unwrap()),
+    )
+    .unwrap()
+}
+
+/// The cause behind an `OutcomeUnknown`.
+fn unknown_cause(err: &AlipayError) -> &AlipayError {
+    match err {
+        AlipayError::OutcomeUnknown { source, .. } => source,
+        other => panic!("not an unknown outcome: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn system_errors_timeouts_and_5xx_of_a_create_or_refund_are_unknown_outcomes() {
+    let system_error = r#"{"code":"40004","msg":"Business Failed","sub_code":"ACQ.SYSTEM_ERROR","sub_msg":"系统异常，请重新调用"}"#;
+    let unknow_error = r#"{"code":"20000","msg":"Service Currently Unavailable","sub_code":"isp.unknow-error","sub_msg":"系统繁忙"}"#;
+    let t = Arc::new(ReplayTransport::new([
+        Expect::post("/gateway.do").respond_json(answer("alipay.trade.create", system_error)),
+        Expect::post("/gateway.do").respond_json(answer("alipay.trade.refund", system_error)),
+        Expect::post("/gateway.do").respond_json(answer("alipay.trade.refund", unknow_error)),
+        Expect::post("/gateway.do").fail(ErrorKind::Timeout),
+        Expect::post("/gateway.do").respond(503, "<html>Service Unavailable</html>"),
+        Expect::post("/gateway.do").fail(ErrorKind::Io),
+    ]));
+    let c = client(&t);
+
+    // ACQ.SYSTEM_ERROR of a create: query the trade by the same out_trade_no
+    let err = c.create(&create_request()).await.unwrap_err();
+    assert!(
+        err.is_unknown_outcome() && err.may_have_been_sent(),
+        "{err}"
+    );
+    assert_eq!(err.sub_code(), Some(&SubCode::SystemError));
+    assert!(matches!(unknown_cause(&err), AlipayError::Api { .. }));
+    let shown = err.to_string();
+    assert!(
+        shown.starts_with("alipay.trade.create: the outcome is unknown")
+            && shown.contains("alipay.trade.query")
+            && shown.contains("same out_trade_no"),
+        "{shown}"
+    );
+
+    // a refund: ACQ.SYSTEM_ERROR, isp.unknow-error (20000), a timeout, a 5xx
+    let refund = refund_request();
+    let err = c.refund(&refund).await.unwrap_err();
+    assert!(err.is_unknown_outcome(), "{err}");
+    assert_eq!(err.sub_code(), Some(&SubCode::SystemError));
+    assert!(
+        err.to_string().contains("fastpay.refund.query")
+            && err.to_string().contains("same out_request_no"),
+        "{err}"
+    );
+    let err = c.refund(&refund).await.unwrap_err();
+    assert!(err.is_unknown_outcome(), "{err}");
+    assert_eq!(err.sub_code(), Some(&SubCode::UnknownSystemError));
+    let err = c.refund(&refund).await.unwrap_err();
+    assert!(err.is_unknown_outcome(), "{err}");
+    assert!(matches!(
+        unknown_cause(&err),
+        AlipayError::Transport { source, .. } if source.kind() == ErrorKind::Timeout
+    ));
+    let err = c.refund(&refund).await.unwrap_err();
+    assert!(err.is_unknown_outcome(), "{err}");
+    assert!(matches!(
+        unknown_cause(&err),
+        AlipayError::UnexpectedAnswer { status: 503, .. }
+    ));
+    // a reset of a create after it may have been sent
+    let err = c.create(&create_request()).await.unwrap_err();
+    assert!(err.is_unknown_outcome(), "{err}");
+    assert!(std::error::Error::source(&err).is_some());
+    t.assert_done();
+}
+
+#[tokio::test]
+async fn refusals_unsent_requests_and_failed_queries_are_not_unknown_outcomes() {
+    let refused = r#"{"code":"40004","msg":"Business Failed","sub_code":"ACQ.TRADE_STATUS_ERROR","sub_msg":"交易状态不合法"}"#;
+    let system_error = r#"{"code":"40004","msg":"Business Failed","sub_code":"ACQ.SYSTEM_ERROR","sub_msg":"系统异常，请重新调用"}"#;
+    let t = Arc::new(ReplayTransport::new([
+        Expect::post("/gateway.do").respond_json(answer("alipay.trade.refund", refused)),
+        Expect::post("/gateway.do").fail(ErrorKind::Connect),
+        Expect::post("/gateway.do").respond_json(answer("alipay.trade.query", system_error)),
+        Expect::post("/gateway.do").fail(ErrorKind::Timeout),
+    ]));
+    let c = client(&t);
+    // a definite refusal
+    let err = c.refund(&refund_request()).await.unwrap_err();
+    assert!(!err.is_unknown_outcome(), "{err}");
+    assert!(matches!(err, AlipayError::Api { .. }));
+    assert_eq!(err.sub_code(), Some(&SubCode::TradeStatusError));
+    // provably not sent: nothing happened
+    let err = c.create(&create_request()).await.unwrap_err();
+    assert!(
+        !err.is_unknown_outcome() && !err.may_have_been_sent(),
+        "{err}"
+    );
+    // a query changes nothing: its failure is a failure to read, send it again
+    let q = TradeQuery::new(TradeRef::OutTradeNo(OutTradeNo::new("T1").unwrap()));
+    let err = c.query(&q).await.unwrap_err();
+    assert!(!err.is_unknown_outcome(), "{err}");
+    assert_eq!(err.sub_code(), Some(&SubCode::SystemError));
+    let err = c.query(&q).await.unwrap_err();
+    assert!(matches!(err, AlipayError::Transport { .. }), "{err}");
+    t.assert_done();
+}

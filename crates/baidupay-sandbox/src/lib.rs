@@ -77,7 +77,7 @@
 //!   refresh token. Its older form `{"app_id", "tp_app_id", "event_url"}` (no registered
 //!   platform) still works, but those audit pushes are plain JSON: **unauthenticated**.
 //! * Alipay: `POST /sandbox/alipay/apps` registers an app (`app_id`, `app_public_key`,
-//!   `notify_url`); `POST /gateway.do` serves `alipay.trade.create` (JSAPI_PAY), `query`,
+//!   `notify_url`); `POST` (or `GET`) `/gateway.do` serves `alipay.trade.create` (JSAPI_PAY), `query`,
 //!   `close`, `refund`, `fastpay.refund.query` and `data.dataservice.bill.downloadurl.query`,
 //!   verifying each request against the app key as the gateway does (`isv.invalid-signature`
 //!   quotes the gateway's string) and answering `{"<method>_response":{…},"sign":"…"}` signed

@@ -51,7 +51,10 @@ pub(crate) fn router(inner: Arc<Inner>) -> Router {
             get(baidu::legacy::legacy_sync).post(baidu::legacy::legacy_sync),
         )
         // Alipay
-        .route("/gateway.do", post(alipay::gateway::gateway))
+        .route(
+            "/gateway.do",
+            post(alipay::gateway::gateway).get(alipay::gateway::gateway),
+        )
         .route("/sandbox/alipay/apps", post(alipay::apps::register))
         .route("/sandbox/alipay/apps/{app_id}", get(alipay::apps::show_app))
         .route("/sandbox/alipay/pay", post(alipay::notify::pay))

@@ -60,13 +60,23 @@ fn serve_sandbox(
     baidupay_sandbox::RunningSandbox,
     String,
 ) {
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let sandbox = Sandbox::new(
+    serve_sandbox_with(
         SandboxConfig::default()
             .keys_dir(keys)
             .retry_schedule(schedule_ms.iter().copied().map(Duration::from_millis)),
     )
-    .unwrap();
+}
+
+/// The sandbox with `config`, served as [`serve_sandbox`] serves it.
+fn serve_sandbox_with(
+    config: SandboxConfig,
+) -> (
+    tokio::runtime::Runtime,
+    baidupay_sandbox::RunningSandbox,
+    String,
+) {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let sandbox = Sandbox::new(config).unwrap();
     let running = runtime
         .block_on(sandbox.start("127.0.0.1:0".parse().unwrap()))
         .unwrap();
@@ -842,6 +852,190 @@ fn the_alipay_gateway_against_a_client_that_shares_no_code_with_the_sdk() {
     );
     let q = checked(&body, "alipay_trade_query_response");
     assert_eq!(q["trade_status"], "TRADE_SUCCESS", "{q}");
+    runtime.block_on(running.stop());
+}
+
+/// 2024-05-13 17:49:20 in Beijing: the sandbox's "now" in the layouts and bills test.
+const BEIJING_2024_05_13: i64 = 1_715_593_760;
+
+#[test]
+fn the_alipay_gateway_takes_the_sdks_layouts_signs_as_asked_and_serves_past_bills_only() {
+    if !openssl_available() {
+        eprintln!("SKIPPED: the openssl command-line tool is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let keys = dir.path().join("keys");
+    let app_key = dir.path().join("app.pem");
+    genkey(&app_key, 2048);
+    let clock = Arc::new(baidupay_transport::ManualClock::new(BEIJING_2024_05_13));
+    let (runtime, running, sb) = serve_sandbox_with(
+        SandboxConfig::default()
+            .keys_dir(&keys)
+            .clock(clock.clone()),
+    );
+    let sb = sb.as_str();
+    let alipay_public = keys.join("alipay_public_key.pem");
+    let (status, v) = post(
+        sb,
+        "/sandbox/alipay/apps",
+        "application/json",
+        &json!({"app_id": "2021000000000778", "app_public_key": public_pem(&app_key)}).to_string(),
+    );
+    assert_eq!(status, 201, "{v}");
+
+    // every parameter, signed by sign_type (RSA: SHA1withRSA, RSA2: SHA256withRSA)
+    let signed = |method: &str, sign_type: &str, biz: &Value| -> BTreeMap<String, String> {
+        let mut params: BTreeMap<String, String> = [
+            ("app_id", "2021000000000778"),
+            ("method", method),
+            ("format", "JSON"),
+            ("charset", "utf-8"),
+            ("sign_type", sign_type),
+            ("timestamp", "2024-05-13 17:49:20"),
+            ("version", "1.0"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        params.insert("biz_content".to_owned(), biz.to_string());
+        let content = sign_string(&params);
+        let sig = match sign_type {
+            "RSA" => sign(&app_key, &content),
+            _ => sign256(&app_key, &content),
+        };
+        params.insert("sign".to_owned(), sig);
+        params
+    };
+    let pairs = |params: &BTreeMap<String, String>, keep: &dyn Fn(&str) -> bool| -> String {
+        let kept: Vec<(&str, &str)> = params
+            .iter()
+            .filter(|(k, _)| keep(k))
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        form(&kept)
+    };
+    // one gateway request: the parameters `in_query` in the query string, `form_body` in the
+    // form; the answer's body
+    let send = |http: &str,
+                p: &BTreeMap<String, String>,
+                in_query: &dyn Fn(&str) -> bool,
+                form_body: String|
+     -> String {
+        let (status, body) = exchange(
+            sb,
+            http,
+            &format!("/gateway.do?{}", pairs(p, in_query)),
+            "application/x-www-form-urlencoded;charset=utf-8",
+            &form_body,
+        );
+        assert_eq!(status, 200, "{body}");
+        body
+    };
+    // the official SDKs' layout: common parameters in the query, biz_content in the form
+    let official = |p: &BTreeMap<String, String>| {
+        send(
+            "POST",
+            p,
+            &|k| k != "biz_content",
+            pairs(p, &|k| k == "biz_content"),
+        )
+    };
+    // the answer's object and its signature, checked by openssl with SHA1 or SHA256
+    let answer = |body: &str, key: &str, sha1: bool| -> Value {
+        let (raw, sig) = response_parts(body, key);
+        let (by_sha1, by_sha256) = (
+            verify(&alipay_public, raw, &sig, dir.path()),
+            verify256(&alipay_public, raw, &sig, dir.path()),
+        );
+        assert_eq!((by_sha1, by_sha256), (sha1, !sha1), "{body}");
+        serde_json::from_str(raw).unwrap()
+    };
+
+    // sign_type=RSA, the official layout: the answer is signed SHA1withRSA, as every SDK
+    // configured for RSA verifies it
+    let biz = json!({"out_trade_no": "LAY-1", "total_amount": "1.00", "subject": "layouts",
+                     "product_code": "JSAPI_PAY", "buyer_id": "2088102177846880"});
+    let body = official(&signed("alipay.trade.create", "RSA", &biz));
+    let created = answer(&body, "alipay_trade_create_response", true);
+    assert_eq!(created["code"], "10000", "{created}");
+    let trade_no = created["trade_no"].as_str().unwrap().to_owned();
+
+    // everything in the form and charset (and app_id, method) in the query too, same values
+    let p = signed(
+        "alipay.trade.query",
+        "RSA2",
+        &json!({"out_trade_no": "LAY-1"}),
+    );
+    let body = send(
+        "POST",
+        &p,
+        &|k| ["charset", "app_id", "method"].contains(&k),
+        pairs(&p, &|_| true),
+    );
+    let q = answer(&body, "alipay_trade_query_response", false);
+    assert_eq!(q["trade_status"], "WAIT_BUYER_PAY", "{q}");
+
+    // GET, everything in the query string
+    let p = signed("alipay.trade.query", "RSA", &json!({"trade_no": trade_no}));
+    let body = send("GET", &p, &|_| true, String::new());
+    let q = answer(&body, "alipay_trade_query_response", true);
+    assert_eq!(q["out_trade_no"], "LAY-1", "{q}");
+
+    // charset in the query and, with another value, in the form: which one was signed?
+    let body = send(
+        "POST",
+        &p,
+        &|k| k != "biz_content",
+        format!("{}&charset=gbk", pairs(&p, &|k| k == "biz_content")),
+    );
+    let refused = answer(&body, "error_response", false);
+    assert_eq!(refused["sub_code"], "isv.invalid-parameter", "{refused}");
+    assert_eq!(refused["sub_msg"], "参数charset重复", "{refused}");
+
+    // bills: only past days; today, a later day and this month do not exist yet
+    let bill = |date: &str| -> Value {
+        let body = official(&signed(
+            "alipay.data.dataservice.bill.downloadurl.query",
+            "RSA2",
+            &json!({"bill_type": "trade", "bill_date": date}),
+        ));
+        answer(
+            &body,
+            "alipay_data_dataservice_bill_downloadurl_query_response",
+            false,
+        )
+    };
+    let (status, paid) = post(
+        sb,
+        "/sandbox/alipay/pay",
+        "application/json",
+        &json!({"trade_no": trade_no}).to_string(),
+    );
+    assert_eq!(status, 200, "{paid}");
+    for date in ["2024-05-13", "2024-05-14", "2024-05"] {
+        let b = bill(date);
+        assert_eq!(
+            (b["code"].as_str(), b["sub_code"].as_str()),
+            (Some("40004"), Some("isp.bill_not_exist")),
+            "{date}: {b}"
+        );
+        assert!(b.get("bill_download_url").is_none(), "{b}");
+    }
+    // a past day without a trade: a bill file with no data
+    let b = bill("2024-05-12");
+    assert_eq!(b["code"], "10000", "{b}");
+    assert_eq!(b["bill_file_code"], "EMPTY_DATA_WITH_BILL_FILE", "{b}");
+    // the next day, the day of the payment has its bill
+    clock.advance(Duration::from_secs(86_400));
+    let b = bill("2024-05-13");
+    assert_eq!(b["code"], "10000", "{b}");
+    assert!(b.get("bill_file_code").is_none(), "{b}");
+    let url = b["bill_download_url"].as_str().unwrap();
+    let path = &url[url.find("/sandbox/").unwrap()..];
+    let (status, csv) = exchange(sb, "GET", path, "text/plain", "");
+    assert_eq!(status, 200, "{csv}");
+    assert!(csv.contains(&trade_no) && csv.contains("LAY-1"), "{csv}");
     runtime.block_on(running.stop());
 }
 

@@ -6,8 +6,15 @@
 //! `notify_id` / `out_trade_no` are the idempotency keys; a duplicate is acknowledged and not
 //! applied again), and answers within the platform's budget: if the ledger cannot be reached
 //! within [`BUDGET`], it answers "retry" instead of keeping Baidu waiting past its 2 seconds.
+//!
+//! Refunding an Alipay payment ([`App::refund_alipay`]) queries the refund before any retry
+//! when its outcome is unknown, and retries only with the same `out_request_no`.
 
 #![warn(missing_docs)]
+
+mod alipay_refund;
+
+pub use alipay_refund::{AlipayRefundError, AlipayRefunded, REFUND_ATTEMPTS};
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -52,7 +59,8 @@ pub enum OrderState {
         /// Alipay trade number.
         trade_no: String,
     },
-    /// Fully refunded (Baidu refund notifies, success, adding up to the total).
+    /// Fully refunded (Baidu refund notifies, success, or Alipay refunds, adding up to the
+    /// total).
     Refunded,
 }
 
@@ -63,7 +71,8 @@ pub struct Order {
     pub total: Fen,
     /// State.
     pub state: OrderState,
-    /// Refunded so far (successful Baidu refunds, at the amounts this merchant approved).
+    /// Refunded so far (successful Baidu refunds, at the amounts this merchant approved, and
+    /// Alipay refunds).
     pub refunded: Fen,
 }
 
@@ -77,6 +86,8 @@ pub struct Ledger {
     /// no amount).
     approved: HashMap<RefundBatchId, (TpOrderId, Fen)>,
     alipay_notifies: HashMap<String, String>,
+    /// Alipay refunds by `out_request_no`, recorded before they are sent.
+    alipay_refunds: HashMap<String, alipay_refund::AlipayRefundRecord>,
     /// State changes applied (each callback's effect counts once).
     pub effects: u64,
     /// Callbacks acknowledged without effect because they were already applied.

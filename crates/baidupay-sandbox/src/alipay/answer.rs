@@ -3,6 +3,7 @@
 
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use baidupay_crypto::{Algorithm, Signer};
 use baidupay_model::alipay::SubCode;
 use serde_json::{Value, json};
 
@@ -63,8 +64,17 @@ pub(crate) fn not_stored(why: &str) -> Answer {
     }
 }
 
-/// Lays the answer out under `key` and signs the exact bytes of its value.
-pub(crate) fn respond(inner: &Inner, key: &str, answer: Answer) -> Response {
+/// How the gateway signs its answer: as the request was signed (`sign_type=RSA`: SHA1withRSA,
+/// `RSA2`: SHA256withRSA), with the same Alipay key; RSA2 when the request names neither.
+pub(crate) fn answer_algorithm(sign_type: Option<&str>) -> Algorithm {
+    match sign_type {
+        Some("RSA") => Algorithm::RsaSha1,
+        _ => Algorithm::RsaSha256,
+    }
+}
+
+/// Lays the answer out under `key` and signs the exact bytes of its value with `algorithm`.
+pub(crate) fn respond(inner: &Inner, key: &str, answer: Answer, algorithm: Algorithm) -> Response {
     let value = match answer {
         Answer::Success(mut fields) => {
             let mut v = json!({"code": "10000", "msg": "Success"});
@@ -82,14 +92,16 @@ pub(crate) fn respond(inner: &Inner, key: &str, answer: Answer) -> Response {
     };
     let raw = value.to_string();
     // cannot fail with a loaded key; an unsigned answer is refused by any client, and logged
-    let sign = inner
-        .alipay
-        .signer
-        .sign_base64(raw.as_bytes())
-        .unwrap_or_else(|e| {
-            tracing::error!(error = %e, "sandbox could not sign a gateway answer");
-            String::new()
-        });
+    let signer = &inner.alipay.signer;
+    let sign = if signer.algorithm() == algorithm {
+        signer.sign_base64(raw.as_bytes())
+    } else {
+        Signer::new(signer.key().clone(), algorithm).sign_base64(raw.as_bytes())
+    };
+    let sign = sign.unwrap_or_else(|e| {
+        tracing::error!(error = %e, "sandbox could not sign a gateway answer");
+        String::new()
+    });
     let body = format!(
         "{{{}:{raw},\"sign\":{}}}",
         Value::String(key.to_owned()),

@@ -9,7 +9,7 @@ use axum::response::Response;
 use baidupay_crypto::{Algorithm, Rules, Verifier, canonical_string, form};
 use serde_json::Value;
 
-use crate::alipay::answer::{Answer, invalid_arguments, respond};
+use crate::alipay::answer::{Answer, answer_algorithm, invalid_arguments, respond};
 use crate::alipay::bill::bill_url;
 use crate::alipay::trade::{close, create, query, refund, refund_query};
 use crate::state::Inner;
@@ -34,35 +34,46 @@ fn html_escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// Every parameter of the query and of the form, each decoded once, and each name once: the
+/// same name in both with the same value is one parameter (gopay puts `charset` in both, other
+/// SDKs repeat more); with different values it is refused, as it would be ambiguous which one
+/// was signed (`参数{name}重复`, the name of the first one).
+fn parameters(query: &[u8], body: &[u8]) -> Result<Vec<(String, String)>, Answer> {
+    let mut params: Vec<(String, String)> = Vec::new();
+    for source in [query, body] {
+        let pairs = form::parse(source).map_err(|e| {
+            invalid_arguments("isv.invalid-parameter", format!("参数格式错误: {e}"))
+        })?;
+        for (k, v) in pairs {
+            match params.iter().find(|(n, _)| *n == k) {
+                Some((_, seen)) if *seen == v => {}
+                Some(_) => {
+                    return Err(invalid_arguments(
+                        "isv.invalid-parameter",
+                        format!("参数{k}重复"),
+                    ));
+                }
+                None => params.push((k, v)),
+            }
+        }
+    }
+    Ok(params)
+}
+
+/// `GET` (everything in the query, as some SDKs send it) and `POST` (common parameters in the
+/// query and `biz_content` in the form, as the official SDKs; or everything in the form; or
+/// both) are one request to the gateway.
 pub(crate) async fn gateway(
     State(inner): State<Arc<Inner>>,
     RawQuery(raw_query): RawQuery,
     body: Bytes,
 ) -> Response {
-    // every parameter of the query and of the form, each decoded once; a name given twice is
-    // a bad request, as it would be ambiguous which one was signed
-    let mut params: Vec<(String, String)> = Vec::new();
-    for source in [raw_query.as_deref().unwrap_or("").as_bytes(), &body[..]] {
-        match form::parse(source) {
-            Ok(pairs) => params.extend(pairs),
-            Err(e) => {
-                return respond(
-                    &inner,
-                    "error_response",
-                    invalid_arguments("isv.invalid-parameter", format!("参数格式错误: {e}")),
-                );
-            }
+    let params = match parameters(raw_query.as_deref().unwrap_or("").as_bytes(), &body) {
+        Ok(p) => p,
+        Err(refused) => {
+            return respond(&inner, "error_response", refused, Algorithm::RsaSha256);
         }
-    }
-    let mut seen = std::collections::HashSet::new();
-    if let Some((k, _)) = params.iter().find(|(k, _)| !seen.insert(k.as_str())) {
-        let k = k.clone();
-        return respond(
-            &inner,
-            "error_response",
-            invalid_arguments("isv.invalid-parameter", format!("参数{k}重复")),
-        );
-    }
+    };
     let get = |k: &str| {
         params
             .iter()
@@ -70,6 +81,8 @@ pub(crate) async fn gateway(
             .map(|(_, v)| v.as_str())
             .filter(|v| !v.is_empty())
     };
+    let signed_with = answer_algorithm(get("sign_type"));
+    let reply = |key: &str, answer: Answer| respond(&inner, key, answer, signed_with);
     let method = get("method").unwrap_or("");
     let key = if method.is_empty() {
         "error_response".to_owned()
@@ -85,8 +98,7 @@ pub(crate) async fn gateway(
         ("version", "isv.missing-version"),
     ] {
         if get(name).is_none() {
-            return respond(
-                &inner,
+            return reply(
                 &key,
                 Answer::Failure {
                     code: "40001",
@@ -99,8 +111,7 @@ pub(crate) async fn gateway(
     }
     let app_id = get("app_id").unwrap_or("");
     let Some(app) = inner.alipay.app(app_id) else {
-        return respond(
-            &inner,
+        return reply(
             &key,
             invalid_arguments("isv.invalid-app-id", "无效的AppID参数"),
         );
@@ -109,16 +120,14 @@ pub(crate) async fn gateway(
         Some("RSA2") => Algorithm::RsaSha256,
         Some("RSA") => Algorithm::RsaSha1,
         _ => {
-            return respond(
-                &inner,
+            return reply(
                 &key,
                 invalid_arguments("isv.invalid-signature-type", "无效的签名类型"),
             );
         }
     };
     if get("charset").is_some_and(|c| !c.eq_ignore_ascii_case("utf-8")) {
-        return respond(
-            &inner,
+        return reply(
             &key,
             invalid_arguments(
                 "isv.invalid-charset",
@@ -136,8 +145,7 @@ pub(crate) async fn gateway(
             .is_ok()
     });
     if !verified {
-        return respond(
-            &inner,
+        return reply(
             &key,
             invalid_arguments(
                 "isv.invalid-signature",
@@ -149,8 +157,7 @@ pub(crate) async fn gateway(
         );
     }
     if get("timestamp").is_some_and(|t| !is_timestamp(t)) {
-        return respond(
-            &inner,
+        return reply(
             &key,
             invalid_arguments(
                 "isv.invalid-timestamp",
@@ -163,8 +170,7 @@ pub(crate) async fn gateway(
         Some(text) => match serde_json::from_str(text) {
             Ok(v @ Value::Object(_)) => v,
             _ => {
-                return respond(
-                    &inner,
+                return reply(
                     &key,
                     invalid_arguments("isv.invalid-parameter", "biz_content不是合法的JSON对象"),
                 );
@@ -181,7 +187,7 @@ pub(crate) async fn gateway(
         "alipay.data.dataservice.bill.downloadurl.query" => bill_url(&inner, &app, &biz),
         _ => invalid_arguments("isv.invalid-method", "不存在的方法名"),
     };
-    respond(&inner, &key, answer)
+    reply(&key, answer)
 }
 
 #[cfg(test)]
@@ -194,5 +200,31 @@ mod tests {
         assert!(is_timestamp("2024-05-13 17:49:20"));
         assert!(!is_timestamp("2024-05-13T17:49:20"));
         assert!(!is_timestamp("2024-5-13 17:49:20"));
+    }
+
+    #[test]
+    fn a_parameter_repeated_with_its_value_is_one_and_with_another_is_refused() {
+        let Ok(p) = parameters(
+            b"charset=utf-8&method=m",
+            b"charset=utf-8&biz_content=%7B%7D",
+        ) else {
+            panic!("the same value twice was refused");
+        };
+        assert_eq!(
+            p,
+            [("charset", "utf-8"), ("method", "m"), ("biz_content", "{}")]
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        );
+        match parameters(b"charset=utf-8", b"charset=gbk") {
+            Err(Answer::Failure {
+                sub_code, sub_msg, ..
+            }) => {
+                assert_eq!(
+                    (sub_code.as_str(), sub_msg.as_str()),
+                    ("isv.invalid-parameter", "参数charset重复")
+                );
+            }
+            _ => panic!("a conflicting duplicate was accepted"),
+        }
     }
 }
