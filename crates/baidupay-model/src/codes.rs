@@ -221,6 +221,10 @@ mod tests {
         }
         assert_eq!(GatewayCode::from_code(18), GatewayCode::QpsLimit);
         assert!(GatewayCode::QpsLimit.is_retryable());
-        assert!(OAuthErrorCode::from_code("invalid_client").remedy().is_some());
+        assert!(
+            OAuthErrorCode::from_code("invalid_client")
+                .remedy()
+                .is_some()
+        );
     }
 }

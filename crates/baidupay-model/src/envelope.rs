@@ -15,8 +15,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::codes::{BaiduErrno, GatewayCode, OAuthErrorCode};
-use crate::tp::TpErrorCode;
 use crate::error::JsonError;
+use crate::tp::TpErrorCode;
 
 /// A failure reported by a Baidu API, or a body that is not what the API documents.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

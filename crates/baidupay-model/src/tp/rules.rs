@@ -435,10 +435,7 @@ pub(crate) fn check_params(
         reason: e.to_string(),
     })?;
     check(rules, |f| {
-        pairs
-            .iter()
-            .find(|(k, _)| *k == f)
-            .map(|(_, v)| v.as_str())
+        pairs.iter().find(|(k, _)| *k == f).map(|(_, v)| v.as_str())
     })
     .map_err(Error::from)
 }

@@ -3,9 +3,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::codes::{
-    MINI_PROGRAM_COMMISSION_RATE, OpenStatus, PaymentDays,
-};
+use super::codes::{MINI_PROGRAM_COMMISSION_RATE, OpenStatus, PaymentDays};
 use crate::cashier::Params;
 use crate::error::Result;
 
