@@ -47,6 +47,19 @@ impl CashierError {
     pub fn is_token_expired(&self) -> bool {
         self.call().is_some_and(OpenApiError::is_token_expired)
     }
+
+    /// What to do about Baidu's error, for the call that got it (10003 from
+    /// [`crate::CashierClient::sync_order_status`] means the enterprise assets are short, not
+    /// "retry later"): [`OpenApiError::remedy`].
+    pub fn remedy(&self) -> Option<&'static str> {
+        self.call().and_then(OpenApiError::remedy)
+    }
+
+    /// Whether Baidu's answer says that sending the same request again may succeed, for the
+    /// call that got it: [`OpenApiError::is_retryable`].
+    pub fn is_retryable(&self) -> bool {
+        self.call().is_some_and(OpenApiError::is_retryable)
+    }
 }
 
 /// Shorthand for results whose error is [`CashierError`].

@@ -14,8 +14,9 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::codes::BaiduErrno;
+use crate::codes::{BaiduErrno, GatewayCode, OAuthErrorCode};
 use crate::error::JsonError;
+use crate::tp::TpErrorCode;
 
 /// A failure reported by a Baidu API, or a body that is not what the API documents.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -69,6 +70,35 @@ impl ApiError {
         match self {
             ApiError::Errno { errno, .. } => Some(BaiduErrno::from_code(*errno)),
             _ => None,
+        }
+    }
+
+    /// What to do about this error when `operation` answered it: the per-operation table
+    /// ([`crate::codes::ERRNO_OVERRIDES`]) first, then the code tables of the cashier
+    /// ([`BaiduErrno`]), the third-party platform ([`TpErrorCode`]), the gateway
+    /// ([`GatewayCode`]) and OAuth ([`OAuthErrorCode`]).
+    pub fn remedy_for(&self, operation: &str) -> Option<&'static str> {
+        match self {
+            ApiError::Errno { errno, .. } => BaiduErrno::from_code(*errno)
+                .remedy_for(operation)
+                .or_else(|| TpErrorCode::from_code(*errno).remedy()),
+            ApiError::Gateway { error_code, .. } => GatewayCode::from_code(*error_code).remedy(),
+            ApiError::OAuth { error, .. } => OAuthErrorCode::from_code(error).remedy(),
+            ApiError::Decode { .. } => None,
+        }
+    }
+
+    /// Whether sending the same request again may succeed after `operation` answered this
+    /// error (the same tables as [`ApiError::remedy_for`]; no TP code is retryable).
+    pub fn is_retryable_for(&self, operation: &str) -> bool {
+        match self {
+            ApiError::Errno { errno, .. } => {
+                BaiduErrno::from_code(*errno).is_retryable_for(operation)
+            }
+            ApiError::Gateway { error_code, .. } => {
+                GatewayCode::from_code(*error_code).is_retryable()
+            }
+            ApiError::OAuth { .. } | ApiError::Decode { .. } => false,
         }
     }
 
@@ -214,6 +244,37 @@ pub fn decode_baidu<T: DeserializeOwned>(body: &[u8], what: &'static str) -> Res
         });
     }
     T::deserialize(raw.data.unwrap_or(serde_json::Value::Null)).map_err(|e| decode_err(what, e))
+}
+
+/// Decodes an answer that comes either in the business envelope or bare (seed 004's
+/// `paymentservice/dict` example is the bare `data` object): a JSON object with an `errno`,
+/// `error_code` or `error` field is decoded as [`decode_baidu`] does, anything else is `T`
+/// itself.
+///
+/// # Errors
+/// As [`decode_baidu`].
+///
+/// ```
+/// use baidupay_model::envelope::decode_baidu_or_bare;
+/// let bare: Vec<u8> = decode_baidu_or_bare(b"[1,2]", "dict")?;
+/// let wrapped: Vec<u8> = decode_baidu_or_bare(br#"{"errno":0,"msg":"success","data":[1,2]}"#, "dict")?;
+/// assert_eq!(bare, wrapped);
+/// # Ok::<(), baidupay_model::envelope::ApiError>(())
+/// ```
+pub fn decode_baidu_or_bare<T: DeserializeOwned>(
+    body: &[u8],
+    what: &'static str,
+) -> Result<T, ApiError> {
+    let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| decode_err(what, e))?;
+    let enveloped = value.as_object().is_some_and(|o| {
+        ["errno", "error_code", "error"]
+            .iter()
+            .any(|k| o.contains_key(*k))
+    });
+    if enveloped {
+        return decode_baidu(body, what);
+    }
+    T::deserialize(value).map_err(|e| decode_err(what, e))
 }
 
 /// Decodes an OAuth-style body (no envelope): `{"error":…}` is an error, anything else is `T`.

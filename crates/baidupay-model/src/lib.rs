@@ -49,7 +49,7 @@ mod secret;
 pub mod time;
 pub mod tp;
 
-pub use codes::BaiduErrno;
+pub use codes::{BaiduErrno, GatewayCode, OAuthErrorCode};
 pub use error::{Error, JsonError, Result};
 pub use id::{
     AlipayAppId, AlipayUserId, AppKey, BizRefundBatchId, ClientId, DealId, OrderId, OutRequestNo,

@@ -36,6 +36,18 @@ pub enum HttpMethod {
     Post,
 }
 
+/// How an operation's answer is laid out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum AnswerShape {
+    /// The business envelope `{"errno","msg","data"}` (or a gateway / OAuth error); a body
+    /// without `errno` is refused ([`crate::envelope::decode_baidu`]).
+    Envelope,
+    /// The envelope or the bare `data` object, where the docs show both
+    /// ([`crate::envelope::decode_baidu_or_bare`]).
+    EnvelopeOrBare,
+}
+
 /// One Baidu OpenAPI endpoint, implemented by the request sent to it.
 pub trait Operation: Params + Send + Sync {
     /// What `data` of a success envelope decodes into.
@@ -46,6 +58,8 @@ pub trait Operation: Params + Send + Sync {
     /// refunds that carry their idempotency key), so that a retry after a timeout is safe.
     /// Defaults to `false`: a new operation is never resent unless it says so.
     const IDEMPOTENT: bool = false;
+    /// How the answer is laid out; defaults to the strict envelope.
+    const ANSWER: AnswerShape = AnswerShape::Envelope;
 
     /// The operation's name in errors and logs, e.g. `findByTpOrderId`.
     fn name(&self) -> &'static str;
@@ -83,6 +97,7 @@ impl<R: TpVariant> Operation for Tp<'_, R> {
     type Output = R::Output;
     const METHOD: HttpMethod = R::METHOD;
     const IDEMPOTENT: bool = R::IDEMPOTENT;
+    const ANSWER: AnswerShape = R::ANSWER;
 
     fn name(&self) -> &'static str {
         self.0.tp_name()
@@ -145,8 +160,9 @@ endpoint_wrapper! {
 }
 
 /// The endpoint table: `Type: Method "path below the base" as "name", idempotent|once,
-/// validated|wrapped|plain [, tp "tp name" "tp path"] => Output;` (`validated`: the type's own
-/// `validate`; `wrapped`: the wrapped request's).
+/// validated|wrapped|plain [, answer Shape] [, tp "tp name" "tp path"] => Output;`
+/// (`validated`: the type's own `validate`; `wrapped`: the wrapped request's; `answer`: an
+/// [`AnswerShape`] other than the strict envelope).
 macro_rules! operations {
     (@idem idempotent) => { true };
     (@idem once) => { false };
@@ -163,7 +179,7 @@ macro_rules! operations {
     (@validate $t:ty, plain) => {};
     ($(
         $t:ty: $method:ident $path:literal as $name:literal, $idem:ident, $check:ident
-            $(, tp $tpname:literal $tppath:literal)? => $out:ty;
+            $(, answer $shape:ident)? $(, tp $tpname:literal $tppath:literal)? => $out:ty;
     )*) => {
         /// Every operation's name, for the test that encodes a sample of each.
         #[cfg(test)]
@@ -173,6 +189,7 @@ macro_rules! operations {
             type Output = $out;
             const METHOD: HttpMethod = HttpMethod::$method;
             const IDEMPOTENT: bool = operations!(@idem $idem);
+            $(const ANSWER: AnswerShape = AnswerShape::$shape;)?
 
             fn name(&self) -> &'static str {
                 $name
@@ -227,7 +244,8 @@ operations! {
         tp "tp/capitaBill" "/rest/2.0/smartapp/pay/paymentservice/tp/capitaBill" => BillList;
 
     // the TP payment service (seed 004); audited submissions are never resent automatically
-    DictRequest: Get "/rest/2.0/smartapp/pay/paymentservice/dict" as "paymentservice/dict", idempotent, plain => PaymentDict;
+    // seed 004 shows the dictionary as a bare object, its common parameters as the envelope
+    DictRequest: Get "/rest/2.0/smartapp/pay/paymentservice/dict" as "paymentservice/dict", idempotent, plain, answer EnvelopeOrBare => PaymentDict;
     AccountCreateRequest: Post "/rest/2.0/smartapp/pay/account/create" as "pay/account/create", once, validated => IgnoredAny;
     AccountAuditStatusRequest: Get "/rest/2.0/smartapp/pay/account/auditstatus" as "pay/account/auditstatus", idempotent, plain => AccountAuditStatus;
     DevelopConfigRequest: Post "/rest/2.0/smartapp/pay/developconfig/submit" as "pay/developconfig/submit", once, validated => IgnoredAny;
@@ -416,6 +434,15 @@ mod tests {
             assert!(p.starts_with(PAY_PATH), "{p}");
         }
         assert!(Tp(&req).path().starts_with(TP_PAY_PATH));
+        // only the dictionary may answer bare
+        assert_eq!(
+            <DictRequest as Operation>::ANSWER,
+            AnswerShape::EnvelopeOrBare
+        );
+        assert_eq!(
+            <AccountAuditStatusRequest as Operation>::ANSWER,
+            AnswerShape::Envelope
+        );
         assert!(AccountAuditStatusRequest.path().starts_with(ACCOUNT_PATH));
         // audited submissions are never resent automatically
         let resend = [

@@ -3,11 +3,11 @@
 use std::fmt;
 use std::sync::Arc;
 
-use baidupay_model::operation::{HttpMethod, Operation};
+use baidupay_model::operation::{AnswerShape, HttpMethod, Operation};
 use baidupay_transport::Transport;
 
 use crate::error::{OpenApiError, Result};
-use crate::exchange::Exchange;
+use crate::exchange::{Envelope, Exchange};
 use crate::token::TokenProvider;
 
 /// The production OpenAPI host.
@@ -83,7 +83,11 @@ impl OpenApi {
                     .query(auth)
                     .form(params.clone()),
             }
-            .idempotent(O::IDEMPOTENT);
+            .idempotent(O::IDEMPOTENT)
+            .envelope(match O::ANSWER {
+                AnswerShape::EnvelopeOrBare => Envelope::BaiduOrBare,
+                _ => Envelope::Baidu,
+            });
             match exchange.send::<O::Output>(&*self.transport).await {
                 // An expired token was refused before anything happened: refresh once, retry.
                 Err(e) if e.is_token_expired() && !retried => {

@@ -107,6 +107,28 @@ impl OpenApiError {
         self.api_error().is_some_and(ApiError::is_token_expired)
     }
 
+    /// What to do about Baidu's error, for the operation that got it (a code can mean
+    /// something else on one call: 10003 from `syncOrderStatus` says the enterprise assets are
+    /// short, see [`baidupay_model::codes::ERRNO_OVERRIDES`]); `None` when Baidu did not answer
+    /// with an error or the docs give no remedy.
+    pub fn remedy(&self) -> Option<&'static str> {
+        match self {
+            OpenApiError::Api { operation, source } => source.remedy_for(operation),
+            _ => None,
+        }
+    }
+
+    /// Whether Baidu's answer says that sending the same request again may succeed, for the
+    /// operation that got it (10003 is retryable except from `syncOrderStatus`). `false` when
+    /// Baidu did not answer with an error: whether a transport failure may be resent is
+    /// [`OpenApiError::may_have_been_sent`] and the transport's retry policy.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            OpenApiError::Api { operation, source } => source.is_retryable_for(operation),
+            _ => false,
+        }
+    }
+
     /// The operation that failed (`None` for a bad base URL).
     pub fn operation(&self) -> Option<&'static str> {
         match self {
@@ -214,5 +236,36 @@ mod tests {
         assert_eq!(e.errno(), Some(10002));
         assert!(e.may_have_been_sent());
         assert_eq!(e.operation(), Some("cancelOrder"));
+    }
+
+    #[test]
+    fn the_remedy_depends_on_the_operation() {
+        let on = |operation| OpenApiError::Api {
+            operation,
+            source: ApiError::Errno {
+                errno: 10003,
+                msg: "系统内部错误，请稍候重试".into(),
+            },
+        };
+        assert!(on("applyOrderRefund").is_retryable());
+        assert!(
+            on("applyOrderRefund")
+                .remedy()
+                .is_some_and(|r| r.starts_with("retry later"))
+        );
+        assert!(!on("syncOrderStatus").is_retryable());
+        assert_eq!(
+            on("syncOrderStatus").remedy(),
+            Some("enterprise assets below the refund: wait for more consumed orders")
+        );
+        let tp = OpenApiError::Api {
+            operation: "pay/account/create",
+            source: ApiError::Errno {
+                errno: 60011,
+                msg: String::new(),
+            },
+        };
+        assert!(tp.remedy().is_some_and(|r| r.contains("upload")));
+        assert!(!tp.is_retryable());
     }
 }

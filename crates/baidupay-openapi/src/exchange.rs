@@ -2,7 +2,7 @@
 //! answer decoded (or turned into a redacted error) here.
 
 use baidupay_crypto::form;
-use baidupay_model::envelope::{decode_baidu, decode_oauth};
+use baidupay_model::envelope::{decode_baidu, decode_baidu_or_bare, decode_oauth};
 use baidupay_transport::{Transport, mark_idempotent};
 use bytes::Bytes;
 use http::Method;
@@ -16,6 +16,9 @@ use crate::error::{OpenApiError, Result, answer_error, excerpt};
 pub enum Envelope {
     /// The business envelope `{"errno","msg","data"}` (and the gateway and OAuth error shapes).
     Baidu,
+    /// The business envelope or, where the docs show one, the bare `data` object
+    /// (`paymentservice/dict`).
+    BaiduOrBare,
     /// No envelope (`/oauth/2.0/token`, `/rest/2.0/oauth/token`): `{"error":…}` is an error,
     /// anything else is the value.
     OAuth,
@@ -131,6 +134,7 @@ impl Exchange {
         let resp = self.exchange(transport).await?;
         let decoded = match self.envelope {
             Envelope::Baidu => decode_baidu::<T>(resp.body(), self.operation),
+            Envelope::BaiduOrBare => decode_baidu_or_bare::<T>(resp.body(), self.operation),
             Envelope::OAuth => decode_oauth::<T>(resp.body(), self.operation),
         };
         decoded.map_err(|e| answer_error(self.operation, resp.status().as_u16(), resp.body(), e))

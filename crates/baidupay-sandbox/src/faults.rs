@@ -13,7 +13,21 @@
 //! * `drop`: handled (its effects happen), then the connection is cut before the answer is
 //!   complete: the client cannot know whether it worked;
 //! * `token_expired`: answered with the gateway's "Access token expired" (`error_code` 111)
-//!   without being handled.
+//!   without being handled;
+//! * `error`: answered, without being handled, with the error the fault names, in the shape
+//!   of its fields (HTTP 200, or `status` when given; OAuth errors default to 400):
+//!   * `"errno": 10003, "msg": …`: Baidu's business envelope `{"errno","msg","data":{}}`, for
+//!     cashier codes and the TP codes 60000-60021 alike (`msg` defaults to the code table's);
+//!   * `"error_code": 18, "error_msg": …`: the OpenAPI gateway's `{"error_code","error_msg"}`;
+//!   * `"error": "invalid_client", "error_description": …`: the OAuth shape;
+//!   * `"method": "alipay.trade.query", "code": "20000", "msg": …, "sub_code":
+//!     "ACQ.SYSTEM_ERROR", "sub_msg": …`: the Alipay gateway's answer to that method
+//!     (`{"alipay_trade_query_response":{…},"sign":…}`, signed with the sandbox's Alipay key as
+//!     its other answers are), matched on the `method` parameter of requests to `/gateway.do`.
+//!
+//! ```json
+//! {"kind": "error", "path": "/rest/2.0/smartapp/pay/account/create", "errno": 60015, "msg": "账号异常"}
+//! ```
 //!
 //! Callback faults (matched by `callback`: `payment`, `refund-audit`, `refund`,
 //! `alipay-trade`, `tp-audit`; without one, any):
@@ -34,10 +48,74 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+use baidupay_model::alipay::{AlipayCode, SubCode};
+use baidupay_model::tp::TpErrorCode;
+use baidupay_model::{BaiduErrno, GatewayCode};
+
+use crate::alipay::answer::{Answer, answer_algorithm, respond};
 use crate::callback::CallbackKind;
-use crate::respond::{bad_request, expired_token, json_response};
+use crate::request::text_of;
+use crate::respond::{
+    bad_request, errno, expired_token, gateway_error, json_response, oauth_error,
+};
 use crate::state::Inner;
-use crate::state::faults::{Fault, Kind};
+use crate::state::faults::{ErrorAnswer, Fault, Kind};
+use crate::tp::common::platform_text;
+
+/// The Alipay gateway's path.
+const ALIPAY_GATEWAY: &str = "/gateway.do";
+/// The most of a gateway request body read to find its `method`.
+const MAX_GATEWAY_BODY: usize = 1 << 20;
+
+/// The error a `kind: error` fault answers, from the fields of its body.
+fn error_answer(v: &Value, method: Option<&str>) -> Result<ErrorAnswer, &'static str> {
+    let text = |k: &str| text_of(v.get(k));
+    let int = |k: &str| text(k).and_then(|t| t.parse::<i64>().ok());
+    if let Some(code) = int("errno") {
+        let table = match TpErrorCode::from_code(code) {
+            t if t.is_known() => t.description(),
+            _ => BaiduErrno::from_code(code).description(),
+        };
+        let msg = text("msg").unwrap_or_else(|| platform_text(table).to_owned());
+        return Ok(ErrorAnswer::Errno { errno: code, msg });
+    }
+    if let Some(code) = int("error_code") {
+        let error_msg = text("error_msg").unwrap_or_else(|| {
+            platform_text(GatewayCode::from_code(code).description()).to_owned()
+        });
+        return Ok(ErrorAnswer::Gateway {
+            error_code: code,
+            error_msg,
+        });
+    }
+    if let Some(error) = text("error") {
+        return Ok(ErrorAnswer::OAuth {
+            error,
+            error_description: text("error_description").unwrap_or_default(),
+        });
+    }
+    if let Some(code) = text("code") {
+        if method.is_none() {
+            return Err("an Alipay error (code) needs the gateway method it answers (method)");
+        }
+        let msg = text("msg").unwrap_or_else(|| {
+            platform_text(AlipayCode::from_code(&code).description()).to_owned()
+        });
+        let sub_code = text("sub_code");
+        let sub_msg = text("sub_msg").or_else(|| {
+            sub_code
+                .as_deref()
+                .map(|c| platform_text(SubCode::from_code(c).description()).to_owned())
+        });
+        return Ok(ErrorAnswer::Alipay {
+            code,
+            msg,
+            sub_code,
+            sub_msg,
+        });
+    }
+    Err("kind error needs errno, error_code, error, or method and code")
+}
 
 /// `POST /sandbox/faults`: arms a fault.
 pub(crate) async fn arm(State(inner): State<Arc<Inner>>, body: Bytes) -> Response {
@@ -46,7 +124,7 @@ pub(crate) async fn arm(State(inner): State<Arc<Inner>>, body: Bytes) -> Respons
     };
     let Some(kind) = v.get("kind").and_then(Value::as_str).and_then(Kind::parse) else {
         return bad_request(
-            "kind must be one of delay, status, drop, token_expired, duplicate_callback, reorder_callback",
+            "kind must be one of delay, status, drop, token_expired, error, duplicate_callback, reorder_callback",
         );
     };
     let callback = match v.get("callback").and_then(Value::as_str) {
@@ -60,8 +138,24 @@ pub(crate) async fn arm(State(inner): State<Arc<Inner>>, body: Bytes) -> Respons
             }
         },
     };
+    let method = v.get("method").and_then(Value::as_str).map(str::to_owned);
+    let error = match kind {
+        Kind::Error => match error_answer(&v, method.as_deref()) {
+            Ok(e) => Some(e),
+            Err(why) => return bad_request(why),
+        },
+        _ => None,
+    };
+    let default_status = match &error {
+        None => 503,
+        Some(ErrorAnswer::OAuth { .. }) => 400,
+        Some(_) => 200,
+    };
     let count = v.get("count").and_then(Value::as_u64).unwrap_or(1);
-    let status = v.get("status").and_then(Value::as_u64).unwrap_or(503);
+    let status = v
+        .get("status")
+        .and_then(Value::as_u64)
+        .unwrap_or(default_status);
     let (Ok(count), Ok(status)) = (u32::try_from(count), u16::try_from(status)) else {
         return bad_request("count or status out of range");
     };
@@ -71,11 +165,17 @@ pub(crate) async fn arm(State(inner): State<Arc<Inner>>, body: Bytes) -> Respons
     let fault = Fault {
         id: inner.faults.next_id(),
         kind,
-        path: v.get("path").and_then(Value::as_str).map(str::to_owned),
+        path: v
+            .get("path")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .or_else(|| method.is_some().then(|| ALIPAY_GATEWAY.to_owned())),
+        method,
         callback,
         remaining: count,
         delay_ms: v.get("delay_ms").and_then(Value::as_u64).unwrap_or(1000),
         status,
+        error,
     };
     let shown = serde_json::to_value(&fault).unwrap_or(Value::Null);
     inner.faults.arm(fault);
@@ -94,6 +194,58 @@ pub(crate) async fn list(State(inner): State<Arc<Inner>>) -> Response {
 pub(crate) async fn clear(State(inner): State<Arc<Inner>>) -> Response {
     inner.faults.clear();
     json_response(StatusCode::OK, &json!([]))
+}
+
+/// The answer of a `kind: error` fault.
+fn error_response(
+    inner: &Inner,
+    answer: ErrorAnswer,
+    method: Option<String>,
+    sign_type: Option<&str>,
+) -> Response {
+    match answer {
+        ErrorAnswer::Errno { errno: code, msg } => errno(code, msg),
+        ErrorAnswer::Gateway {
+            error_code,
+            error_msg,
+        } => gateway_error(error_code, &error_msg),
+        ErrorAnswer::OAuth {
+            error,
+            error_description,
+        } => oauth_error(StatusCode::BAD_REQUEST, &error, &error_description),
+        ErrorAnswer::Alipay {
+            code,
+            msg,
+            sub_code,
+            sub_msg,
+        } => {
+            let key = format!("{}_response", method.unwrap_or_default().replace('.', "_"));
+            let mut fields = json!({"code": code, "msg": msg});
+            if let Some(o) = fields.as_object_mut() {
+                for (k, v) in [("sub_code", sub_code), ("sub_msg", sub_msg)] {
+                    if let Some(v) = v {
+                        o.insert(k.to_owned(), Value::String(v));
+                    }
+                }
+            }
+            // laid out and signed by the gateway's own `respond`; its success fields are
+            // appended over `code` and `msg`, so these fields replace them
+            respond(
+                inner,
+                &key,
+                Answer::Success(fields),
+                answer_algorithm(sign_type),
+            )
+        }
+    }
+}
+
+/// `response` with its HTTP status replaced by `status`.
+fn with_status(mut response: Response, status: u16) -> Response {
+    if let Ok(s) = StatusCode::from_u16(status) {
+        *response.status_mut() = s;
+    }
+    response
 }
 
 /// A body that fails at once: hyper cuts the connection instead of completing the answer.
@@ -120,7 +272,34 @@ pub(crate) async fn layer(
     request: Request,
     next: Next,
 ) -> Response {
-    let Some(fault) = inner.faults.for_request(request.uri().path()) else {
+    let path = request.uri().path().to_owned();
+    // a fault on an Alipay method needs the gateway's `method`, from the query or the form
+    // (and its `sign_type`, which the answer is signed with)
+    let (request, method, sign_type) = if path == ALIPAY_GATEWAY && inner.faults.on_methods() {
+        let (parts, body) = request.into_parts();
+        let Ok(bytes) = axum::body::to_bytes(body, MAX_GATEWAY_BODY).await else {
+            return bad_request("the gateway request body is too large");
+        };
+        let pairs: Vec<(String, String)> = [parts.uri.query().unwrap_or("").as_bytes(), &bytes[..]]
+            .into_iter()
+            .flat_map(|source| baidupay_crypto::form::parse(source).unwrap_or_default())
+            .collect();
+        let find = |name: &str| {
+            pairs
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+        };
+        let (method, sign_type) = (find("method"), find("sign_type"));
+        (
+            Request::from_parts(parts, Body::from(bytes)),
+            method,
+            sign_type,
+        )
+    } else {
+        (request, None, None)
+    };
+    let Some(fault) = inner.faults.for_request(&path, method.as_deref()) else {
         return next.run(request).await;
     };
     tracing::info!(kind = ?fault.kind, path = %request.uri().path(), "sandbox fault");
@@ -135,6 +314,13 @@ pub(crate) async fn layer(
             (status, "sandbox fault: injected status").into_response()
         }
         Kind::TokenExpired => expired_token(),
+        Kind::Error => match fault.error {
+            Some(answer) => with_status(
+                error_response(&inner, answer, method, sign_type.as_deref()),
+                fault.status,
+            ),
+            None => next.run(request).await,
+        },
         Kind::Drop => {
             // the request is handled (its effects stay), only the answer is lost
             let handled = next.run(request).await;

@@ -44,6 +44,26 @@ impl TpError {
         }
     }
 
+    /// The OpenAPI failure, when the call was built and sent (or its token fetch failed).
+    pub fn call(&self) -> Option<&OpenApiError> {
+        match self {
+            TpError::Call(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// What to do about Baidu's error (a TP code's remedy, or a cashier code's for the `tp/`
+    /// pay APIs, for the call that got it): [`OpenApiError::remedy`].
+    pub fn remedy(&self) -> Option<&'static str> {
+        self.call().and_then(OpenApiError::remedy)
+    }
+
+    /// Whether Baidu's answer says that sending the same request again may succeed:
+    /// [`OpenApiError::is_retryable`].
+    pub fn is_retryable(&self) -> bool {
+        self.call().is_some_and(OpenApiError::is_retryable)
+    }
+
     /// Whether the request may have reached Baidu.
     pub fn may_have_been_sent(&self) -> bool {
         match self {

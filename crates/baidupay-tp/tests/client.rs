@@ -51,19 +51,33 @@ async fn dict_and_status_decode_seed_examples() {
                 r#"{{"errno":0,"msg":"success","data":{}}}"#,
                 fixture("dict.json")
             )),
+        // seed 004's example is the bare object: accepted for the dictionary alone
+        Expect::get(format!("{SERVICE_PATH}/dict")).respond_json(fixture("dict.json")),
         Expect::get("/rest/2.0/smartapp/pay/account/auditstatus")
             .respond_json(fixture("account_auditstatus.json")),
         Expect::get(format!("{SERVICE_PATH}/getbindservice"))
             .respond_json(fixture("getbindservice.json")),
+        // any other operation stays strict: a body without errno is not success
+        Expect::get(format!("{SERVICE_PATH}/getbindservice"))
+            .respond_json(r#"{"pm_app_id":1,"app_name":"x","pm_app_key":"k","platform_public_key":"p","deal_id":"1","payment_days":1,"commission_rate":6,"pool_cash_pledge":0,"day_max_frozen_amount":0,"open_status":2}"#),
     ]));
     let tp = client(&t);
     let d = tp.dict().await.unwrap();
     assert_eq!(d.bank_list[0].banks[0].bank_name, "北京银行");
+    assert_eq!(tp.dict().await.unwrap(), d);
     assert_eq!(
         tp.account_audit_status().await.unwrap().status,
         AccountStatus::Approved
     );
     assert_eq!(tp.bound_service().await.unwrap().pm_app_key, "XXX");
+    let e = tp.bound_service().await.unwrap_err();
+    assert!(
+        matches!(
+            e.call(),
+            Some(baidupay_openapi::OpenApiError::UnexpectedAnswer { .. })
+        ),
+        "{e:?}"
+    );
     t.assert_done();
 }
 

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::codes::AccountStatus;
-use super::{invalid, non_empty, url};
+use super::rules::{self, check_params};
 use crate::cashier::Params;
 use crate::error::Result;
 
@@ -19,7 +19,7 @@ pub struct AccountCreateRequest {
     pub business_city: String,
     /// 经营地址详情.
     pub business_detail_address: String,
-    /// 法人姓名 (1-25 characters).
+    /// 法人姓名 (1-25 Chinese characters: 2-50 GBK bytes, see [`rules`]).
     pub legal_person: String,
     /// 身份证号 (18 characters).
     pub legal_id: String,
@@ -55,41 +55,14 @@ impl AccountCreateRequest {
         }
     }
 
-    /// Checks the seed's limits.
+    /// Checks the seed's limits ([`rules::ACCOUNT_CREATE`], the table the sandbox answers
+    /// with too).
     ///
     /// # Errors
     /// [`Error::InvalidField`](crate::Error::InvalidField) naming the first field that breaks a
     /// limit.
     pub fn validate(&self) -> Result<()> {
-        let scope = self.business_scope.chars().count();
-        if !(2..=2000).contains(&scope) {
-            return Err(invalid(
-                "business_scope",
-                format!("must have 2-2000 characters, has {scope}"),
-            ));
-        }
-        non_empty("business_province", &self.business_province)?;
-        non_empty("business_city", &self.business_city)?;
-        non_empty("business_detail_address", &self.business_detail_address)?;
-        let person = self.legal_person.trim().chars().count();
-        if !(1..=25).contains(&person) || self.legal_person.chars().any(|c| c.is_ascii_digit()) {
-            return Err(invalid(
-                "legal_person",
-                "must be the ID card name, 1-25 characters",
-            ));
-        }
-        let id = self.legal_id.as_bytes();
-        if id.len() != 18
-            || !id[..17].iter().all(u8::is_ascii_digit)
-            || !(id[17].is_ascii_digit() || id[17] == b'X' || id[17] == b'x')
-        {
-            return Err(invalid(
-                "legal_id",
-                "must be 18 characters: 17 digits and a digit or X",
-            ));
-        }
-        url("id_card_front_url", &self.id_card_front_url)?;
-        url("id_card_back_url", &self.id_card_back_url)
+        check_params(rules::ACCOUNT_CREATE, self)
     }
 }
 

@@ -2,7 +2,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{non_empty, url};
 use crate::cashier::Params;
 use crate::error::Result;
 
@@ -40,10 +39,7 @@ impl DevelopConfigRequest {
     /// # Errors
     /// [`Error::InvalidField`](crate::Error::InvalidField) naming the field.
     pub fn validate(&self) -> Result<()> {
-        non_empty("tp_public_key", &self.tp_public_key)?;
-        url("pay_notify_url", &self.pay_notify_url)?;
-        url("refund_audit_url", &self.refund_audit_url)?;
-        url("refund_succ_url", &self.refund_succ_url)
+        super::rules::check_params(super::rules::DEVELOP_CONFIG, self)
     }
 }
 

@@ -14,6 +14,7 @@ mod develop_config;
 mod dict;
 mod finance;
 mod orders;
+pub mod rules;
 mod service;
 mod token;
 
@@ -43,23 +44,6 @@ fn invalid(field: &'static str, reason: impl Into<String>) -> Error {
         field,
         reason: reason.into(),
     }
-}
-
-fn non_empty(field: &'static str, v: &str) -> Result<()> {
-    if v.trim().is_empty() {
-        return Err(invalid(field, "must not be empty"));
-    }
-    Ok(())
-}
-
-fn url(field: &'static str, v: &str) -> Result<()> {
-    if !(v.starts_with("https://") || v.starts_with("http://")) || v.len() < 10 {
-        return Err(invalid(
-            field,
-            format!("{v:?} is not an absolute http(s) URL"),
-        ));
-    }
-    Ok(())
 }
 
 /// Pagination common to the list answers.

@@ -3,10 +3,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::codes::{
-    MAX_DAY_MAX_FROZEN_AMOUNT, MINI_PROGRAM_COMMISSION_RATE, OpenStatus, PaymentDays,
-};
-use super::{invalid, non_empty};
+use super::codes::{MINI_PROGRAM_COMMISSION_RATE, OpenStatus, PaymentDays};
 use crate::cashier::Params;
 use crate::error::Result;
 
@@ -79,39 +76,7 @@ impl PaymentServiceRequest {
     /// # Errors
     /// [`Error::InvalidField`](crate::Error::InvalidField) naming the field.
     pub fn validate(&self) -> Result<()> {
-        for (f, v) in [
-            ("app_name", &self.app_name),
-            ("service_phone", &self.service_phone),
-            ("bank_account", &self.bank_account),
-            ("bank_name", &self.bank_name),
-            ("bank_branch", &self.bank_branch),
-            ("open_province", &self.open_province),
-            ("open_city", &self.open_city),
-        ] {
-            non_empty(f, v)?;
-        }
-        if self.bank_card.is_empty() || !self.bank_card.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(invalid("bank_card", "must be the card number, digits only"));
-        }
-        if !self.payment_days.is_known() {
-            return Err(invalid(
-                "payment_days",
-                "must be one of the dictionary's values 1, 7, 14, 28",
-            ));
-        }
-        if self.commission_rate != MINI_PROGRAM_COMMISSION_RATE {
-            return Err(invalid(
-                "commission_rate",
-                "is fixed at 6 (千分之六) for mini programs",
-            ));
-        }
-        if self.day_max_frozen_amount > MAX_DAY_MAX_FROZEN_AMOUNT {
-            return Err(invalid(
-                "day_max_frozen_amount",
-                "must be at most 10000 yuan",
-            ));
-        }
-        Ok(())
+        super::rules::check_params(super::rules::PAYMENT_SERVICE, self)
     }
 }
 
@@ -147,8 +112,7 @@ impl PaymentServiceUpdateRequest {
     /// # Errors
     /// [`Error::InvalidField`](crate::Error::InvalidField) naming the field.
     pub fn validate(&self) -> Result<()> {
-        non_empty("app_name", &self.app_name)?;
-        non_empty("service_phone", &self.service_phone)
+        super::rules::check_params(super::rules::PAYMENT_SERVICE_UPDATE, self)
     }
 }
 

@@ -18,6 +18,7 @@ pub(crate) enum Kind {
     TokenExpired,
     DuplicateCallback,
     ReorderCallback,
+    Error,
 }
 
 impl Kind {
@@ -30,6 +31,7 @@ impl Kind {
             "token_expired" => Self::TokenExpired,
             "duplicate_callback" => Self::DuplicateCallback,
             "reorder_callback" => Self::ReorderCallback,
+            "error" => Self::Error,
             _ => return None,
         })
     }
@@ -40,17 +42,46 @@ impl Kind {
     }
 }
 
+/// The error a `kind: error` fault answers, in one of the platforms' shapes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "shape", rename_all = "snake_case")]
+pub(crate) enum ErrorAnswer {
+    /// Baidu's business envelope `{"errno","msg"}` (cashier and TP codes).
+    Errno { errno: i64, msg: String },
+    /// Baidu's OpenAPI gateway `{"error_code","error_msg"}`.
+    Gateway { error_code: i64, error_msg: String },
+    /// OAuth `{"error","error_description"}`.
+    #[serde(rename = "oauth")]
+    OAuth {
+        error: String,
+        error_description: String,
+    },
+    /// An Alipay gateway answer `{"<method>_response":{"code","msg","sub_code","sub_msg"},"sign"}`.
+    Alipay {
+        code: String,
+        msg: String,
+        sub_code: Option<String>,
+        sub_msg: Option<String>,
+    },
+}
+
 /// One armed fault.
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct Fault {
     pub(crate) id: u64,
     pub(crate) kind: Kind,
     pub(crate) path: Option<String>,
+    /// The Alipay gateway `method` a request must call to match (`/gateway.do` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) method: Option<String>,
     pub(crate) callback: Option<CallbackKind>,
     /// How many more matches it applies to.
     pub(crate) remaining: u32,
     pub(crate) delay_ms: u64,
     pub(crate) status: u16,
+    /// What a `kind: error` fault answers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) error: Option<ErrorAnswer>,
 }
 
 /// The armed faults.
@@ -81,14 +112,24 @@ impl Faults {
         lock(&self.armed).clear();
     }
 
-    /// Takes one use of the first fault armed for a request to `path`.
-    pub(crate) fn for_request(&self, path: &str) -> Option<Fault> {
+    /// Whether a fault armed for requests matches on the Alipay gateway `method` (so that the
+    /// gateway's body must be read to match it).
+    pub(crate) fn on_methods(&self) -> bool {
+        lock(&self.armed)
+            .iter()
+            .any(|f| f.method.is_some() && f.remaining > 0)
+    }
+
+    /// Takes one use of the first fault armed for a request to `path` (calling the Alipay
+    /// gateway `method`, if it is one).
+    pub(crate) fn for_request(&self, path: &str, method: Option<&str>) -> Option<Fault> {
         self.take(|f| {
             !f.kind.on_callbacks()
                 && match &f.path {
                     Some(p) => path.starts_with(p.as_str()),
                     None => !path.starts_with("/sandbox/"),
                 }
+                && f.method.as_deref().is_none_or(|m| Some(m) == method)
         })
     }
 

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use axum::response::Response;
 use baidupay_model::Secret;
 use baidupay_model::tp::TpErrorCode;
+use baidupay_model::tp::rules::{FieldRule, check};
 use serde_json::Value;
 
 use crate::callback::CallbackKind;
@@ -23,8 +24,13 @@ use crate::sync::{Unpoisoned, lock};
 
 /// The platform's message for `code`: the Chinese text of the model's description (which
 /// adds an English gloss in parentheses), as the platform sends it in `msg`.
-fn message(code: TpErrorCode) -> &'static str {
-    code.description().map_or("", |d| {
+pub(crate) fn message(code: TpErrorCode) -> &'static str {
+    platform_text(code.description())
+}
+
+/// The platform's part of a code table's description: the text before its English gloss.
+pub(crate) fn platform_text(description: Option<&'static str>) -> &'static str {
+    description.map_or("", |d| {
         d.split_once(" (").map_or(d, |(platform, _)| platform)
     })
 }
@@ -200,19 +206,27 @@ pub(crate) fn authorized(
     Ok((p, program))
 }
 
-/// 60000 for the first of `names` missing or empty.
-pub(crate) fn missing(p: &HashMap<String, String>, names: &[&str]) -> Option<Response> {
-    names
-        .iter()
-        .find(|n| p.get(**n).is_none_or(String::is_empty))
-        .map(|n| tp_invalid(&format!("{n} 不能为空")))
+/// The answer to a form that breaks `rules` (the model's table, the one the client checks
+/// before sending): 60020 for an empty body, else the broken rule's code with the seed's
+/// wording; `None` when the form holds.
+pub(crate) fn refused(
+    p: &HashMap<String, String>,
+    body: &[u8],
+    rules: &'static [FieldRule],
+) -> Option<Response> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Some(tp_error(TpErrorCode::EmptyBody));
+    }
+    check(rules, |f| p.get(f).map(String::as_str))
+        .err()
+        .map(|v| errno(v.rule.code.code(), v.rule.platform_message()))
 }
 
-/// The parameters `names` of `p` that are present.
-pub(crate) fn keep(p: &HashMap<String, String>, names: &[&str]) -> HashMap<String, String> {
-    names
+/// The parameters of `p` that `rules` name (the form's fields), where present.
+pub(crate) fn keep(p: &HashMap<String, String>, rules: &[FieldRule]) -> HashMap<String, String> {
+    rules
         .iter()
-        .filter_map(|n| p.get(*n).map(|v| ((*n).to_owned(), v.clone())))
+        .filter_map(|r| p.get(r.field).map(|v| (r.field.to_owned(), v.clone())))
         .collect()
 }
 

@@ -2,7 +2,6 @@
 //! and the payment service, each step audited and refused with the documented errors while it
 //! is under audit or a step before it is missing.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::body::Bytes;
@@ -10,6 +9,7 @@ use axum::extract::{RawQuery, State};
 use axum::response::Response;
 use baidupay_crypto::PublicKey;
 use baidupay_model::tp::TpErrorCode;
+use baidupay_model::tp::rules;
 use serde_json::{Value, json};
 
 use crate::respond::{ok, or_return, store_failed};
@@ -17,7 +17,7 @@ use crate::state::Inner;
 use crate::state::tp::{Audit, Onboarding, Stage, Step};
 use crate::sync::lock;
 use crate::tp::audit::{change, submit};
-use crate::tp::common::{authorized, keep, missing, tp_error, tp_invalid};
+use crate::tp::common::{authorized, keep, refused, tp_error, tp_invalid};
 
 pub(crate) async fn dict(State(inner): State<Arc<Inner>>, RawQuery(q): RawQuery) -> Response {
     let _ = or_return!(authorized(&inner, q.as_deref(), None));
@@ -39,17 +39,6 @@ pub(crate) async fn dict(State(inner): State<Arc<Inner>>, RawQuery(q): RawQuery)
     }))
 }
 
-const ACCOUNT_FIELDS: [&str; 8] = [
-    "business_scope",
-    "business_province",
-    "business_city",
-    "business_detail_address",
-    "legal_person",
-    "legal_id",
-    "id_card_front_url",
-    "id_card_back_url",
-];
-
 /// Whether a step may be created (again): not while it is under audit (`under_audit`), not
 /// once it passed (`exists`); a rejected step is corrected and audited again.
 fn again(stage: Option<&Stage>, under_audit: TpErrorCode, exists: TpErrorCode) -> Option<Response> {
@@ -66,21 +55,14 @@ pub(crate) async fn create_account(
     body: Bytes,
 ) -> Response {
     let (p, program) = or_return!(authorized(&inner, q.as_deref(), Some(&body)));
-    if let Some(refused) = missing(&p, &ACCOUNT_FIELDS) {
+    if let Some(refused) = refused(&p, &body, rules::ACCOUNT_CREATE) {
         return refused;
-    }
-    let person = p.get("legal_person").map_or(0, |s| s.chars().count());
-    if !(2..=50).contains(&person) {
-        return tp_error(TpErrorCode::LegalPersonLength);
-    }
-    if p.get("legal_id").map_or(0, |s| s.chars().count()) != 18 {
-        return tp_error(TpErrorCode::LegalIdLength);
     }
     submit(
         &inner,
         &program,
         Step::Account,
-        keep(&p, &ACCOUNT_FIELDS),
+        keep(&p, rules::ACCOUNT_CREATE),
         |s| {
             again(
                 s.account.as_ref(),
@@ -110,13 +92,6 @@ pub(crate) async fn account_status(
     }
 }
 
-const CONFIG_FIELDS: [&str; 4] = [
-    "tp_public_key",
-    "pay_notify_url",
-    "refund_audit_url",
-    "refund_succ_url",
-];
-
 /// The account must have passed its audit before the next steps.
 fn account_gate(s: &Onboarding) -> Option<Response> {
     match s.account.as_ref().map(|a| a.audit) {
@@ -133,7 +108,7 @@ pub(crate) async fn submit_config(
     body: Bytes,
 ) -> Response {
     let (p, program) = or_return!(authorized(&inner, q.as_deref(), Some(&body)));
-    if let Some(refused) = missing(&p, &CONFIG_FIELDS) {
+    if let Some(refused) = refused(&p, &body, rules::DEVELOP_CONFIG) {
         return refused;
     }
     if let Err(e) = PublicKey::parse(p.get("tp_public_key").map_or(&b""[..], |k| k.as_bytes())) {
@@ -143,7 +118,7 @@ pub(crate) async fn submit_config(
         &inner,
         &program,
         Step::DevelopConfig,
-        keep(&p, &CONFIG_FIELDS),
+        keep(&p, rules::DEVELOP_CONFIG),
         |s| {
             account_gate(s).or_else(|| {
                 s.config
@@ -155,55 +130,20 @@ pub(crate) async fn submit_config(
     )
 }
 
-const SERVICE_FIELDS: [&str; 12] = [
-    "app_name",
-    "service_phone",
-    "bank_account",
-    "bank_card",
-    "bank_name",
-    "bank_branch",
-    "open_province",
-    "open_city",
-    "payment_days",
-    "commission_rate",
-    "pool_cash_pledge",
-    "day_max_frozen_amount",
-];
-
-fn check_service(p: &HashMap<String, String>) -> Option<Response> {
-    if let Some(refused) = missing(p, &SERVICE_FIELDS) {
-        return Some(refused);
-    }
-    let n = |k: &str| p.get(k).and_then(|v| v.parse::<u64>().ok());
-    if !matches!(n("payment_days"), Some(1 | 7 | 14 | 28)) {
-        return Some(tp_invalid("payment_days 须为 1, 7, 14 或 28"));
-    }
-    if n("commission_rate") != Some(6) {
-        return Some(tp_invalid("commission_rate 须为 6"));
-    }
-    if n("day_max_frozen_amount").is_none_or(|v| v > 10_000) {
-        return Some(tp_invalid("day_max_frozen_amount 不超过 10000"));
-    }
-    if n("pool_cash_pledge").is_none() {
-        return Some(tp_invalid("pool_cash_pledge 须为整数"));
-    }
-    None
-}
-
 pub(crate) async fn create_service(
     State(inner): State<Arc<Inner>>,
     RawQuery(q): RawQuery,
     body: Bytes,
 ) -> Response {
     let (p, program) = or_return!(authorized(&inner, q.as_deref(), Some(&body)));
-    if let Some(r) = check_service(&p) {
-        return r;
+    if let Some(refused) = refused(&p, &body, rules::PAYMENT_SERVICE) {
+        return refused;
     }
     submit(
         &inner,
         &program,
         Step::PaymentService,
-        keep(&p, &SERVICE_FIELDS),
+        keep(&p, rules::PAYMENT_SERVICE),
         |s| {
             account_gate(s)
                 .or_else(|| match s.config.as_ref().map(|c| c.audit) {
@@ -242,7 +182,7 @@ pub(crate) async fn update_service(
     body: Bytes,
 ) -> Response {
     let (p, program) = or_return!(authorized(&inner, q.as_deref(), Some(&body)));
-    if let Some(refused) = missing(&p, &["app_name", "service_phone", "pool_cash_pledge"]) {
+    if let Some(refused) = refused(&p, &body, rules::PAYMENT_SERVICE_UPDATE) {
         return refused;
     }
     let mut s = lock(&program.state);
@@ -251,8 +191,7 @@ pub(crate) async fn update_service(
         None => tp_error(TpErrorCode::ServiceNotFound),
         Some(v) if v.audit == Audit::Pending => tp_error(TpErrorCode::ServiceUnderAudit),
         Some(v) => {
-            v.fields
-                .extend(keep(&p, &["app_name", "service_phone", "pool_cash_pledge"]));
+            v.fields.extend(keep(&p, rules::PAYMENT_SERVICE_UPDATE));
             match change(&inner, &program, &mut s, next) {
                 Ok(()) => ok(Value::Null),
                 Err(e) => store_failed(&e),
@@ -267,14 +206,14 @@ pub(crate) async fn update_bound_service(
     body: Bytes,
 ) -> Response {
     let (p, program) = or_return!(authorized(&inner, q.as_deref(), Some(&body)));
-    if let Some(r) = check_service(&p) {
-        return r;
+    if let Some(refused) = refused(&p, &body, rules::PAYMENT_SERVICE) {
+        return refused;
     }
     submit(
         &inner,
         &program,
         Step::PaymentService,
-        keep(&p, &SERVICE_FIELDS),
+        keep(&p, rules::PAYMENT_SERVICE),
         |s| match s.service.as_ref().map(|v| v.audit) {
             None => Some(tp_error(TpErrorCode::ServiceNotFound)),
             Some(Audit::Pending) => Some(tp_error(TpErrorCode::ServiceUnderAudit)),
