@@ -190,7 +190,8 @@ async fn tp_first_life(base: &str, switch: &Switch, at: std::net::SocketAddr) ->
         http::Method::POST,
         &format!("{base}/rest/2.0/smartapp/pay/account/create?access_token={access}"),
         "application/x-www-form-urlencoded",
-        "business_scope=x&business_province=a&business_city=b&business_detail_address=c\
+        "business_scope=sandbox+restart+test&business_province=a&business_city=b\
+         &business_detail_address=c\
          &legal_person=%E6%9D%8E%E5%9B%9B&legal_id=110101199003078888\
          &id_card_front_url=https%3A%2F%2Fi%2Ff&id_card_back_url=https%3A%2F%2Fi%2Fb",
     )

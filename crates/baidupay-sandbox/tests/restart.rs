@@ -130,7 +130,7 @@ async fn the_tp_onboarding_goes_on_after_a_restart() {
     let account = c
         .post_form(
             &format!("/rest/2.0/smartapp/pay/account/create?access_token={access}"),
-            "business_scope=x&business_province=a&business_city=b&business_detail_address=c\
+            "business_scope=xy&business_province=a&business_city=b&business_detail_address=c\
              &legal_person=%E5%BC%A0%E4%B8%89&legal_id=110101199003077777\
              &id_card_front_url=https%3A%2F%2Fi%2Ff&id_card_back_url=https%3A%2F%2Fi%2Fb",
         )
