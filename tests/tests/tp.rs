@@ -291,6 +291,15 @@ async fn a_mini_program_is_onboarded_step_by_step_and_then_takes_payments() {
     assert_eq!(balance.income.to_string(), "6.00");
     assert_eq!(balance.data.len(), 1);
     assert_eq!(balance.period, Some(7));
+    // 支付时间 as seed 004 documents it: `yyyy-MM-dd HH:mm:ss`, T+7 from today
+    // (either side of a midnight that passed since the answer)
+    let due = balance.payment_due.clone().unwrap();
+    let now = baidupay_transport::Clock::unix_seconds(&baidupay_transport::SystemClock);
+    let day = |t: i64| baidupay_model::time::BeijingTime::from_unix(t).date() + " 00:00:00";
+    assert!(
+        [day(now + 7 * 86_400), day(now + 6 * 86_400)].contains(&due),
+        "{due}"
+    );
     let detail_request = IncomeDetailRequest {
         current_page: 1,
         page_size: 2,

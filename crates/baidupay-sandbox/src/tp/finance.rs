@@ -160,7 +160,14 @@ pub(crate) async fn finance_balance(
         "data": data,
         "adjustment": "0.00",
         "free_balance": signed_yuan(total),
-        "payment_due": period.map(|d| format!("T+{d}")),
+        // 支付时间, `yyyy-MM-dd HH:mm:ss` as seed 004 documents: the balance is paid out at
+        // the start of the day `period` days (T+N) from today
+        "payment_due": period.map(|d| {
+            let due = inner
+                .now_unix()
+                .saturating_add(i64::try_from(d).unwrap_or(0).saturating_mul(86_400));
+            format!("{} 00:00:00", beijing_date(due))
+        }),
         "others": "0.00",
         "page_size": pg.size,
         "total_count": days.len(),
