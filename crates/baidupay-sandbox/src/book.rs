@@ -94,13 +94,21 @@ pub(crate) enum RefundRefusal {
     UnknownOrder,
     NotPaid,
     WrongUser,
-    OverAmount { refundable: u64 },
+    OverAmount {
+        refundable: u64,
+    },
     /// The payment notify failed every attempt: the order is locked "已付款".
     Locked,
     /// The enterprise assets (what stays after payouts) hold less than the refund takes.
-    AssetsShort { assets: u64, needed: u64 },
+    AssetsShort {
+        assets: u64,
+        needed: u64,
+    },
     /// Today's refunds would pass the daily refund cap.
-    DayCap { cap: u64, used: u64 },
+    DayCap {
+        cap: u64,
+        used: u64,
+    },
 }
 
 /// Why cancelling a consumption (1.0 `syncOrderStatus`) is refused.
@@ -377,7 +385,9 @@ impl Book {
         let day = beijing_date(now);
         self.refunds
             .iter()
-            .filter(|r| r.status != REFUND_FAILED && !r.biz_refund_batch_id.starts_with(BY_PLATFORM))
+            .filter(|r| {
+                r.status != REFUND_FAILED && !r.biz_refund_batch_id.starts_with(BY_PLATFORM)
+            })
             .filter(|r| beijing_date(r.time) == day)
             .fold(0u64, |sum, r| sum.saturating_add(r.amount))
     }
@@ -479,9 +489,7 @@ impl Book {
             .filter(|o| o.order_id == r.order_id && o.status != REFUND_FAILED)
             .fold(0u64, |sum, o| sum.saturating_add(o.amount));
         let drawn = match (amount, self.by_id(r.order_id)) {
-            (Some(a), Some(o)) if r.drawn > 0 && a > 0 && a <= r.apply => {
-                refund_cost(o, before, a)
-            }
+            (Some(a), Some(o)) if r.drawn > 0 && a > 0 && a <= r.apply => refund_cost(o, before, a),
             _ => 0,
         };
         if let Some(r) = self.refunds.get_mut(i) {
@@ -612,10 +620,7 @@ mod tests {
                 needed: 1
             })
         );
-        assert_eq!(
-            b.cancel_consumption(1, 8),
-            Err(CancelRefusal::WrongOrder)
-        );
+        assert_eq!(b.cancel_consumption(1, 8), Err(CancelRefusal::WrongOrder));
         // one 10.00 order: 994 in the assets, short of its refundable 1000
         paid(&mut b, 2, 1000);
         b.consume(2, false);

@@ -271,7 +271,11 @@ mod sqlite {
 
     /// Added by version 3: `(table, column, definition)`.
     const SCHEMA_V3: &[(&str, &str, &str)] = &[
-        ("merchants", "commission_per_mille", "INTEGER NOT NULL DEFAULT 6"),
+        (
+            "merchants",
+            "commission_per_mille",
+            "INTEGER NOT NULL DEFAULT 6",
+        ),
         ("merchants", "day_refund_cap", "INTEGER DEFAULT 1000000"),
         ("merchants", "payout_reserve", "INTEGER"),
         ("merchants", "paid_out", "INTEGER NOT NULL DEFAULT 0"),
@@ -1141,7 +1145,10 @@ mod tests {
         }
         let (db, loaded) = Db::open(&path, "K").unwrap();
         assert_eq!(loaded.merchants.len(), 1);
-        assert_eq!(loaded.merchants[0].settings, crate::book::Settings::default());
+        assert_eq!(
+            loaded.merchants[0].settings,
+            crate::book::Settings::default()
+        );
         let (_, order) = &loaded.orders[0];
         assert!(order.credited && !order.locked);
         assert_eq!(order.commission, 6);

@@ -3,10 +3,10 @@
 use std::sync::Arc;
 
 use crate::baidu::cashier::notify_payment_from;
-use crate::callback::CallbackKind;
-use crate::deliver::PAYMENT_ATTEMPTS;
 use crate::baidu::refund::run_refund;
 use crate::book::{self, Order};
+use crate::callback::CallbackKind;
+use crate::deliver::PAYMENT_ATTEMPTS;
 use crate::state::Inner;
 use crate::sync::{lock, values};
 
@@ -35,7 +35,9 @@ pub(crate) fn resume(inner: &Arc<Inner>) {
             let made = attempts_made(inner, &m.app_key, o.order_id);
             tracing::info!(order_id = o.order_id, made, "resuming the payment notify");
             // none left: the notify below locks the order at once
-            let next = made.saturating_add(1).min(PAYMENT_ATTEMPTS.saturating_add(1));
+            let next = made
+                .saturating_add(1)
+                .min(PAYMENT_ATTEMPTS.saturating_add(1));
             tokio::spawn(notify_payment_from(inner.clone(), m.clone(), o, next));
         }
         for id in refunding {
