@@ -139,7 +139,30 @@ async fn pay_find_duplicate_refund_bill_and_close() {
         LegacyRefundStatus::Refunded
     );
     assert_eq!(legacy.verification.status_num, VerificationStatus::Consumed);
-    // 1.0 syncOrderStatus cancels the consumption
+    // 1.0 syncOrderStatus cancels the consumption: the enterprise assets must hold the order's
+    // refundable 83.00 (they hold 113.00 - 0.68 commission - 29.82 refunded: 10003 at first),
+    // so a second order is consumed first (seed 000: pay at least two orders when testing)
+    let e = w
+        .client
+        .sync_order_status(order.order_id, user)
+        .await
+        .unwrap_err();
+    assert!(
+        baidupay_e2e::chain(&e).contains("10003"),
+        "{}",
+        baidupay_e2e::chain(&e)
+    );
+    w.pay("E2E-3", 1_000).await;
+    eventually("the second payment is consumed", || async {
+        paid_effects(&w).await == 3
+    })
+    .await;
+    eventually("its money is in the assets", || async {
+        get_json(&w.http, &w.url(&format!("/sandbox/merchants/{APP_KEY}"))).await["money"]
+            ["enterprise_assets"]
+            == 8250 + 994
+    })
+    .await;
     w.client
         .sync_order_status(order.order_id, user)
         .await

@@ -169,6 +169,12 @@ async fn applied(sandbox: &Sandbox, app: &Merchant, kind: CallbackKind, effects:
     }
 }
 
+async fn get_json(http: &HyperTransport, url: &str) -> Step<Value> {
+    let req = expect(http::Request::get(url).body(Bytes::new()), "request")?;
+    let r = expect(http.send(req).await, url)?;
+    Ok(serde_json::from_slice(r.body()).unwrap_or(Value::Null))
+}
+
 async fn post_json(http: &HyperTransport, url: &str, v: &Value) -> Step<(u16, Value)> {
     let req = expect(
         http::Request::post(url)
@@ -399,6 +405,97 @@ async fn run() -> Result<(), CliError> {
                 Ok(((), "1 refund, status 2 (succeeded)".to_owned()))
             }
             other => fail(format!("expected one succeeded refund, got {other:?}")),
+        }
+    })
+    .await?;
+    d.step("refund (20.00) without the audit (isSkipAudit 1)", async {
+        let req = expect(
+            ApplyRefundRequest::new(
+                order.order_id,
+                user,
+                tp.clone(),
+                expect(BizRefundBatchId::new("DEMO-RB-2"), "batch id")?,
+                RefundType::CustomerService,
+                "demo refund without audit",
+                expect(AppKey::new(APP_KEY), "appKey")?,
+            )
+            .and_then(|r| r.partial(Fen::new(2000))),
+            "refund request",
+        )?;
+        let r = expect(client.apply_refund(&req).await, "applyOrderRefund")?;
+        applied(&sandbox, &app, CallbackKind::Refund, 3).await?;
+        let audits = sandbox
+            .deliveries()
+            .iter()
+            .filter(|x| x.kind == CallbackKind::RefundAudit)
+            .count();
+        if audits != 1 {
+            return fail(format!(
+                "expected no second audit, {audits} audits were asked"
+            ));
+        }
+        Ok((
+            (),
+            format!("refundBatchId {}, no audit asked", r.refund_batch_id),
+        ))
+    })
+    .await?;
+    d.step("a notify failed 4 times locks the order", async {
+        let (status, v) = post_json(
+            &http,
+            &format!("{base}/sandbox/merchants"),
+            &json!({
+                "app_key": "MMMdemolock", "deal_id": DEAL_ID, "app_id": APP_ID,
+                "client_id": "demoLockId", "client_secret": "demoLockSecret",
+                "merchant_public_key": merchant_key.public_key().to_spki_pem(),
+                "notify_url": format!("http://{merchant}/nowhere"),
+                "refund_audit_url": format!("http://{merchant}{REFUND_AUDIT_PATH}"),
+                "refund_notify_url": format!("http://{merchant}{REFUND_PATH}"),
+            }),
+        )
+        .await?;
+        if status != 201 {
+            return fail(format!("expected 201, got {status}: {v}"));
+        }
+        let lock_client = CashierClient::new(
+            CashierConfig::new(
+                expect(AppKey::new("MMMdemolock"), "appKey")?,
+                DealId::new(DEAL_ID),
+                merchant_key.clone(),
+            ),
+            http.clone(),
+            tokens.clone(),
+        );
+        let info = expect(
+            lock_client.order_info(
+                expect(TpOrderId::new("DEMO-LOCK"), "id")?,
+                Fen::new(500),
+                "locked",
+            ),
+            "orderInfo",
+        )?;
+        let v = expect(serde_json::to_value(&info), "json")?;
+        let (_, paid) = post_json(&http, &format!("{base}/sandbox/cashier/pay"), &v).await?;
+        let shown = format!("{base}/sandbox/merchants/MMMdemolock");
+        let locked = eventually(|| async {
+            get_json(&http, &shown)
+                .await
+                .is_ok_and(|m| m["locked_orders"] == json!([paid["orderId"]]))
+        })
+        .await;
+        let attempts = sandbox
+            .deliveries()
+            .into_iter()
+            .filter(|x| x.app_key == "MMMdemolock")
+            .collect::<Vec<_>>();
+        match attempts.last() {
+            Some(last) if locked && attempts.len() == 4 && last.reason.contains("locked") => Ok((
+                (),
+                format!("orderId {}: 4 attempts, 已付款 for good", paid["orderId"]),
+            )),
+            _ => fail(format!(
+                "expected 4 failed attempts and a lock, got {attempts:?}"
+            )),
         }
     })
     .await?;

@@ -602,11 +602,13 @@ fn demo_runs_every_step_against_the_sandbox() {
     let o = baidupay(&["demo"]);
     let out = stdout(&o);
     assert_eq!(code(&o), 0, "{out}\n{}", stderr(&o));
-    assert!(out.contains("all 34 steps passed"), "{out}");
+    assert!(out.contains("all 36 steps passed"), "{out}");
     for step in [
         "payment notify verified and acknowledged",
         "duplicate notify acknowledged, not applied twice",
         "refund notify verified and acknowledged",
+        "refund (20.00) without the audit (isSkipAudit 1)",
+        "a notify failed 4 times locks the order",
         "1.0 queryorderdetail (signed)",
         "close an unpaid order (cancelOrder)",
         "Alipay notify verified, applied, answered success",

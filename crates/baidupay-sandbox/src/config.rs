@@ -14,10 +14,19 @@ pub struct SandboxConfig {
     pub keys_dir: Option<PathBuf>,
     /// Lifetime of the access tokens it issues (default 10 minutes; Baidu's is a month).
     pub token_lifetime: Duration,
-    /// Delays before each callback attempt, the first included (default 0, 0.2 s, 0.5 s, 1 s,
-    /// 2 s, 4 s: Baidu's schedule, compressed).
+    /// Delays before each attempt of the Alipay and TP callbacks, the first included (default
+    /// 0, 0.2 s, 0.5 s, 1 s, 2 s, 4 s). The Baidu cashier's callbacks follow the platform's own
+    /// schedules instead, scaled by [`time_scale`](Self::time_scale).
     pub retry_schedule: Vec<Duration>,
-    /// How long a merchant may take to answer a callback (default 2 s, as Baidu).
+    /// How many times faster than the platform the Baidu cashier's callback schedules run
+    /// (default 600: two minutes take 0.2 s). The schedules, in platform time: the payment
+    /// notify is sent once and retried 3 times, 2 minutes apart (then the order is locked
+    /// "已付款"); the refund audit is asked again every 5 minutes while the answer is
+    /// `auditStatus` 3, and an audit or refund notify answered wrongly is retried after
+    /// 2 min, 4 min, 10 min, 30 min, then every hour, without limit. 1 runs them in real time.
+    pub time_scale: u32,
+    /// How long a merchant may take to answer a callback (default 2 s, as Baidu): a later
+    /// answer is a failed attempt.
     pub callback_timeout: Duration,
     /// A SQLite file holding the whole state, cashier, TP and Alipay (created `0600` when
     /// missing; see the crate docs for what a restart resumes); none: memory only.
@@ -45,6 +54,7 @@ impl Default for SandboxConfig {
                 .into_iter()
                 .map(Duration::from_millis)
                 .collect(),
+            time_scale: 600,
             callback_timeout: Duration::from_secs(2),
             db: None,
             tp_audit_delay: None,
@@ -103,6 +113,26 @@ impl SandboxConfig {
     pub fn retry_schedule(mut self, delays: impl IntoIterator<Item = Duration>) -> Self {
         self.retry_schedule = delays.into_iter().collect();
         self
+    }
+
+    /// Runs the Baidu cashier's callback schedules `factor` times faster than the platform
+    /// (0 is taken as 1).
+    #[must_use]
+    pub fn time_scale(mut self, factor: u32) -> Self {
+        self.time_scale = factor;
+        self
+    }
+
+    /// How long a merchant may take to answer a callback.
+    #[must_use]
+    pub fn callback_timeout(mut self, d: Duration) -> Self {
+        self.callback_timeout = d;
+        self
+    }
+
+    /// A platform delay (`minutes`) on the sandbox's time scale.
+    pub(crate) fn scaled_minutes(&self, minutes: u64) -> Duration {
+        Duration::from_secs(minutes.saturating_mul(60)) / self.time_scale.max(1)
     }
 
     /// The clock every time is read from (token expiries, timestamps, bill days).

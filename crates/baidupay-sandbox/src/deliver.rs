@@ -1,5 +1,13 @@
 //! Signed callbacks to the merchant, retried until the exact answer comes back, each attempt
 //! recorded and listed by `GET /sandbox/deliveries`.
+//!
+//! The Baidu cashier's callbacks follow the platform's schedules, scaled by
+//! [`SandboxConfig::time_scale`](crate::SandboxConfig::time_scale): the payment notify is sent
+//! once and retried 3 times, 2 minutes apart ([`PAYMENT_ATTEMPTS`]; the caller locks the order
+//! after the last); the refund audit is asked again every 5 minutes while the answer is
+//! "undecided" (`auditStatus` 3); a wrong answer to an audit or a refund notify is retried
+//! after 2, 4, 10, 30 minutes and then every hour, without limit (`baidu-cashier.md` §6.2,
+//! §6.3). The Alipay and TP callbacks follow `SandboxConfig::retry_schedule`.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -42,22 +50,57 @@ pub(crate) fn signed_form(inner: &Inner, mut pairs: Vec<(String, String)>) -> St
     form::encode(pairs.iter().map(|(k, v)| (k, v)))
 }
 
-fn judge(kind: CallbackKind, status: u16, body: &[u8]) -> Result<Answer, String> {
+/// The payment notify's attempts: the first and three retries (seed 000).
+pub(crate) const PAYMENT_ATTEMPTS: u32 = 4;
+
+/// Minutes between a payment notify's attempts (the 2.0 notify doc's "every 2 minutes").
+const PAYMENT_RETRY_MINUTES: u64 = 2;
+
+/// Minutes before the refund audit is asked again after "undecided".
+const UNDECIDED_MINUTES: u64 = 5;
+
+/// Minutes before each retry of a wrongly answered audit or refund notify; the last repeats.
+const LADDER_MINUTES: [u64; 5] = [2, 4, 10, 30, 60];
+
+/// Why an answer is not an acknowledgement; `undecided`: a refund audit answered
+/// `auditStatus` 3, asked again on its own rhythm.
+#[derive(Debug)]
+struct Refusal {
+    why: String,
+    undecided: bool,
+}
+
+impl From<String> for Refusal {
+    fn from(why: String) -> Self {
+        Self {
+            why,
+            undecided: false,
+        }
+    }
+}
+
+fn judge(kind: CallbackKind, status: u16, body: &[u8]) -> Result<Answer, Refusal> {
+    judged(kind, status, body).map_err(|(why, undecided)| Refusal { why, undecided })
+}
+
+fn judged(kind: CallbackKind, status: u16, body: &[u8]) -> Result<Answer, (String, bool)> {
+    let no = |why: String| (why, false);
     if !(200..300).contains(&status) {
-        return Err(format!(
+        return Err(no(format!(
             "HTTP {status}: the platform needs 200 with the exact JSON answer"
-        ));
+        )));
     }
     match kind {
         CallbackKind::Payment => PaymentAck::parse(body)
             .map(Answer::Payment)
-            .map_err(|e| format!("not the payment ack {{\"errno\":0,\"msg\":\"success\",\"data\":{{\"isConsumed\":2}}}}: {e}")),
+            .map_err(|e| no(format!("not the payment ack {{\"errno\":0,\"msg\":\"success\",\"data\":{{\"isConsumed\":2}}}}: {e}"))),
         CallbackKind::RefundAudit => match RefundAuditAnswer::parse(body) {
-            Ok(a) if a.audit_status == AuditStatus::Undecided => {
-                Err("auditStatus 3 (undecided): the platform asks again".to_owned())
-            }
+            Ok(a) if a.audit_status == AuditStatus::Undecided => Err((
+                "auditStatus 3 (undecided): the platform asks again in 5 minutes".to_owned(),
+                true,
+            )),
             Ok(a) => Ok(Answer::Audit(a)),
-            Err(e) => Err(format!("not a refund-audit answer: {e}")),
+            Err(e) => Err(no(format!("not a refund-audit answer: {e}"))),
         },
         CallbackKind::AlipayTrade
         | CallbackKind::TpAudit
@@ -66,12 +109,12 @@ fn judge(kind: CallbackKind, status: u16, body: &[u8]) -> Result<Answer, String>
             if body == b"success" {
                 Ok(Answer::Alipay)
             } else {
-                Err("not `success` (exactly these 7 characters): the platform sends it again".to_owned())
+                Err(no("not `success` (exactly these 7 characters): the platform sends it again".to_owned()))
             }
         }
         CallbackKind::Refund => RefundNotifyAck::parse(body)
             .map(|_| Answer::Refund)
-            .map_err(|e| format!("not the refund ack {{\"errno\":0,\"msg\":\"success\",\"data\":{{}}}}: {e}")),
+            .map_err(|e| no(format!("not the refund ack {{\"errno\":0,\"msg\":\"success\",\"data\":{{}}}}: {e}"))),
     }
 }
 
@@ -112,7 +155,7 @@ pub(crate) fn resume_owed(inner: &Arc<Inner>) {
     }
 }
 
-/// POSTs `body` to `url` on the retry schedule until it is acknowledged; `None` when every
+/// POSTs `body` to `url` on its schedule until it is acknowledged; `None` when every
 /// attempt failed. An armed callback fault holds it back first (`reorder_callback`) or
 /// delivers it once more after the acknowledgement (`duplicate_callback`).
 pub(crate) async fn deliver(
@@ -122,13 +165,26 @@ pub(crate) async fn deliver(
     url: String,
     body: String,
 ) -> Option<Answer> {
+    deliver_from(inner, kind, app_key, url, body, 1).await
+}
+
+/// [`deliver`], its attempts numbered from `first` (a resumed payment notify goes on with the
+/// attempts it has left).
+pub(crate) async fn deliver_from(
+    inner: Arc<Inner>,
+    kind: CallbackKind,
+    app_key: String,
+    url: String,
+    body: String,
+    first: u32,
+) -> Option<Answer> {
     let fault = inner.faults.for_callback(kind);
     if let Some(f) = &fault
         && f.kind == Kind::ReorderCallback
     {
         tokio::time::sleep(Duration::from_millis(f.delay_ms)).await;
     }
-    let answer = attempts(&inner, kind, &app_key, &url, &body, 1).await;
+    let answer = attempts(&inner, kind, &app_key, &url, &body, first).await;
     if answer.is_some()
         && fault
             .as_ref()
@@ -141,7 +197,39 @@ pub(crate) async fn deliver(
     answer
 }
 
-/// One run of the retry schedule; attempts are numbered from `first`.
+/// The delay before attempt `attempt` of `kind`, the `n`th (from 0) of this run; none: no
+/// more attempts. `retries` counts the wrong answers so far, `undecided` says the last one was
+/// an undecided audit.
+fn delay_before(
+    inner: &Inner,
+    kind: CallbackKind,
+    (attempt, n): (u32, usize),
+    retries: usize,
+    undecided: bool,
+) -> Option<Duration> {
+    let config = &inner.config;
+    match kind {
+        CallbackKind::Payment if attempt > PAYMENT_ATTEMPTS => None,
+        _ if n == 0 && is_baidu(kind) => Some(Duration::ZERO),
+        CallbackKind::Payment => Some(config.scaled_minutes(PAYMENT_RETRY_MINUTES)),
+        CallbackKind::RefundAudit if undecided => Some(config.scaled_minutes(UNDECIDED_MINUTES)),
+        CallbackKind::RefundAudit | CallbackKind::Refund => {
+            let step = retries.saturating_sub(1).min(LADDER_MINUTES.len() - 1);
+            Some(config.scaled_minutes(LADDER_MINUTES.get(step).copied().unwrap_or(60)))
+        }
+        _ => config.retry_schedule.get(n).copied(),
+    }
+}
+
+/// Whether the Baidu cashier sends it (on the platform's schedules).
+fn is_baidu(kind: CallbackKind) -> bool {
+    matches!(
+        kind,
+        CallbackKind::Payment | CallbackKind::RefundAudit | CallbackKind::Refund
+    )
+}
+
+/// One run of the schedule; attempts are numbered from `first`.
 async fn attempts(
     inner: &Arc<Inner>,
     kind: CallbackKind,
@@ -150,8 +238,9 @@ async fn attempts(
     body: &str,
     first: u32,
 ) -> Option<Answer> {
-    let schedule = inner.config.retry_schedule.clone();
-    for (attempt, delay) in (first..).zip(schedule) {
+    let (mut retries, mut undecided) = (0usize, false);
+    for (n, attempt) in (first..).enumerate() {
+        let delay = delay_before(inner, kind, (attempt, n), retries, undecided)?;
         if delay > Duration::ZERO {
             tokio::time::sleep(delay).await;
         }
@@ -164,7 +253,11 @@ async fn attempts(
             .header(http::header::CONTENT_TYPE, content_type)
             .body(Bytes::from(body.to_owned()));
         let (status, response, verdict) = match request {
-            Err(e) => (None, e.to_string(), Err(format!("bad callback URL: {e}"))),
+            Err(e) => (
+                None,
+                e.to_string(),
+                Err(Refusal::from(format!("bad callback URL: {e}"))),
+            ),
             Ok(request) => match inner.http.send(request).await {
                 Ok(r) => {
                     let status = r.status().as_u16();
@@ -174,10 +267,18 @@ async fn attempts(
                         .collect();
                     (Some(status), text, judge(kind, status, r.body()))
                 }
-                Err(e) => (None, e.to_string(), Err(format!("no answer: {e}"))),
+                Err(e) => (
+                    None,
+                    e.to_string(),
+                    Err(Refusal::from(format!(
+                        "no answer within {} ms (callback_timeout; the platform's is 2 s): {e}",
+                        inner.config.callback_timeout.as_millis()
+                    ))),
+                ),
             },
         };
         let acknowledged = verdict.is_ok();
+        let last = !acknowledged && kind == CallbackKind::Payment && attempt >= PAYMENT_ATTEMPTS;
         inner.record(Delivery {
             id: 0,
             kind,
@@ -190,11 +291,23 @@ async fn attempts(
             acknowledged,
             reason: match &verdict {
                 Ok(_) => "acknowledged".to_owned(),
-                Err(why) => why.clone(),
+                Err(r) if last => format!(
+                    "{}; attempt {attempt} of {PAYMENT_ATTEMPTS} failed, the last: the order is locked \
+                     '已付款' for good (it cannot be consumed, its money never reaches the \
+                     enterprise assets, a refund of it is refused)",
+                    r.why
+                ),
+                Err(r) => r.why.clone(),
             },
         });
-        if let Ok(answer) = verdict {
-            return Some(answer);
+        match verdict {
+            Ok(answer) => return Some(answer),
+            Err(r) => {
+                undecided = r.undecided;
+                if !r.undecided {
+                    retries = retries.saturating_add(1);
+                }
+            }
         }
     }
     None

@@ -5,20 +5,45 @@
 //!   keys directory; the public half is written to `baidu_platform_public_key.pem`.
 //! * `POST /sandbox/merchants` registers a merchant (JSON: `app_key`, `deal_id`, `app_id`,
 //!   `client_id`, `client_secret`, `merchant_public_key` in any format, `notify_url`,
-//!   `refund_audit_url`, `refund_notify_url`); `GET /sandbox/merchants/{app_key}` shows it.
+//!   `refund_audit_url`, `refund_notify_url`; optional money settings `commission_per_mille`
+//!   (default 6), `day_refund_cap` (fen, default 1,000,000 = 10,000 yuan; `null`: none) and
+//!   `payout_reserve` (fen; default none: nothing is paid out)); `GET /sandbox/merchants/{app_key}`
+//!   shows it with `settings`, `money` (`enterprise_assets`, `paid_out`, `commission`, `pending`,
+//!   `locked`, in fen) and `locked_orders`.
+//! * The money, as the platform keeps it (seeds 000, 001, 004): the commission is taken at
+//!   payment (rounded half up, at least 1 fen: a 0.01 order leaves nothing); an acknowledged
+//!   payment notify (`isConsumed` 2) consumes the order and its money less the commission
+//!   reaches the enterprise assets; a notify that fails its first attempt and three retries (an
+//!   answer later than [`SandboxConfig::callback_timeout`] fails) locks the order "已付款" for
+//!   good (the delivery log's last attempt says so) and a 2.0 refund of it is refused (10002
+//!   `订单已锁定为已付款状态，无法核销，不能退款`). A refund of a consumed order is paid from the
+//!   assets (the refund less its pro-rata share of the commission) and refused with 10003 when
+//!   they are short or when the day's refunds would pass `day_refund_cap` (the wording is the
+//!   sandbox's); with a `payout_reserve`, everything above it is paid out at once (the platform
+//!   pays out at T+1). 1.0 `syncOrderStatus` answers 10003 when the assets hold less than the
+//!   order's refundable amount and 10002 for a wrong `orderId`/`userId`; the 1.0 refund of a
+//!   consumed order is 10002 `已消费订单不允许退款` until its consumption is cancelled. An
+//!   `isErrorOrder` 1 answer makes the platform refund the order in full by itself (no audit,
+//!   merchant batch `abnormal-<orderId>`), and its refund notify follows.
 //! * The real paths, so that a client only changes its base URL: `/oauth/2.0/token` (short-lived
 //!   tokens), `/rest/2.0/smartapp/pay/paymentservice/{findByTpOrderId, cancelOrder,
 //!   applyOrderRefund, findOrderRefund, orderBill, capitaBill}` with Baidu's envelopes, error
 //!   shapes and quirks.
 //! * `POST /sandbox/cashier/pay` takes the bare `orderInfo` object as the mini program passes it
 //!   to `swan.requestPolymerPayment`, checks it as the cashier does (errCode 6 and the reason),
-//!   creates and pays the order and sends the signed payment notify, retried on a compressed
-//!   schedule until the exact success JSON comes back; `POST /sandbox/cashier/create` creates
-//!   the order unpaid.
+//!   creates and pays the order and sends the signed payment notify until the exact success
+//!   JSON comes back (at most 4 attempts); `POST /sandbox/cashier/create` creates the order
+//!   unpaid. `findByTpOrderId` answers `dealId` as a number (the doc sample, Baidu's Go and
+//!   Java SDKs) and `appKey` as the string a payment appKey is.
 //! * Refunds run the real sequence: the refund-audit callback (unless `isSkipAudit=1`),
-//!   honouring `auditStatus` and `calculateRes.refundPayMoney` (3 is asked again), then the
-//!   refund notify; a repeated `bizRefundBatchId` never refunds twice; refunds over the paid
-//!   amount are refused.
+//!   honouring `auditStatus` and `calculateRes.refundPayMoney` (3 is asked again every 5
+//!   platform minutes, without limit), then the refund notify; a repeated `bizRefundBatchId`
+//!   never refunds twice; refunds over the paid amount are refused.
+//! * The Baidu cashier's callbacks keep the platform's schedules, run
+//!   [`SandboxConfig::time_scale`] times faster (default 600: 2 minutes take 0.2 s): the
+//!   payment notify every 2 minutes, 4 attempts in all; a wrongly answered audit or refund
+//!   notify after 2, 4, 10, 30 minutes and then hourly, without limit (they end with the
+//!   process). [`SandboxConfig::retry_schedule`] is the Alipay and TP callbacks' schedule.
 //! * `GET /sandbox/deliveries` lists every callback attempt with the platform's verdict: the
 //!   answer to "why does Baidu keep retrying my notify".
 //! * Third-party platform (TP), the authorization chain (spec §3.2-3.3). Every event sent to a
@@ -99,7 +124,7 @@
 //! in place. A TP or Alipay change that cannot be stored is refused (HTTP 500, or the
 //! gateway's `20000` `isp.unknow-error`) and not made; a cashier write that fails is logged.
 //! On start, a restarted sandbox resumes what the platform still owes: payment notifies not
-//! yet acknowledged (on a fresh retry schedule), refunds still being processed (from the
+//! yet acknowledged nor locked (with the attempts they have left), refunds still being processed (from the
 //! audit callback on), TP events and Alipay notifies not yet acknowledged (a fresh retry
 //! schedule), the ticket pushes (on their interval: a push at once when one is due), and,
 //! with [`SandboxConfig::tp_audit_delay`], the audits under way (each passes that long after

@@ -1,6 +1,6 @@
 //! Optional persistence of the simulator's state in SQLite (`SandboxConfig::db`), so that
-//! everything survives a restart: the cashier's merchants, tokens, orders, refunds, delivery log
-//! and bills; the TP platforms, tickets, chain (TP tokens, pre-auth codes, authorization codes,
+//! everything survives a restart: the cashier's merchants (with their money settings and
+//! payouts), tokens, orders (commission, consumption, locks), refunds, delivery log and bills; the TP platforms, tickets, chain (TP tokens, pre-auth codes, authorization codes,
 //! refresh tokens, counts) and mini programs with their onboarding; the Alipay apps, trades,
 //! refunds and bills; and the callbacks still owed (TP events, Alipay notifies).
 //!
@@ -15,7 +15,7 @@
 
 use baidupay_model::Secret;
 
-use crate::book::{Order, Refund};
+use crate::book::{Order, Refund, Settings};
 use crate::callback::{CallbackKind, Delivery};
 use crate::state::alipay::Trade;
 use crate::state::tp::Counts;
@@ -32,6 +32,10 @@ pub(crate) struct MerchantRow {
     pub(crate) notify_url: String,
     pub(crate) refund_audit_url: String,
     pub(crate) refund_notify_url: String,
+    /// The money settings (schema 3).
+    pub(crate) settings: Settings,
+    /// Paid out above the payout reserve (schema 3).
+    pub(crate) paid_out: u64,
 }
 
 /// A token as stored: who it belongs to and when it expires (Unix seconds).
@@ -254,14 +258,59 @@ mod sqlite {
         AlipayAppRow, Change, CodeRow, IssuedKind, IssuedRow, Loaded, MerchantRow, OwedRow,
         PlatformRow, ProgramRow, RefreshRow, TicketsRow, TokenRow,
     };
-    use crate::book::{Order, Refund};
+    use crate::book::{Order, Refund, Settings};
     use crate::callback::{CallbackKind, Delivery};
     use crate::state::alipay::{AliRefund, Status, Trade};
     use crate::state::tp::Counts;
 
-    /// 1: the cashier state; 2: the TP and Alipay state and the owed callbacks (tables added,
-    /// a version 1 file is opened and upgraded in place).
-    const SCHEMA_VERSION: &str = "2";
+    /// 1: the cashier state; 2: the TP and Alipay state and the owed callbacks (tables added);
+    /// 3: the cashier's money (columns added: merchant settings and payouts, order commission,
+    /// lock and assets, what a refund took from the assets). An older file is opened and
+    /// upgraded in place.
+    const SCHEMA_VERSION: &str = "3";
+
+    /// Added by version 3: `(table, column, definition)`.
+    const SCHEMA_V3: &[(&str, &str, &str)] = &[
+        (
+            "merchants",
+            "commission_per_mille",
+            "INTEGER NOT NULL DEFAULT 6",
+        ),
+        ("merchants", "day_refund_cap", "INTEGER DEFAULT 1000000"),
+        ("merchants", "payout_reserve", "INTEGER"),
+        ("merchants", "paid_out", "INTEGER NOT NULL DEFAULT 0"),
+        ("orders", "commission", "INTEGER NOT NULL DEFAULT 0"),
+        ("orders", "locked", "INTEGER NOT NULL DEFAULT 0"),
+        ("orders", "credited", "INTEGER NOT NULL DEFAULT 0"),
+        ("orders", "withdrawn", "INTEGER NOT NULL DEFAULT 0"),
+        ("refunds", "drawn", "INTEGER NOT NULL DEFAULT 0"),
+    ];
+
+    /// The version 3 columns, added where missing; `upgrading` a version 1 or 2 file also
+    /// books its paid orders as the platform would have (commission at 6 per mille, consumed
+    /// ones in the assets, their refunds taken from them).
+    fn add_v3(conn: &Connection, upgrading: bool) -> rusqlite::Result<()> {
+        for (table, column, def) in SCHEMA_V3 {
+            let has: bool = conn.query_row(
+                &format!("SELECT COUNT(*) > 0 FROM pragma_table_info('{table}') WHERE name = ?1"),
+                [column],
+                |r| r.get(0),
+            )?;
+            if !has {
+                conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {def}"))?;
+            }
+        }
+        if upgrading {
+            conn.execute_batch(
+                "UPDATE orders SET commission = MIN(total, MAX(1, (total * 6 + 500) / 1000)),
+                     credited = (consumed = 1 AND error_order = 0)
+                     WHERE status = 2 AND total > 0;
+                 UPDATE refunds SET drawn = amount WHERE status != 3 AND order_id IN
+                     (SELECT order_id FROM orders WHERE credited = 1);",
+            )?;
+        }
+        Ok(())
+    }
 
     /// Version 1: the cashier state.
     pub(super) const SCHEMA_V1: &str = "
@@ -407,6 +456,7 @@ mod sqlite {
             };
             match meta("schema")? {
                 None => {
+                    add_v3(&conn, false).map_err(sql(&shown))?;
                     conn.execute(
                         "INSERT INTO meta (key, value) VALUES ('schema', ?1), ('platform_key', ?2)",
                         [SCHEMA_VERSION, platform_key],
@@ -414,9 +464,10 @@ mod sqlite {
                     .map_err(sql(&shown))?;
                 }
                 Some(v) if v == SCHEMA_VERSION => {}
-                // version 1 (the cashier state only): its tables are kept, the new ones were
-                // just created
-                Some(v) if v == "1" => {
+                // version 1 (the cashier state only) or 2: its tables are kept, the new ones
+                // were just created, the new columns are added
+                Some(v) if v == "1" || v == "2" => {
+                    add_v3(&conn, true).map_err(sql(&shown))?;
                     conn.execute(
                         "UPDATE meta SET value = ?1 WHERE key = 'schema'",
                         [SCHEMA_VERSION],
@@ -472,7 +523,7 @@ mod sqlite {
             self.write("storing an order", next_id, |tx| {
                 tx.execute(
                     "INSERT OR REPLACE INTO orders VALUES \
-                     (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                     (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
                     params![
                         int(o.order_id),
                         app_key,
@@ -486,7 +537,11 @@ mod sqlite {
                         o.create_time,
                         o.pay_time,
                         o.biz_info,
-                        o.return_data
+                        o.return_data,
+                        int(o.commission),
+                        o.locked,
+                        o.credited,
+                        int(o.withdrawn)
                     ],
                 )
                 .map(drop)
@@ -497,7 +552,7 @@ mod sqlite {
             self.write("storing a refund", next_id, |tx| {
                 tx.execute(
                     "INSERT OR REPLACE INTO refunds VALUES \
-                     (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                     (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
                     params![
                         int(r.refund_batch_id),
                         app_key,
@@ -510,7 +565,8 @@ mod sqlite {
                         r.status,
                         r.time,
                         r.skip_audit,
-                        r.notify_url
+                        r.notify_url,
+                        int(r.drawn)
                     ],
                 )
                 .map(drop)
@@ -573,7 +629,8 @@ mod sqlite {
 
     fn merchant(tx: &Transaction<'_>, m: &MerchantRow) -> rusqlite::Result<()> {
         tx.execute(
-            "INSERT OR REPLACE INTO merchants VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            "INSERT OR REPLACE INTO merchants VALUES \
+             (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
             params![
                 m.app_key,
                 int(m.deal_id),
@@ -583,7 +640,11 @@ mod sqlite {
                 m.public_key,
                 m.notify_url,
                 m.refund_audit_url,
-                m.refund_notify_url
+                m.refund_notify_url,
+                int(m.settings.commission_per_mille),
+                m.settings.day_refund_cap.map(int),
+                m.settings.payout_reserve.map(int),
+                int(m.paid_out)
             ],
         )
         .map(drop)
@@ -932,7 +993,8 @@ mod sqlite {
         let mut out = Loaded::default();
         let mut st = conn.prepare(
             "SELECT app_key, deal_id, app_id, client_id, client_secret, public_key, notify_url, \
-             refund_audit_url, refund_notify_url FROM merchants ORDER BY rowid",
+             refund_audit_url, refund_notify_url, commission_per_mille, day_refund_cap, \
+             payout_reserve, paid_out FROM merchants ORDER BY rowid",
         )?;
         out.merchants = st
             .query_map([], |r| {
@@ -946,12 +1008,19 @@ mod sqlite {
                     notify_url: r.get(6)?,
                     refund_audit_url: r.get(7)?,
                     refund_notify_url: r.get(8)?,
+                    settings: Settings {
+                        commission_per_mille: uint(r.get(9)?),
+                        day_refund_cap: r.get::<_, Option<i64>>(10)?.map(uint),
+                        payout_reserve: r.get::<_, Option<i64>>(11)?.map(uint),
+                    },
+                    paid_out: uint(r.get(12)?),
                 })
             })?
             .collect::<rusqlite::Result<_>>()?;
         let mut st = conn.prepare(
             "SELECT app_key, order_id, user_id, tp_order_id, deal_id, total, status, consumed, \
-             error_order, create_time, pay_time, biz_info, return_data FROM orders ORDER BY order_id",
+             error_order, create_time, pay_time, biz_info, return_data, commission, locked, \
+             credited, withdrawn FROM orders ORDER BY order_id",
         )?;
         out.orders = st
             .query_map([], |r| {
@@ -970,13 +1039,18 @@ mod sqlite {
                         pay_time: r.get(10)?,
                         biz_info: r.get(11)?,
                         return_data: r.get(12)?,
+                        commission: uint(r.get(13)?),
+                        locked: r.get(14)?,
+                        credited: r.get(15)?,
+                        withdrawn: uint(r.get(16)?),
                     },
                 ))
             })?
             .collect::<rusqlite::Result<_>>()?;
         let mut st = conn.prepare(
             "SELECT app_key, refund_batch_id, biz_refund_batch_id, order_id, user_id, tp_order_id, \
-             apply, amount, status, time, skip_audit, notify_url FROM refunds ORDER BY refund_batch_id",
+             apply, amount, status, time, skip_audit, notify_url, drawn FROM refunds \
+             ORDER BY refund_batch_id",
         )?;
         out.refunds = st
             .query_map([], |r| {
@@ -994,6 +1068,7 @@ mod sqlite {
                         time: r.get(9)?,
                         skip_audit: r.get(10)?,
                         notify_url: r.get(11)?,
+                        drawn: uint(r.get(12)?),
                     },
                 ))
             })?
@@ -1050,8 +1125,9 @@ mod sqlite {
 mod tests {
     use super::Db;
 
-    /// A version 1 file (the cashier state, as the previous release made it) opens: its
-    /// merchants load, the new tables are added, the version goes to 2; a newer one is refused.
+    /// A version 1 file (the cashier state, as an earlier release made it) opens: its
+    /// merchants load, the new tables and columns are added, the version goes to 3, a consumed
+    /// order is booked in the assets; a newer one is refused.
     #[test]
     fn a_version_1_file_is_upgraded_and_a_newer_one_refused() {
         let dir = tempfile::tempdir().unwrap();
@@ -1062,12 +1138,20 @@ mod tests {
             conn.execute_batch(
                 "INSERT INTO meta VALUES ('schema', '1'), ('platform_key', 'K');
                  INSERT INTO merchants VALUES ('MMMold', 1, 2, 'c', 's', 'pem', 'http://n',
-                     'http://a', 'http://r');",
+                     'http://a', 'http://r');
+                 INSERT INTO orders VALUES (7, 'MMMold', 8, 'T7', 1, 1000, 2, 1, 0, 0, 0, '', '');",
             )
             .unwrap();
         }
         let (db, loaded) = Db::open(&path, "K").unwrap();
         assert_eq!(loaded.merchants.len(), 1);
+        assert_eq!(
+            loaded.merchants[0].settings,
+            crate::book::Settings::default()
+        );
+        let (_, order) = &loaded.orders[0];
+        assert!(order.credited && !order.locked);
+        assert_eq!(order.commission, 6);
         assert!(loaded.platforms.is_empty() && loaded.trades.is_empty());
         drop(db);
         let conn = rusqlite::Connection::open(&path).unwrap();
@@ -1076,11 +1160,11 @@ mod tests {
                 r.get(0)
             })
             .unwrap();
-        assert_eq!(version, "2");
-        conn.execute("UPDATE meta SET value = '3' WHERE key = 'schema'", [])
+        assert_eq!(version, "3");
+        conn.execute("UPDATE meta SET value = '4' WHERE key = 'schema'", [])
             .unwrap();
         drop(conn);
         let refused = Db::open(&path, "K").map(drop).err().unwrap_or_default();
-        assert!(refused.contains("schema version 3"), "{refused}");
+        assert!(refused.contains("schema version 4"), "{refused}");
     }
 }

@@ -10,6 +10,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Value, json};
 
+use crate::baidu::refund::run_refund;
 use crate::book::{self, Order};
 use crate::callback::CallbackKind;
 use crate::deliver::{self, Answer, signed_form};
@@ -121,6 +122,10 @@ pub(crate) async fn cashier(inner: Arc<Inner>, body: &[u8], pay: bool) -> Respon
                     status: book::UNPAID,
                     consumed: false,
                     error_order: false,
+                    commission: 0,
+                    locked: false,
+                    credited: false,
+                    withdrawn: 0,
                     create_time: now,
                     pay_time: None,
                     biz_info,
@@ -137,7 +142,12 @@ pub(crate) async fn cashier(inner: Arc<Inner>, body: &[u8], pay: bool) -> Respon
         if pay {
             o.status = book::PAID;
             o.pay_time = Some(now);
+            // the commission is taken at payment
+            book.take_commission(order_id);
         }
+        let Some(o) = book.by_id(order_id) else {
+            return cashier_error(10, "系统错误", vec![]);
+        };
         inner.persist_order(&m.app_key, o);
         o.clone()
     };
@@ -150,8 +160,16 @@ pub(crate) async fn cashier(inner: Arc<Inner>, body: &[u8], pay: bool) -> Respon
     )
 }
 
-/// Sends the payment notify until it is acknowledged, then records what the merchant said.
+/// Sends the payment notify until it is acknowledged (the first attempt and three retries),
+/// then records what the merchant said: consumed (the money reaches the enterprise assets), or
+/// `isErrorOrder` (the platform refunds the order itself, its refund notify follows). When
+/// every attempt failed, the order is locked "已付款".
 pub(crate) async fn notify_payment(inner: Arc<Inner>, m: Arc<Merchant>, o: Order) {
+    notify_payment_from(inner, m, o, 1).await;
+}
+
+/// [`notify_payment`] from attempt `first` (a restart goes on with the attempts left).
+pub(crate) async fn notify_payment_from(inner: Arc<Inner>, m: Arc<Merchant>, o: Order, first: u32) {
     let s = |v: u64| v.to_string();
     let pairs = vec![
         ("count".to_owned(), "1".to_owned()),
@@ -177,20 +195,66 @@ pub(crate) async fn notify_payment(inner: Arc<Inner>, m: Arc<Merchant>, o: Order
         ("userId".to_owned(), s(o.user_id)),
     ];
     let body = signed_form(&inner, pairs);
-    let answer = deliver::deliver(
+    let answer = deliver::deliver_from(
         inner.clone(),
         CallbackKind::Payment,
         m.app_key.clone(),
         m.notify_url.clone(),
         body,
+        first,
     )
     .await;
-    if let Some(Answer::Payment(ack)) = answer {
+    let abnormal = {
         let mut book = lock(&m.book);
-        if let Some(order) = book.by_id_mut(o.order_id) {
-            order.consumed = true;
-            order.error_order = ack.is_error_order;
+        let abnormal = match answer {
+            Some(Answer::Payment(ack)) => {
+                book.consume(o.order_id, ack.is_error_order);
+                ack.is_error_order
+            }
+            _ => {
+                book.lock_order(o.order_id);
+                false
+            }
+        };
+        if let Some(order) = book.by_id(o.order_id) {
             inner.persist_order(&m.app_key, order);
         }
+        inner.persist_money(&m, &book);
+        abnormal
+    };
+    if abnormal {
+        refund_abnormal(&inner, &m, &o);
     }
+}
+
+/// The platform refunds an order the merchant answered `isErrorOrder` 1 for: in full, without
+/// the audit, its refund notify to the merchant's refund-notify URL.
+fn refund_abnormal(inner: &Arc<Inner>, m: &Arc<Merchant>, o: &Order) {
+    let biz = format!("{}{}", book::BY_PLATFORM, o.order_id);
+    let request = book::RefundRequest {
+        order_id: o.order_id,
+        user_id: o.user_id,
+        apply: None,
+        biz_refund_batch_id: &biz,
+        skip_audit: true,
+        notify_url: &m.refund_notify_url,
+        by_platform: true,
+    };
+    let refund = {
+        let mut book = lock(&m.book);
+        if book.refund_by_biz_batch(&biz).is_some() {
+            return;
+        }
+        match book.apply_refund(&request, inner.next_id(), inner.now_unix()) {
+            Ok(r) => {
+                inner.persist_refund(&m.app_key, &r);
+                r
+            }
+            Err(e) => {
+                tracing::info!(order_id = o.order_id, refusal = ?e, "no abnormal refund");
+                return;
+            }
+        }
+    };
+    tokio::spawn(run_refund(inner.clone(), m.clone(), refund.refund_batch_id));
 }

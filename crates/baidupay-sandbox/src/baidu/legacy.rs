@@ -10,8 +10,8 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use crate::baidu::refund::run_refund;
-use crate::book::{self, RefundRefusal, RefundRequest};
+use crate::baidu::refund::{refused, run_refund};
+use crate::book::{self, CancelRefusal, RefundRequest};
 use crate::request::{num, params};
 use crate::respond::{errno, json_response, ok, or_return};
 use crate::state::{Inner, Merchant};
@@ -126,6 +126,7 @@ pub(crate) async fn legacy_refund(
         biz_refund_batch_id: &biz,
         skip_audit: false,
         notify_url: &m.refund_notify_url,
+        by_platform: false,
     };
     let refund = {
         let mut book = lock(&m.book);
@@ -134,23 +135,24 @@ pub(crate) async fn legacy_refund(
                 json!({"refundBatchId": r.refund_batch_id.to_string(), "refundPayMoney": r.apply.to_string()}),
             );
         }
-        if book.by_id(order_id).map(|o| o.tp_order_id.as_str()) != Some(get("tpOrderId")) {
-            return errno(10002, "系统错误，订单未找到");
+        match book.by_id(order_id) {
+            Some(o) if o.tp_order_id == get("tpOrderId") => {
+                // the 1.0 refund needs the consumption cancelled first (syncOrderStatus)
+                if o.consumed && o.user_id == user_id {
+                    return errno(
+                        10002,
+                        "系统错误，已消费订单不允许退款 (cancel the consumption first: syncOrderStatus)",
+                    );
+                }
+            }
+            _ => return errno(10002, "系统错误，订单未找到"),
         }
         match book.apply_refund(&request, inner.next_id(), inner.now_unix()) {
             Ok(r) => {
                 inner.persist_refund(&m.app_key, &r);
                 r
             }
-            Err(RefundRefusal::OverAmount { refundable }) => {
-                return errno(
-                    10001,
-                    format!(
-                        "参数错误，applyRefundMoney超过可退金额 (refundable: {refundable} fen)"
-                    ),
-                );
-            }
-            Err(_) => return errno(10002, "系统错误，订单未找到或不能退款"),
+            Err(e) => return refused(&e),
         }
     };
     tokio::spawn(run_refund(inner.clone(), m.clone(), refund.refund_batch_id));
@@ -174,12 +176,19 @@ pub(crate) async fn legacy_sync(
         return errno(10002, "系统错误，orderId / userId取值不合法");
     };
     let mut book = lock(&m.book);
-    match book.by_id_mut(order_id) {
-        Some(o) if o.user_id == user_id => {
-            o.consumed = false;
-            inner.persist_order(&m.app_key, o);
+    match book.cancel_consumption(order_id, user_id) {
+        Ok(()) => {
+            if let Some(o) = book.by_id(order_id) {
+                inner.persist_order(&m.app_key, o);
+            }
             ok(json!([]))
         }
-        _ => errno(10002, "系统错误，orderId / userId取值不合法"),
+        Err(CancelRefusal::WrongOrder) => errno(10002, "系统错误，orderId / userId取值不合法"),
+        Err(CancelRefusal::AssetsShort { assets, needed }) => errno(
+            10003,
+            format!(
+                "企业资产金额小于退款金额，取消核销失败 (enterprise assets: {assets} fen, the order's refund: {needed} fen)"
+            ),
+        ),
     }
 }

@@ -1,7 +1,7 @@
-//! `POST /sandbox/merchants` registers a cashier merchant; `GET /sandbox/merchants/{app_key}`
-//! shows it.
+//! `POST /sandbox/merchants` registers a cashier merchant (with its money settings);
+//! `GET /sandbox/merchants/{app_key}` shows it, its settings and its money.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -10,7 +10,8 @@ use axum::response::Response;
 use baidupay_crypto::PublicKey;
 use serde_json::{Value, json};
 
-use crate::request::{absolute_url, text_of};
+use crate::book::{Book, Settings};
+use crate::request::{absolute_url, json_id, text_of};
 use crate::respond::{bad_request, control_error, json_response};
 use crate::state::{Inner, Merchant};
 use crate::sync::{Unpoisoned, lock};
@@ -43,6 +44,10 @@ pub(crate) async fn register(State(inner): State<Arc<Inner>>, body: Bytes) -> Re
     let (Ok(deal_id), Ok(app_id)) = (deal_id.parse::<u64>(), app_id.parse::<u64>()) else {
         return bad_request("deal_id and app_id must be numbers");
     };
+    let settings = match settings(&v) {
+        Ok(s) => s,
+        Err(e) => return bad_request(e),
+    };
     let key = match PublicKey::parse(key_text.as_bytes()) {
         Ok(k) => k,
         Err(e) => return bad_request(format!("merchant_public_key: {e}")),
@@ -66,7 +71,7 @@ pub(crate) async fn register(State(inner): State<Arc<Inner>>, body: Bytes) -> Re
         notify_url,
         refund_audit_url,
         refund_notify_url,
-        book: Default::default(),
+        book: Mutex::new(Book::with_money(settings, 0)),
     });
     let view = merchant_view(&inner, &merchant);
     let mut all = inner.merchants.write_or_recover();
@@ -81,7 +86,33 @@ pub(crate) async fn register(State(inner): State<Arc<Inner>>, body: Bytes) -> Re
     json_response(StatusCode::CREATED, &view)
 }
 
+/// The money settings of a registration: `commission_per_mille` (default 6),
+/// `day_refund_cap` (fen, default 1,000,000; `null`: none), `payout_reserve` (fen, default
+/// none: nothing is paid out), each a number or a numeric string.
+fn settings(v: &Value) -> Result<Settings, String> {
+    let mut s = Settings::default();
+    let number = |key: &str| match v.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(_) => json_id(v, key)
+            .map(Some)
+            .ok_or_else(|| format!("{key} must be a whole number (fen, or per mille)")),
+    };
+    if let Some(rate) = number("commission_per_mille")? {
+        if rate > 1000 {
+            return Err("commission_per_mille must be at most 1000".to_owned());
+        }
+        s.commission_per_mille = rate;
+    }
+    if v.get("day_refund_cap").is_some() {
+        s.day_refund_cap = number("day_refund_cap")?;
+    }
+    s.payout_reserve = number("payout_reserve")?;
+    Ok(s)
+}
+
 fn merchant_view(inner: &Inner, m: &Merchant) -> Value {
+    let book = lock(&m.book);
+    let s = book.settings;
     json!({
         "app_key": m.app_key,
         "deal_id": m.deal_id,
@@ -92,7 +123,14 @@ fn merchant_view(inner: &Inner, m: &Merchant) -> Value {
         "refund_audit_url": m.refund_audit_url,
         "refund_notify_url": m.refund_notify_url,
         "platform_public_key": inner.public.to_spki_pem(),
-        "orders": lock(&m.book).orders().len(),
+        "orders": book.orders().len(),
+        "settings": {
+            "commission_per_mille": s.commission_per_mille,
+            "day_refund_cap": s.day_refund_cap,
+            "payout_reserve": s.payout_reserve,
+        },
+        "money": book.money(),
+        "locked_orders": book.orders().iter().filter(|o| o.locked).map(|o| o.order_id).collect::<Vec<_>>(),
     })
 }
 

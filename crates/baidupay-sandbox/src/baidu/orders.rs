@@ -18,8 +18,10 @@ fn order_json(m: &Merchant, o: &Order) -> Value {
         "orderId": o.order_id,
         "tpOrderId": o.tp_order_id,
         "userId": o.user_id,
-        // the platform's number-or-string quirks: dealId and appKey come as strings here
-        "dealId": o.deal_id.to_string(),
+        // numbers, as the doc sample and Baidu's Go and Java SDKs have them (a string trips
+        // the Go SDK's int64); appKey stays the string a payment appKey is (`MMMabc`): the
+        // doc sample's `0` is a placeholder and the Java SDK's field is a String
+        "dealId": o.deal_id,
         "appKey": m.app_key,
         "appId": m.app_id,
         "openId": "",

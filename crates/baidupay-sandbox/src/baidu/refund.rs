@@ -64,6 +64,7 @@ pub(crate) async fn apply_refund(
         biz_refund_batch_id: &biz,
         skip_audit: get("isSkipAudit") == "1",
         notify_url: &notify_url,
+        by_platform: false,
     };
     let refund = {
         let mut book = lock(&m.book);
@@ -81,21 +82,44 @@ pub(crate) async fn apply_refund(
                 inner.persist_refund(&m.app_key, &r);
                 r
             }
-            Err(RefundRefusal::UnknownOrder) => return errno(10002, "系统错误，订单未找到"),
-            Err(RefundRefusal::NotPaid) => return errno(10002, "系统错误，订单未支付，不能退款"),
-            Err(RefundRefusal::WrongUser) => return errno(10001, "参数错误，userId取值不合法"),
-            Err(RefundRefusal::OverAmount { refundable }) => {
-                return errno(
-                    10001,
-                    format!(
-                        "参数错误，applyRefundMoney超过可退金额 (refundable: {refundable} fen)"
-                    ),
-                );
-            }
+            Err(e) => return refused(&e),
         }
     };
     tokio::spawn(run_refund(inner.clone(), m.clone(), refund.refund_batch_id));
     ok(json!({"refundBatchId": refund.refund_batch_id.to_string(), "refundPayMoney": refund.apply}))
+}
+
+/// The platform's answer to a refused refund application (2.0 and 1.0): 10002 for the order's
+/// state (the doc's family: 订单未找到 / 已消费订单不允许退款), 10001 for a parameter, 10003 when
+/// the money is not there (the enterprise assets after payouts, or the daily refund cap; the
+/// wording is the sandbox's, after seeds 000 and 004).
+pub(crate) fn refused(e: &RefundRefusal) -> Response {
+    match e {
+        RefundRefusal::UnknownOrder => errno(10002, "系统错误，订单未找到"),
+        RefundRefusal::NotPaid => errno(10002, "系统错误，订单未支付，不能退款"),
+        RefundRefusal::WrongUser => errno(10001, "参数错误，userId取值不合法"),
+        RefundRefusal::OverAmount { refundable } => errno(
+            10001,
+            format!("参数错误，applyRefundMoney超过可退金额 (refundable: {refundable} fen)"),
+        ),
+        RefundRefusal::Locked => errno(
+            10002,
+            "系统错误，订单已锁定为已付款状态，无法核销，不能退款 (the payment notify failed every \
+             attempt; the platform's answer: write to jiaoyi-ask@baidu.com)",
+        ),
+        RefundRefusal::AssetsShort { assets, needed } => errno(
+            10003,
+            format!(
+                "企业资产不足，退款失败 (enterprise assets: {assets} fen, the refund needs {needed} fen)"
+            ),
+        ),
+        RefundRefusal::DayCap { cap, used } => errno(
+            10003,
+            format!(
+                "当日退款总金额超过每日退款上限，退款失败，次日可再次发起 (cap: {cap} fen, refunded today: {used} fen)"
+            ),
+        ),
+    }
 }
 
 /// The refund sequence: audit (unless skipped), settlement, refund notify.

@@ -37,8 +37,9 @@ pub(crate) struct Merchant {
 }
 
 impl Merchant {
-    /// A merchant as stored, with its key parsed, and an empty book.
+    /// A merchant as stored, with its key parsed, and an empty book (with its settings).
     pub(crate) fn from_row(row: store::MerchantRow, key: PublicKey) -> Self {
+        let book = book::Book::with_money(row.settings, row.paid_out);
         Self {
             app_key: row.app_key,
             deal_id: row.deal_id,
@@ -49,12 +50,17 @@ impl Merchant {
             notify_url: row.notify_url,
             refund_audit_url: row.refund_audit_url,
             refund_notify_url: row.refund_notify_url,
-            book: Mutex::default(),
+            book: Mutex::new(book),
         }
     }
 
-    /// The merchant as stored.
+    /// The merchant as stored (locks its book).
     pub(crate) fn row(&self) -> store::MerchantRow {
+        self.row_with(&lock(&self.book))
+    }
+
+    /// The merchant as stored, its money settings read from `book` (its own, locked).
+    pub(crate) fn row_with(&self, book: &book::Book) -> store::MerchantRow {
         store::MerchantRow {
             app_key: self.app_key.clone(),
             deal_id: self.deal_id,
@@ -65,6 +71,8 @@ impl Merchant {
             notify_url: self.notify_url.clone(),
             refund_audit_url: self.refund_audit_url.clone(),
             refund_notify_url: self.refund_notify_url.clone(),
+            settings: book.settings,
+            paid_out: book.paid_out,
         }
     }
 }
@@ -199,6 +207,13 @@ impl Inner {
     /// Writes an order through.
     pub(crate) fn persist_order(&self, app_key: &str, o: &book::Order) {
         self.persist(|db, next| db.order(app_key, o, next));
+    }
+
+    /// Writes a merchant's money (its row: settings and payouts) through; `book` is its own,
+    /// locked.
+    pub(crate) fn persist_money(&self, m: &Merchant, book: &book::Book) {
+        let row = m.row_with(book);
+        self.persist(|db, next| db.merchant(&row, next));
     }
 
     /// Writes a refund through.
