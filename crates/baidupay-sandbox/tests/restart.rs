@@ -390,7 +390,7 @@ async fn the_ticket_schedule_goes_on_after_a_restart() {
     let clock = Arc::new(baidupay_transport::ManualClock::new(1_715_593_760));
     let config = || config(dir.path()).clock(clock.clone());
     let mut r = Receiver::start().await;
-    let (_, running, c) = start(config()).await;
+    let (first, running, c) = start(config()).await;
     let (status, v) = c
         .post_json(
             "/sandbox/tp/platforms",
@@ -401,7 +401,17 @@ async fn the_ticket_schedule_goes_on_after_a_restart() {
         .await;
     assert_eq!(status, 201, "{v}");
     r.next("auth").await;
+    // the receiver has the push; wait until the sandbox has read the answer and logged it
+    // (stopping earlier abandons the push in flight), bounded
+    for _ in 0..200 {
+        if attempts(&first, CallbackKind::TpTicket) == (1, 1) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(attempts(&first, CallbackKind::TpTicket), (1, 1));
     running.stop().await;
+    drop(first);
 
     // restarted before the next push is due: none now
     let (sandbox, running, _) = start(config()).await;
