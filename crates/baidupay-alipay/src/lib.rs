@@ -37,6 +37,7 @@
 mod client;
 mod config;
 mod error;
+pub mod bill;
 pub mod response;
 mod time;
 
