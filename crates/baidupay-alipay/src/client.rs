@@ -595,6 +595,48 @@ impl AlipayClient {
             bytes: resp.into_body(),
         })
     }
+
+    /// Asks for the bill's URL and downloads and parses the file at once (the URL expires 30
+    /// seconds after it is issued). A failed download is retried once with a new URL.
+    /// `bill_file_code` [`crate::bill::EMPTY_DATA_WITH_BILL_FILE`] gives an empty bill.
+    ///
+    /// # Errors
+    /// [`crate::bill::FetchBillError::Api`] with the error of
+    /// [`AlipayClient::bill_download_url`] or of the second [`AlipayClient::download_bill`]
+    /// (or an answer without `bill_download_url`); [`crate::bill::FetchBillError::Parse`]
+    /// when the file cannot be read ([`crate::bill::BillArchive::read_all`]).
+    pub async fn bill(
+        &self,
+        request: &BillDownloadUrlQuery,
+    ) -> std::result::Result<crate::bill::Bill, crate::bill::FetchBillError> {
+        use crate::bill::{BillArchive, EMPTY_DATA_WITH_BILL_FILE, FetchBillError};
+        let mut attempt = 0;
+        let file = loop {
+            attempt += 1;
+            let answer = self
+                .bill_download_url(request)
+                .await
+                .map_err(FetchBillError::Api)?;
+            if answer.bill_file_code.as_deref() == Some(EMPTY_DATA_WITH_BILL_FILE) {
+                return Ok(crate::bill::Bill::empty());
+            }
+            let Some(url) = answer.bill_download_url.filter(|u| !u.is_empty()) else {
+                return Err(FetchBillError::Api(AlipayError::UnexpectedAnswer {
+                    method: "alipay.data.dataservice.bill.downloadurl.query",
+                    status: 200,
+                    detail: "no bill_download_url in the answer".to_owned(),
+                }));
+            };
+            match self.download_bill(&url).await {
+                Ok(file) => break file,
+                Err(e) if attempt >= 2 => return Err(FetchBillError::Api(e)),
+                Err(e) => tracing::warn!(error = %e, "bill download failed; asking for a new URL"),
+            }
+        };
+        BillArchive::new(std::io::Cursor::new(file.bytes))
+            .and_then(|mut a| a.read_all())
+            .map_err(FetchBillError::Parse)
+    }
 }
 
 fn known(c: &CertMode, sn: &str) -> Option<PublicKey> {
