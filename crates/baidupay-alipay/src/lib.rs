@@ -34,10 +34,10 @@
 
 #![warn(missing_docs)]
 
+pub mod bill;
 mod client;
 mod config;
 mod error;
-pub mod bill;
 pub mod response;
 mod time;
 

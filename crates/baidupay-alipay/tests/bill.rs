@@ -6,13 +6,14 @@
 use std::io::Cursor;
 use std::process::Command;
 
-use baidupay_alipay::bill::{
-    Bill, BillArchive, BillError, BillSummary, DetailRows, RowKind,
-};
+use baidupay_alipay::bill::{Bill, BillArchive, BillError, BillSummary, DetailRows, RowKind};
 
 /// Runs the fixture script: `variant` (and `csv` or `summary` for one file only).
 fn fixture(args: &[&str]) -> Vec<u8> {
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/make_alipay_bill.py");
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/make_alipay_bill.py"
+    );
     let out = Command::new("python3")
         .arg(script)
         .args(args)
@@ -46,7 +47,10 @@ fn check_happy_rows(bill: &Bill) {
     assert_eq!(r.get("服务费(元)"), Some("-0.53"));
     assert_eq!(r.get("对方账户"), Some("abc***@163.com"));
     let r = &bill.rows[1];
-    assert_eq!(r.trade_no, "2024051322001400001000000002", "backquote stripped");
+    assert_eq!(
+        r.trade_no, "2024051322001400001000000002",
+        "backquote stripped"
+    );
     assert_eq!(r.out_trade_no, "20240513000002", "spaces trimmed");
     assert_eq!(r.get("商品名称"), Some("商品,带逗号"));
     let r = &bill.rows[2];
@@ -63,7 +67,10 @@ fn check_happy_rows(bill: &Bill) {
 #[test]
 fn happy_path() {
     let bill = read("happy").unwrap();
-    assert_eq!(bill.detail_name, "20880000000000000156_20240513_业务明细.csv");
+    assert_eq!(
+        bill.detail_name,
+        "20880000000000000156_20240513_业务明细.csv"
+    );
     check_happy_rows(&bill);
     let summary = bill.summary.as_ref().unwrap();
     assert_eq!(summary.total_cell("商家实收（元）"), Some("178.88"));
@@ -138,7 +145,10 @@ fn a_truncated_zip_is_a_clear_error() {
         let err = BillArchive::new(Cursor::new(zip[..cut].to_vec()))
             .and_then(|mut a| a.read_all())
             .unwrap_err();
-        assert!(matches!(err, BillError::Archive(_)), "cut at {cut}: {err:?}");
+        assert!(
+            matches!(err, BillError::Archive(_)),
+            "cut at {cut}: {err:?}"
+        );
         assert!(err.to_string().contains("truncated"), "{err}");
     }
 }
@@ -157,10 +167,7 @@ fn a_corrupt_entry_is_an_error_not_rows() {
 #[test]
 fn utf8_text_where_gbk_is_expected_is_detected() {
     let err = read("utf8").unwrap_err();
-    assert!(
-        matches!(err, BillError::Utf8InsteadOfGbk { .. }),
-        "{err:?}"
-    );
+    assert!(matches!(err, BillError::Utf8InsteadOfGbk { .. }), "{err:?}");
     assert!(err.to_string().contains("UTF-8"), "{err}");
 }
 
@@ -217,7 +224,13 @@ fn hand_written_files() {
     let gbk_header = b"#c\r\n\xd6\xa7\xb8\xb6\xb1\xa6\xbd\xbb\xd2\xd7\xba\xc5,\xd2\xb5\xce\xf1\xc0\xe0\xd0\xcd\r\n";
     let err = DetailRows::new(&gbk_header[..]).unwrap_err();
     assert!(
-        matches!(err, BillError::MissingColumn { line: 2, column: "商户订单号" }),
+        matches!(
+            err,
+            BillError::MissingColumn {
+                line: 2,
+                column: "商户订单号"
+            }
+        ),
         "{err:?}"
     );
     assert!(matches!(

@@ -50,7 +50,10 @@ fn url(n: u32) -> String {
 }
 
 fn happy_zip() -> Vec<u8> {
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/make_alipay_bill.py");
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/make_alipay_bill.py"
+    );
     let out = std::process::Command::new("python3")
         .args([script, "happy"])
         .output()

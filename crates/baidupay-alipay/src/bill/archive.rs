@@ -123,6 +123,9 @@ impl<R: Read + Seek> BillArchive<R> {
 fn decode_name(raw: &[u8]) -> String {
     match std::str::from_utf8(raw) {
         Ok(s) => s.to_owned(),
-        Err(_) => encoding_rs::GBK.decode_without_bom_handling(raw).0.into_owned(),
+        Err(_) => encoding_rs::GBK
+            .decode_without_bom_handling(raw)
+            .0
+            .into_owned(),
     }
 }

@@ -31,7 +31,10 @@ struct Columns {
 
 impl Columns {
     fn new(line: u64, text: &str) -> Result<Self, BillError> {
-        let names: Vec<String> = split_cells(text).iter().map(|c| canonical_name(c)).collect();
+        let names: Vec<String> = split_cells(text)
+            .iter()
+            .map(|c| canonical_name(c))
+            .collect();
         for (i, name) in names.iter().enumerate() {
             if !name.is_empty() && names[..i].contains(name) {
                 return Err(BillError::DuplicateColumn {

@@ -38,7 +38,9 @@ impl<R: Read> LineReader<R> {
     pub(crate) fn next_line(&mut self) -> Result<Option<Line>, BillError> {
         self.buf.clear();
         let number = self.number.saturating_add(1);
-        let limit = u64::try_from(MAX_LINE).unwrap_or(u64::MAX).saturating_add(1);
+        let limit = u64::try_from(MAX_LINE)
+            .unwrap_or(u64::MAX)
+            .saturating_add(1);
         let n = (&mut self.inner)
             .take(limit)
             .read_until(b'\n', &mut self.buf)
@@ -58,7 +60,9 @@ impl<R: Read> LineReader<R> {
         }
         let bytes = self.buf.as_slice();
         let bytes = if number == 1 {
-            bytes.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(bytes)
+            bytes
+                .strip_prefix(b"\xEF\xBB\xBF".as_slice())
+                .unwrap_or(bytes)
         } else {
             bytes
         };
@@ -86,8 +90,7 @@ impl<R: Read> LineReader<R> {
 /// happen to be valid GBK from a GBK file with other headers).
 pub(crate) fn gbk_mojibake_of(text: &str, needle: &str) -> bool {
     let (bytes, _, had_errors) = encoding_rs::GBK.encode(text);
-    !had_errors
-        && std::str::from_utf8(&bytes).is_ok_and(|utf8| utf8.contains(needle))
+    !had_errors && std::str::from_utf8(&bytes).is_ok_and(|utf8| utf8.contains(needle))
 }
 
 /// Splits a CSV line into cleaned cells: `"` quoting with `""` escapes (one line only), then

@@ -60,7 +60,8 @@ impl BillSummary {
                 continue;
             }
             let mut cells = split_cells(&line.text);
-            if cells.len() == summary.columns.len() + 1 && cells.last().is_some_and(String::is_empty)
+            if cells.len() == summary.columns.len() + 1
+                && cells.last().is_some_and(String::is_empty)
             {
                 cells.pop();
             }
@@ -136,7 +137,11 @@ impl BillSummary {
     }
 }
 
-fn mismatch(name: &str, stated: impl std::fmt::Display, computed: impl std::fmt::Display) -> BillError {
+fn mismatch(
+    name: &str,
+    stated: impl std::fmt::Display,
+    computed: impl std::fmt::Display,
+) -> BillError {
     BillError::TotalMismatch {
         total: format!("汇总 {name}"),
         stated: stated.to_string(),
