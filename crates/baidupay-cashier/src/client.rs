@@ -321,7 +321,7 @@ impl CashierClient {
             .idempotent(true)
             .send_raw(&**self.inner.api.transport())
             .await?;
-        let parsed = parse_bill(&bytes);
+        let parsed = parse_bill(&bytes).ok();
         Ok(BillDownload { bytes, parsed })
     }
 

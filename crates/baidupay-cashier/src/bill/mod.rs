@@ -1,14 +1,31 @@
-//! Bill files (对账单 / 资金账单).
+//! Bill files (对账单 `orderBill` / 资金账单 `capitaBill`).
 //!
 //! The export's layout is only partly documented (DOCS-2021): `#`-prefixed summary lines such
-//! as `#Dealid:[…]`, `#起始日期`, `#总交易单数`, then a header row (交易时间, APPID, 百度订单号,
-//! 业务订单号, …) and one row per order. Whether it is CSV or tab-separated, and its encoding,
-//! is unconfirmed; the parser accepts UTF-8 with either separator and otherwise leaves the bytes
-//! to the caller.
+//! as `#Dealid:[…]`, `#起始日期`, `#总交易单数`, `#总交易额(元)`, three reports (当日所有订单,
+//! 当日支付订单, 当日退款订单), each a header row (交易时间, APPID, 百度订单号, 业务订单号, 用户标识,
+//! 订单支付状态, 订单金额(元), 百度退款单号, 业务方退款批次号, 退款金额, 退款状态, 公司名称, 手续费费率)
+//! and one row per order. Its separator and encoding are unconfirmed, so [`BillReader`] accepts
+//! comma or tab, UTF-8 or GBK (detected and reported, never guessed), and [`read_bill`] plain or
+//! zipped files (stored or deflate). Rows stream one by one; amounts are exact fen; stated totals
+//! are checked against the rows ([`BillReader::mismatches`]). [`bill_entries`] turns a bill into
+//! the entries that [`baidupay_model::reconcile::reconcile`] takes.
 
 use std::collections::BTreeMap;
 
 use bytes::Bytes;
+
+mod entries;
+mod error;
+mod reader;
+
+pub use entries::{
+    BAIDU_ORDER_ID, BAIDU_REFUND_ID, BIZ_REFUND_BATCH_ID, BillEntries, TP_ORDER_ID, bill_entries,
+};
+pub use error::BillError;
+pub use reader::{
+    BillEncoding, BillReader, BillRow, BillSection, MAX_LINE, ORDER_AMOUNT, REFUND_AMOUNT,
+    TotalMismatch, read_bill,
+};
 
 /// A downloaded bill file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,71 +33,69 @@ use bytes::Bytes;
 pub struct BillDownload {
     /// The file exactly as downloaded.
     pub bytes: Bytes,
-    /// The parsed content, when the file is UTF-8 text in the documented layout.
+    /// The parsed content, when [`BillDownload::parse`] succeeds.
     pub parsed: Option<ParsedBill>,
 }
 
-/// A bill file's summary lines and rows.
+impl BillDownload {
+    /// Parses [`BillDownload::bytes`] (plain or zipped, UTF-8 or GBK), for the error when
+    /// [`BillDownload::parsed`] is `None`.
+    ///
+    /// # Errors
+    /// The [`BillError`] that stopped the parse.
+    pub fn parse(&self) -> Result<ParsedBill, BillError> {
+        parse_bill(&self.bytes)
+    }
+
+    /// The bill converted for reconciliation ([`bill_entries`]).
+    ///
+    /// # Errors
+    /// The [`BillError`] that stopped the parse or the conversion.
+    pub fn entries(&self) -> Result<BillEntries, BillError> {
+        read_bill(&self.bytes[..], |r| bill_entries(r))
+    }
+}
+
+/// A bill file's summary lines and rows, in memory.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub struct ParsedBill {
     /// `#name:value` summary lines (`#Dealid:[123]` gives `Dealid` -> `[123]`), in order.
     pub summary: Vec<(String, String)>,
-    /// The header row's column names.
+    /// The first report's header row.
     pub columns: Vec<String>,
-    /// Each row by column name (a row with more cells than columns keeps the extra cells under
-    /// `#4`, `#5`, … by position).
+    /// Each row of every report by column name (a row with more cells than columns keeps the
+    /// extra cells under `#4`, `#5`, … by position).
     pub rows: Vec<BTreeMap<String, String>>,
+    /// The report each of [`ParsedBill::rows`] is in.
+    pub row_sections: Vec<BillSection>,
+    /// The encoding found (`None` for an all-ASCII file).
+    pub encoding: Option<BillEncoding>,
+    /// The stated totals that disagree with the rows.
+    pub mismatches: Vec<TotalMismatch>,
 }
 
-/// Parses a bill file; `None` when it is not UTF-8 text with a header row.
-pub(crate) fn parse_bill(bytes: &[u8]) -> Option<ParsedBill> {
-    let text = std::str::from_utf8(bytes).ok()?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut bill = ParsedBill::default();
-    let mut lines = text
-        .lines()
-        .map(str::trim_end)
-        .filter(|l| !l.trim().is_empty());
-    let mut header = None;
-    for line in lines.by_ref() {
-        if let Some(summary) = line.strip_prefix('#') {
-            let (k, v) = summary.split_once([':', '：']).unwrap_or((summary, ""));
-            bill.summary
-                .push((k.trim().to_owned(), v.trim().to_owned()));
-        } else {
-            header = Some(line);
-            break;
+/// Parses a whole bill file into memory.
+pub(crate) fn parse_bill(bytes: &[u8]) -> Result<ParsedBill, BillError> {
+    read_bill(bytes, |reader| {
+        let mut bill = ParsedBill::default();
+        for row in reader.by_ref() {
+            let row = row?;
+            if bill.columns.is_empty() {
+                bill.columns = row.columns.to_vec();
+            }
+            bill.rows
+                .push(row.cells().map(|(k, v)| (k, v.to_owned())).collect());
+            bill.row_sections.push(row.section);
         }
-    }
-    let header = header?;
-    let sep = if header.contains('\t') { '\t' } else { ',' };
-    let cell = |c: &str| {
-        c.trim()
-            .trim_matches('"')
-            .trim_start_matches('`')
-            .to_owned()
-    };
-    bill.columns = header.split(sep).map(cell).collect();
-    for line in lines {
-        if line.starts_with('#') {
-            continue;
+        if bill.columns.is_empty() {
+            bill.columns = reader.columns().map(|c| c.to_vec()).unwrap_or_default();
         }
-        let row = line
-            .split(sep)
-            .enumerate()
-            .map(|(i, c)| {
-                let name = bill
-                    .columns
-                    .get(i)
-                    .cloned()
-                    .unwrap_or_else(|| format!("#{i}"));
-                (name, cell(c))
-            })
-            .collect();
-        bill.rows.push(row);
-    }
-    Some(bill)
+        bill.summary = reader.summary().to_vec();
+        bill.encoding = reader.encoding();
+        bill.mismatches = reader.mismatches().to_vec();
+        Ok(bill)
+    })
 }
 
 #[cfg(test)]
@@ -97,15 +112,29 @@ mod tests {
         assert_eq!(b.rows.len(), 1);
         assert_eq!(b.rows[0]["百度订单号"], "2645985458");
         assert_eq!(b.rows[0]["订单金额(元)"], "113.00");
+        assert_eq!(b.encoding, Some(BillEncoding::Utf8));
+        assert!(b.mismatches.is_empty());
         let tabbed = "a\tb\n1\t2\t3\n";
         let b = parse_bill(tabbed.as_bytes()).unwrap();
         assert_eq!(b.rows[0]["b"], "2");
         assert_eq!(b.rows[0]["#2"], "3");
-        assert_eq!(
+        assert_eq!(b.encoding, None);
+        assert!(matches!(
             parse_bill(b"PK\x03\x04\xff\xfe"),
-            None,
-            "a zip or GBK file is left to the caller"
-        );
-        assert_eq!(parse_bill(b"#only:summary\n"), None);
+            Err(BillError::Zip(_))
+        ));
+        assert!(parse_bill(b"#only:summary\n").unwrap().rows.is_empty());
+    }
+
+    #[test]
+    fn yuan_amounts_are_exact() {
+        use baidupay_model::Fen;
+        let p = reader::parse_yuan;
+        assert_eq!(p("113.00"), Ok(Fen::new(11300)));
+        assert_eq!(p("0.5"), Ok(Fen::new(50)));
+        assert_eq!(p("7"), Ok(Fen::new(700)));
+        for bad in ["", ".5", "1.", "1.001", "-1", "1e3", "99999999999999999999"] {
+            assert!(p(bad).is_err(), "{bad}");
+        }
     }
 }
