@@ -321,7 +321,7 @@ impl CashierClient {
             .idempotent(true)
             .send_raw(&**self.inner.api.transport())
             .await?;
-        let parsed = parse_bill(&bytes).ok();
+        let parsed = parse_bill(&bytes);
         Ok(BillDownload { bytes, parsed })
     }
 

@@ -44,7 +44,7 @@ impl BillDownload {
     /// # Errors
     /// The [`BillError`] that stopped the parse.
     pub fn parse(&self) -> Result<ParsedBill, BillError> {
-        parse_bill(&self.bytes)
+        try_parse_bill(&self.bytes)
     }
 
     /// The bill converted for reconciliation ([`bill_entries`]).
@@ -75,8 +75,13 @@ pub struct ParsedBill {
     pub mismatches: Vec<TotalMismatch>,
 }
 
+/// Parses a whole bill file into memory; `None` when [`try_parse_bill`] fails.
+pub(crate) fn parse_bill(bytes: &[u8]) -> Option<ParsedBill> {
+    try_parse_bill(bytes).ok()
+}
+
 /// Parses a whole bill file into memory.
-pub(crate) fn parse_bill(bytes: &[u8]) -> Result<ParsedBill, BillError> {
+fn try_parse_bill(bytes: &[u8]) -> Result<ParsedBill, BillError> {
     read_bill(bytes, |reader| {
         let mut bill = ParsedBill::default();
         for row in reader.by_ref() {
@@ -105,7 +110,7 @@ mod tests {
     #[test]
     fn parses_the_documented_layout() {
         let file = "\u{feff}#Dealid:[470193086]\n#起始日期：[2021-03-01]\n#总交易单数:[1]\n交易时间,APPID,百度订单号,业务订单号,订单金额(元)\n2021-03-01 10:00:00,10026,`2645985458,3028903626,113.00\n#当日退款订单\n";
-        let b = parse_bill(file.as_bytes()).unwrap();
+        let b = try_parse_bill(file.as_bytes()).unwrap();
         assert_eq!(b.summary[0], ("Dealid".into(), "[470193086]".into()));
         assert_eq!(b.summary[1], ("起始日期".into(), "[2021-03-01]".into()));
         assert_eq!(b.columns.len(), 5);
@@ -115,15 +120,15 @@ mod tests {
         assert_eq!(b.encoding, Some(BillEncoding::Utf8));
         assert!(b.mismatches.is_empty());
         let tabbed = "a\tb\n1\t2\t3\n";
-        let b = parse_bill(tabbed.as_bytes()).unwrap();
+        let b = try_parse_bill(tabbed.as_bytes()).unwrap();
         assert_eq!(b.rows[0]["b"], "2");
         assert_eq!(b.rows[0]["#2"], "3");
         assert_eq!(b.encoding, None);
         assert!(matches!(
-            parse_bill(b"PK\x03\x04\xff\xfe"),
+            try_parse_bill(b"PK\x03\x04\xff\xfe"),
             Err(BillError::Zip(_))
         ));
-        assert!(parse_bill(b"#only:summary\n").unwrap().rows.is_empty());
+        assert!(try_parse_bill(b"#only:summary\n").unwrap().rows.is_empty());
     }
 
     #[test]
