@@ -50,7 +50,7 @@ pub use baidupay_openapi::{
 pub use bill::{
     BAIDU_ORDER_ID, BAIDU_REFUND_ID, BIZ_REFUND_BATCH_ID, BillDownload, BillEncoding, BillEntries,
     BillError, BillReader, BillRow, BillSection, MAX_LINE, ORDER_AMOUNT, ParsedBill, REFUND_AMOUNT,
-    TP_ORDER_ID, TotalMismatch, bill_entries, read_bill,
+    TP_ORDER_ID, TotalMismatch, bill_entries, read_bill, read_bill_entries,
 };
 pub use check::{OrderCheck, check_order_info};
 pub use client::{

@@ -4,6 +4,7 @@ use std::io::Write;
 
 use baidupay_cashier::{
     BillEncoding, BillError, BillReader, BillSection, ORDER_AMOUNT, bill_entries, read_bill,
+    read_bill_entries,
 };
 use baidupay_model::Fen;
 use baidupay_model::reconcile::{DifferenceType, Entry, parse_ledger, reconcile};
@@ -31,7 +32,7 @@ T2,0.5,2645985459,
 ";
 
 fn entries(bytes: &[u8]) -> Result<baidupay_cashier::BillEntries, BillError> {
-    read_bill(bytes, |r| bill_entries(r))
+    read_bill_entries(bytes)
 }
 
 #[test]
@@ -199,12 +200,15 @@ fn lines_are_bounded() {
     assert!(matches!(e, BillError::LineTooLong { line: 2, .. }), "{e:?}");
 }
 
-fn zipped(method: zip::CompressionMethod, content: &[u8]) -> Vec<u8> {
+fn zipped(
+    method: zip::CompressionMethod,
+    content: &[u8],
+) -> Result<Vec<u8>, Box<dyn std::error::Error>> {
     let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let options = zip::write::SimpleFileOptions::default().compression_method(method);
-    w.start_file("bill.csv", options).unwrap();
-    w.write_all(content).unwrap();
-    w.finish().unwrap().into_inner()
+    w.start_file("bill.csv", options)?;
+    w.write_all(content)?;
+    Ok(w.finish()?.into_inner())
 }
 
 #[test]
@@ -213,7 +217,7 @@ fn zipped_bills_stream_through() {
         zip::CompressionMethod::Deflated,
         zip::CompressionMethod::Stored,
     ] {
-        let bytes = zipped(method, GBK);
+        let bytes = zipped(method, GBK).unwrap();
         let bill = entries(&bytes).unwrap();
         assert_eq!(bill.encoding, Some(BillEncoding::Gbk), "{method:?}");
         assert_eq!(bill.entries, [Entry::payment("T1", Fen::new(11300))]);

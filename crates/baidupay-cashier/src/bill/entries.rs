@@ -108,3 +108,12 @@ pub fn bill_entries<R: std::io::BufRead>(
         encoding: reader.encoding(),
     })
 }
+
+/// Opens a bill (plain or zipped, [`super::read_bill`]) and converts it ([`bill_entries`]).
+///
+/// # Errors
+/// The first [`BillError`] from opening, reading or converting.
+#[allow(clippy::redundant_closure)] // the fn item is not general over the reader's lifetime
+pub fn read_bill_entries<R: std::io::Read>(input: R) -> Result<BillEntries, BillError> {
+    super::read_bill(input, |r| bill_entries(r))
+}

@@ -20,6 +20,7 @@ mod reader;
 
 pub use entries::{
     BAIDU_ORDER_ID, BAIDU_REFUND_ID, BIZ_REFUND_BATCH_ID, BillEntries, TP_ORDER_ID, bill_entries,
+    read_bill_entries,
 };
 pub use error::BillError;
 pub use reader::{
@@ -52,7 +53,7 @@ impl BillDownload {
     /// # Errors
     /// The [`BillError`] that stopped the parse or the conversion.
     pub fn entries(&self) -> Result<BillEntries, BillError> {
-        read_bill(&self.bytes[..], |r| bill_entries(r))
+        read_bill_entries(&self.bytes[..])
     }
 }
 

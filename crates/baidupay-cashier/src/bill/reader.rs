@@ -272,11 +272,11 @@ impl<R: BufRead> BillReader<R> {
         while let [rest @ .., b'\n' | b'\r'] = bytes {
             bytes = rest;
         }
-        if self.line == 1 {
-            if let Some(rest) = bytes.strip_prefix(b"\xef\xbb\xbf") {
-                self.encoding = Some(BillEncoding::Utf8);
-                bytes = rest;
-            }
+        if self.line == 1
+            && let Some(rest) = bytes.strip_prefix(b"\xef\xbb\xbf")
+        {
+            self.encoding = Some(BillEncoding::Utf8);
+            bytes = rest;
         }
         let line = self.line;
         let utf8 = || std::str::from_utf8(bytes).ok().map(str::to_owned);
