@@ -583,8 +583,12 @@ where
     }
 }
 
-/// Splits one CSV line; `"` quotes a cell and `""` inside quotes is a literal quote.
-fn split_csv(line: &str) -> Result<Vec<String>, &'static str> {
+/// Splits one comma-separated line into cells (RFC 4180 within a line: a cell that starts with
+/// `"` is quoted, and `""` inside quotes is a literal quote). Cells are not trimmed.
+///
+/// # Errors
+/// `"unclosed quote"` when a quoted cell does not end on this line.
+pub fn split_csv(line: &str) -> Result<Vec<String>, &'static str> {
     let mut cells = Vec::new();
     let mut cell = String::new();
     let mut chars = line.chars().peekable();

@@ -432,32 +432,16 @@ fn clean(c: &str) -> String {
         .to_owned()
 }
 
-/// Splits a line on `sep`; with commas, `"` quotes a cell (`""` is a literal quote).
+/// Splits a line on `sep`; with commas, `"` quotes a cell (`""` is a literal quote; an unclosed
+/// quote is kept as text).
 fn split(line: &str, sep: u8) -> Vec<String> {
     if sep == b'\t' {
         return line.split('\t').map(clean).collect();
     }
-    let mut cells = Vec::new();
-    let mut cell = String::new();
-    let mut quoted = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (quoted, c) {
-            (true, '"') if chars.peek() == Some(&'"') => {
-                chars.next();
-                cell.push('"');
-            }
-            (true, '"') => quoted = false,
-            (false, '"') if cell.trim().is_empty() => {
-                cell.clear();
-                quoted = true;
-            }
-            (false, ',') => cells.push(clean(&std::mem::take(&mut cell))),
-            (_, c) => cell.push(c),
-        }
+    match baidupay_model::reconcile::split_csv(line) {
+        Ok(cells) => cells.iter().map(|c| clean(c)).collect(),
+        Err(_) => line.split(',').map(clean).collect(),
     }
-    cells.push(clean(&cell));
-    cells
 }
 
 /// Opens a bill from any reader, plain or zipped (the first file of a stored or deflate zip
