@@ -47,7 +47,11 @@ mod error;
 pub use baidupay_openapi::{
     ClientCredentialsProvider, OPENAPI_BASE, OpenApi, OpenApiError, StaticToken, TokenProvider,
 };
-pub use bill::{BillDownload, ParsedBill};
+pub use bill::{
+    BAIDU_ORDER_ID, BAIDU_REFUND_ID, BIZ_REFUND_BATCH_ID, BillDownload, BillEncoding, BillEntries,
+    BillError, BillReader, BillRow, BillSection, MAX_LINE, ORDER_AMOUNT, ParsedBill, REFUND_AMOUNT,
+    TP_ORDER_ID, TotalMismatch, bill_entries, read_bill, read_bill_entries,
+};
 pub use check::{OrderCheck, check_order_info};
 pub use client::{
     CashierClient, CashierConfig, DIANSHANG_BASE, ETRADE_BASE, LegacyHost, NUOMI_REST,

@@ -45,6 +45,7 @@ mod id;
 mod money;
 pub mod operation;
 pub mod params;
+pub mod reconcile;
 mod secret;
 pub mod time;
 pub mod tp;
