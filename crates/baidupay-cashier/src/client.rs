@@ -300,8 +300,9 @@ impl CashierClient {
     }
 
     /// Downloads a bill file from the URL a bill listing returned, and parses its rows when the
-    /// file is UTF-8 text in the documented layout (`#` header lines, then a header row and
-    /// comma- or tab-separated rows). The raw bytes are always returned.
+    /// file is in the documented layout (`#` header lines, then reports with a header row and
+    /// comma- or tab-separated rows), UTF-8 or GBK (detected), plain or zipped. The raw bytes are
+    /// always returned; [`BillDownload::parse`] says why a file did not parse.
     ///
     /// # Errors
     /// [`CashierError::Invalid`] when the entry has no URL; transport errors; a non-2xx answer
