@@ -4,6 +4,7 @@
 //! success, 1 when a signature does not verify or a check fails, 2 on bad input, with the
 //! reason on standard error in one line.
 
+mod bill;
 mod config;
 mod demo;
 mod error;
@@ -40,6 +41,10 @@ enum Command {
     Order(order::OrderArgs),
     /// Run the cashier's "errCode:6 请求签名错误" checklist on an orderInfo JSON file
     CheckOrder(order::CheckOrderArgs),
+    /// Print a bill file's rows normalized (UTF-8, one header, amounts in fen)
+    Bill(bill::BillArgs),
+    /// Match a bill against the merchant's ledger; exit 0 when nothing differs, 1 when something does
+    Reconcile(bill::ReconcileArgs),
     /// Run the offline Baidu cashier simulator until Ctrl-C
     Sandbox(demo::SandboxArgs),
     /// Run every Baidu cashier flow end to end against the sandbox; exit 0 when all pass
@@ -87,6 +92,8 @@ fn main() -> ExitCode {
         Command::TpSeal(args) => tp_event::seal(args),
         Command::Order(args) => order::order(args),
         Command::CheckOrder(args) => order::check_order(args),
+        Command::Bill(args) => bill::bill(args),
+        Command::Reconcile(args) => bill::reconcile_cmd(args),
         Command::Sandbox(args) => demo::sandbox(args),
         Command::Demo => demo::demo(),
     };
