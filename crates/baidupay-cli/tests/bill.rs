@@ -333,3 +333,23 @@ fn alipay_reconcile_clean_and_every_difference() {
     assert!(out.contains("missing_in_bill payment X9"), "{out}");
     assert!(out.contains("duplicate refund 20240513000001"), "{out}");
 }
+
+#[test]
+fn alipay_totals_that_do_not_add_up_exit_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let zip = write(dir.path(), "bill.zip", &alipay_zip("bad_total"));
+    let ledger = write(
+        dir.path(),
+        "ledger.csv",
+        format!(
+            "{HEADER}payment,20240513000001,,,8888\npayment,20240513000002,,,10000\n\
+             refund,20240513000001,,20240513000001R1,1000\n"
+        )
+        .as_bytes(),
+    );
+    let o = reconcile("alipay", &zip, &ledger, "json");
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let v = json(&o);
+    assert_eq!(v["bill_totals_ok"], false);
+    assert_eq!(v["matched"], 3);
+}
