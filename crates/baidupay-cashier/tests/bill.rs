@@ -9,27 +9,9 @@ use baidupay_cashier::{
 use baidupay_model::Fen;
 use baidupay_model::reconcile::{DifferenceType, Entry, parse_ledger, reconcile};
 
-const DAY: &str = "#Dealid:[470193086]
-#起始日期:[2021-03-01]
-#当日所有订单
-#总交易单数:[2]
-#总交易额(元):[113.50]
-交易时间,APPID,百度订单号,业务订单号,用户标识,订单支付状态,订单金额(元),百度退款单号,业务方退款批次号,退款金额,退款状态,公司名称,手续费费率
-2021-03-01 10:00:00,10026,`2645985458,T1,u1,2,113.00,,,,,某公司,0.006
-2021-03-01 11:00:00,10026,`2645985459,T2,u2,2,0.50,`9001,R2,0.20,1,\"某公司, 北京\",0.006
-
-#当日支付订单
-#总交易单数:[2]
-#总交易额(元):[113.50]
-业务订单号,订单金额(元),百度订单号,备注
-T1,113.00,`2645985458,x
-T2,0.5,2645985459,
-#当日退款订单
-#总交易单数：[1]
-#总退款金额(元):[0.20]
-百度退款单号\t业务方退款批次号\t业务订单号\t退款金额
-9001\tR2\tT2\t0.20
-";
+/// One day's bill in the documented layout (three reports, reordered columns, an unknown
+/// column, a quoted comma, a tab-separated report); the CLI tests read the same file.
+const DAY: &str = include_str!("fixtures/baidu-bill-day.csv");
 
 fn entries(bytes: &[u8]) -> Result<baidupay_cashier::BillEntries, BillError> {
     read_bill_entries(bytes)
