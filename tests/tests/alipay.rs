@@ -223,14 +223,27 @@ async fn create_pay_notify_query_refund_and_bill() {
         .download_bill(url.bill_download_url.as_deref().unwrap())
         .await
         .unwrap();
-    let text = String::from_utf8(file.bytes.to_vec()).unwrap();
-    assert!(
-        text.contains(trade_no.as_str()) && text.contains("88.88"),
-        "{text}"
-    );
-    assert!(
-        text.contains("ALI-1-R1") && text.contains("-10.00"),
-        "{text}"
+    let bill = baidupay_alipay::bill::BillArchive::new(std::io::Cursor::new(file.bytes))
+        .unwrap()
+        .read_all()
+        .unwrap();
+    let rows: Vec<(&str, i64, Option<&str>)> = bill
+        .rows
+        .iter()
+        .map(|r| {
+            (
+                r.trade_no.as_str(),
+                r.order_amount.fen(),
+                r.refund_request_no.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            (trade_no.as_str(), 8888, None),
+            (trade_no.as_str(), -1000, Some("ALI-1-R1"))
+        ]
     );
 }
 

@@ -203,7 +203,8 @@ async fn pay_find_duplicate_refund_bill_and_close() {
         .await
         .unwrap();
     let file = w.client.download_bill(&list.data[0]).await.unwrap();
-    let text = String::from_utf8_lossy(&file.bytes).into_owned();
+    let (text, _, malformed) = encoding_rs::GBK.decode(&file.bytes);
+    assert!(!malformed, "the bill is GBK text");
     assert!(text.contains(&format!("#Dealid:[{DEAL_ID}]")), "{text}");
     assert!(
         text.contains("E2E-1") && text.contains("113.00") && text.contains("RB-1,30.00,退款成功"),

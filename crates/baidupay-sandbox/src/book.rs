@@ -508,6 +508,25 @@ impl Book {
         }
     }
 
+    /// The part of its order's commission that a refund gave back (its pro-rata share, after
+    /// the refunds of the order before it; 0 for a failed refund). For the bills.
+    pub(crate) fn commission_returned(&self, refund: &Refund) -> u64 {
+        let Some(o) = self.by_id(refund.order_id) else {
+            return 0;
+        };
+        if refund.status == REFUND_FAILED {
+            return 0;
+        }
+        let before = self
+            .refunds
+            .iter()
+            .take_while(|r| r.refund_batch_id != refund.refund_batch_id)
+            .filter(|r| r.order_id == refund.order_id && r.status != REFUND_FAILED)
+            .fold(0u64, |sum, r| sum.saturating_add(r.amount));
+        let after = before.saturating_add(refund.amount);
+        commission_share(o, after).saturating_sub(commission_share(o, before))
+    }
+
     pub(crate) fn refund(&self, refund_batch_id: u64) -> Option<&Refund> {
         self.refunds
             .iter()

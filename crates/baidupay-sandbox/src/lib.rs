@@ -109,8 +109,16 @@
 //!   RSA2 by the sandbox's Alipay key (`alipay_public_key.pem` in the keys directory), with the
 //!   ACQ.* errors a simulator can produce; `POST /sandbox/alipay/pay {"trade_no"}` stands in
 //!   for `my.tradePay` and sends the signed trade notify (and one per refund), retried until
-//!   the merchant answers exactly `success`. The bill is served as UTF-8 CSV (the real one is
-//!   a ZIP of GBK CSVs).
+//!   the merchant answers exactly `success`. The bill of a past day (today's answers
+//!   `isp.bill_not_exist`; a day without trades `EMPTY_DATA_WITH_BILL_FILE`) is served as the
+//!   real one is: a ZIP, entry names in GBK, of `{pid}_{yyyyMMdd}_业务明细.csv` (the day's
+//!   payments and refunds, refunds negative) and `…_业务明细(汇总).csv` (its totals), GBK CSV
+//!   with the `#` comment and summary lines and the padded cells Alipay writes.
+//! * Baidu's `orderBill` and `capitaBill` (and their `/tp/` variants) are distinct GBK files in
+//!   the layout of baidu-cashier.md 5.6: `#Dealid:[…]`, then the three reports (当日所有订单,
+//!   当日支付订单, 当日退款订单), each with its `#` totals (the commission the platform took
+//!   included) and the documented columns. The order bill follows the day's orders, the capital
+//!   bill the day's money.
 //!
 //! State is kept in memory, one lock per merchant (merchants never wait for each other), and
 //! with [`SandboxConfig::db`] (feature `sqlite`, on by default) also in a SQLite file, written

@@ -1,14 +1,9 @@
 //! Response helpers shared by every handler: JSON answers, Baidu's `errno` envelope, the API
-//! gateway's `error_code` answers, CSV bills.
-
-use std::collections::HashMap;
-use std::sync::RwLock;
+//! gateway's `error_code` answers.
 
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
-
-use crate::sync::Unpoisoned;
 
 /// `v` as a JSON answer with `status`.
 pub(crate) fn json_response(status: StatusCode, v: &Value) -> Response {
@@ -80,20 +75,6 @@ pub(crate) fn store_failed(why: &str) -> Response {
         StatusCode::INTERNAL_SERVER_ERROR,
         format!("sandbox database write failed, nothing was changed: {why}"),
     )
-}
-
-/// Serves the bill `id` of `bills` as UTF-8 CSV (404 when unknown).
-pub(crate) fn csv_file(bills: &RwLock<HashMap<String, String>>, id: &str) -> Response {
-    let bills = bills.read_or_recover();
-    match bills.get(id) {
-        Some(csv) => (
-            StatusCode::OK,
-            [(header::CONTENT_TYPE, "text/csv; charset=utf-8")],
-            csv.clone(),
-        )
-            .into_response(),
-        None => (StatusCode::NOT_FOUND, "no such bill").into_response(),
-    }
 }
 
 /// The `Ok` value of a `Result<T, Box<Response>>`, or returns the boxed answer.

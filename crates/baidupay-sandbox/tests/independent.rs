@@ -234,6 +234,18 @@ fn exchange(
     content_type: &str,
     body: &str,
 ) -> (u16, String) {
+    let (status, body) = exchange_bytes(addr, method, target, content_type, body);
+    (status, String::from_utf8(body).unwrap())
+}
+
+/// [`exchange`], the body as bytes (a bill archive is not text).
+fn exchange_bytes(
+    addr: &str,
+    method: &str,
+    target: &str,
+    content_type: &str,
+    body: &str,
+) -> (u16, Vec<u8>) {
     let mut s = TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
     write!(
@@ -244,8 +256,8 @@ fn exchange(
     .unwrap();
     let mut raw = Vec::new();
     s.read_to_end(&mut raw).unwrap();
-    let text = String::from_utf8(raw).unwrap();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap();
+    let end = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let head = String::from_utf8(raw[..end].to_vec()).unwrap();
     let status = head.split(' ').nth(1).unwrap().parse().unwrap();
     assert!(
         !head
@@ -253,7 +265,7 @@ fn exchange(
             .contains("transfer-encoding: chunked"),
         "this client reads Content-Length bodies only: {head}"
     );
-    (status, body.to_owned())
+    (status, raw[end + 4..].to_vec())
 }
 
 fn get(addr: &str, target: &str) -> Value {
@@ -1033,8 +1045,28 @@ fn the_alipay_gateway_takes_the_sdks_layouts_signs_as_asked_and_serves_past_bill
     assert!(b.get("bill_file_code").is_none(), "{b}");
     let url = b["bill_download_url"].as_str().unwrap();
     let path = &url[url.find("/sandbox/").unwrap()..];
-    let (status, csv) = exchange(sb, "GET", path, "text/plain", "");
-    assert_eq!(status, 200, "{csv}");
+    let (status, zip) = exchange_bytes(sb, "GET", path, "text/plain", "");
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&zip));
+    // a ZIP of GBK CSVs: the detail entry holds the trade
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip)).unwrap();
+    let mut detail = Vec::new();
+    let names: Vec<String> = (0..archive.len())
+        .map(|i| {
+            let raw = archive.by_index(i).unwrap().name_raw().to_vec();
+            encoding_rs::GBK.decode(&raw).0.into_owned()
+        })
+        .collect();
+    let i = names
+        .iter()
+        .position(|n| n.ends_with("_20240513_业务明细.csv"))
+        .unwrap();
+    archive
+        .by_index(i)
+        .unwrap()
+        .read_to_end(&mut detail)
+        .unwrap();
+    let (csv, _, bad) = encoding_rs::GBK.decode(&detail);
+    assert!(!bad);
     assert!(csv.contains(&trade_no) && csv.contains("LAY-1"), "{csv}");
     runtime.block_on(running.stop());
 }

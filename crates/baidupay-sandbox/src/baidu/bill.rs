@@ -1,32 +1,80 @@
-//! The 2.0 bills (`orderBill`, `capitaBill`): a CSV of one Beijing day's orders and refunds,
-//! served from `GET /sandbox/bills/{id}`.
+//! The 2.0 bills (`orderBill` 订单对账单, `capitaBill` 资金账单), and their TP variants under
+//! `/tp/`: one Beijing day of one merchant, served from `GET /sandbox/bills/{id}` as GBK
+//! text in the layout of baidu-cashier.md 5.6.
+//!
+//! The file opens with `#Dealid:[…]`, `#账单类型:[…]` and `#起始日期:[…]`, then holds three
+//! reports, each a title line (`#当日所有订单`, `#当日支付订单`, `#当日退款订单`), its `#` total
+//! lines (`#总交易单数`, `#总交易额(元)`, `#总退款金额(元)`, `#手续费总金额(元)`: what its rows add
+//! up to; 手续费总金额 is the commission the platform took on the payments less what the refunds
+//! gave back of it), a header row with the documented
+//! columns (交易时间, APPID, 百度订单号, 业务订单号, 用户标识, 订单支付状态, 订单金额(元), 百度退款单号,
+//! 业务方退款批次号, 退款金额, 退款状态, 公司名称, 手续费费率) and a row per order or refund; Baidu's
+//! long ids carry a leading backquote (so that spreadsheets keep them as text).
+//!
+//! The two bills differ in what makes a row belong to the day. The order bill follows the
+//! orders: every order created that day whatever its status, every refund applied that day
+//! whatever its status; its paid report has the day's orders that were paid, its refund report
+//! the day's refunds that succeeded. The capital bill follows the money: the payments made that
+//! day and the refunds that succeeded that day, in all three reports.
 
 use std::sync::Arc;
 
 use axum::extract::{Path, RawQuery, State};
-use axum::response::Response;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use crate::baidu::token::authorize;
-use crate::book::{self, Order};
+use crate::book::{self, Book, Order, Refund};
 use crate::request::params;
-use crate::respond::{csv_file, errno, ok, or_return};
+use crate::respond::{errno, ok, or_return};
 use crate::state::Inner;
 use crate::sync::{Unpoisoned, lock};
-use crate::time::{beijing_date, beijing_time, yuan};
+use crate::time::{beijing_date, beijing_time, signed_yuan, yuan};
+
+/// The documented columns, in the documented order.
+const HEADER: &str = "交易时间,APPID,百度订单号,业务订单号,用户标识,订单支付状态,订单金额(元),百度退款单号,业务方退款批次号,退款金额,退款状态,公司名称,手续费费率";
+
+/// 公司名称 of every sandbox merchant.
+const COMPANY: &str = "百度沙箱测试企业";
+
+/// Which bill.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// `orderBill`: the day's orders.
+    Order,
+    /// `capitaBill`: the day's money.
+    Capital,
+}
+
+impl Kind {
+    fn api(self) -> &'static str {
+        match self {
+            Kind::Order => "orderBill",
+            Kind::Capital => "capitaBill",
+        }
+    }
+
+    fn title(self) -> &'static str {
+        match self {
+            Kind::Order => "订单对账单",
+            Kind::Capital => "资金账单",
+        }
+    }
+}
 
 pub(crate) async fn order_bill(state: State<Arc<Inner>>, q: RawQuery) -> Response {
-    bill(state, q, "orderBill").await
+    bill(state, q, Kind::Order).await
 }
 
 pub(crate) async fn capital_bill(state: State<Arc<Inner>>, q: RawQuery) -> Response {
-    bill(state, q, "capitaBill").await
+    bill(state, q, Kind::Capital).await
 }
 
 pub(crate) async fn bill(
     State(inner): State<Arc<Inner>>,
     RawQuery(q): RawQuery,
-    kind: &str,
+    kind: Kind,
 ) -> Response {
     let p = params(q.as_deref(), None);
     let m = or_return!(authorize(&inner, &p));
@@ -34,71 +82,19 @@ pub(crate) async fn bill(
     if baidupay_model::cashier::Date::parse(&day).is_err() {
         return errno(10001, "参数错误，billTime须为yyyy-MM-dd");
     }
-    let mut csv = format!(
-        "#Dealid:[{}]\n#起始日期:[{day} 00:00:00 -- {day} 23:59:59]\n",
-        m.deal_id
-    );
-    {
+    let csv = {
         let book = lock(&m.book);
-        let orders: Vec<&Order> = book
-            .orders()
-            .iter()
-            .filter(|o| beijing_date(o.create_time) == day)
-            .collect();
-        let paid: Vec<&&Order> = orders.iter().filter(|o| o.pay_time.is_some()).collect();
-        let refunds: Vec<&book::Refund> = book
-            .refunds()
-            .iter()
-            .filter(|r| beijing_date(r.time) == day)
-            .collect();
-        let refunded: u64 = refunds
-            .iter()
-            .filter(|r| r.status == book::REFUNDED)
-            .map(|r| r.amount)
-            .sum();
-        csv.push_str(&format!(
-            "#总交易单数:[{}]\n#总交易额(元):[{}]\n#总退款金额(元):[{}]\n#手续费总金额(元):[0.00]\n",
-            paid.len(),
-            yuan(paid.iter().map(|o| o.total).sum()),
-            yuan(refunded)
-        ));
-        csv.push_str("交易时间,APPID,百度订单号,业务订单号,用户标识,订单支付状态,订单金额(元),百度退款单号,业务方退款批次号,退款金额,退款状态,公司名称,手续费费率\n");
-        for o in &orders {
-            let status = match o.status {
-                book::PAID => "已支付",
-                book::CLOSED => "已关闭",
-                _ => "未支付",
-            };
-            csv.push_str(&format!(
-                "{},{},{},{},{},{status},{},,,,,sandbox,0.006\n",
-                beijing_time(o.pay_time.unwrap_or(o.create_time)),
-                m.app_id,
-                o.order_id,
-                o.tp_order_id,
-                o.user_id,
-                yuan(o.total)
-            ));
-        }
-        for r in &refunds {
-            let status = match r.status {
-                book::REFUNDED => "退款成功",
-                book::REFUND_FAILED => "退款失败",
-                _ => "退款中",
-            };
-            csv.push_str(&format!(
-                "{},{},{},{},{},已支付,,{},{},{},{status},sandbox,0.006\n",
-                beijing_time(r.time),
-                m.app_id,
-                r.order_id,
-                r.tp_order_id,
-                r.user_id,
-                r.refund_batch_id,
-                r.biz_refund_batch_id,
-                yuan(r.amount)
-            ));
-        }
-    }
-    let id = format!("{kind}-{}-{}", m.app_key, inner.next_id());
+        render(
+            &Header {
+                kind,
+                deal_id: m.deal_id,
+                app_id: m.app_id,
+                day: &day,
+            },
+            &book,
+        )
+    };
+    let id = format!("{}-{}-{}", kind.api(), m.app_key, inner.next_id());
     {
         let mut bills = inner.bills.write_or_recover();
         inner.persist(|db, next| db.bill(&id, &csv, next));
@@ -107,7 +103,7 @@ pub(crate) async fn bill(
     ok(json!({
         "data": [{
             "createTime": beijing_time(inner.now_unix()),
-            "downloadName": format!("{kind}_{}_{day}.csv", m.deal_id),
+            "downloadName": format!("{}_{}_{day}.csv", kind.api(), m.deal_id),
             "exportStatus": 2,
             "url": format!("{}/sandbox/bills/{id}", inner.base_url()),
         }],
@@ -115,6 +111,311 @@ pub(crate) async fn bill(
     }))
 }
 
+/// Serves a bill as GBK text (the bills are kept as UTF-8 text and encoded when served).
 pub(crate) async fn bill_file(State(inner): State<Arc<Inner>>, Path(id): Path<String>) -> Response {
-    csv_file(&inner.bills, &id)
+    let bills = inner.bills.read_or_recover();
+    match bills.get(&id) {
+        Some(csv) => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "text/csv; charset=GBK")],
+            gbk(csv),
+        )
+            .into_response(),
+        None => (StatusCode::NOT_FOUND, "no such bill").into_response(),
+    }
+}
+
+/// Whose bill, which one, which day.
+#[derive(Debug)]
+pub(crate) struct Header<'a> {
+    pub(crate) kind: Kind,
+    pub(crate) deal_id: u64,
+    pub(crate) app_id: u64,
+    /// `yyyy-MM-dd`.
+    pub(crate) day: &'a str,
+}
+
+/// One row of a report.
+enum Row<'a> {
+    Order(&'a Order),
+    Refund(&'a Refund),
+}
+
+/// One report: its title and rows.
+struct Report<'a> {
+    title: &'static str,
+    rows: Vec<Row<'a>>,
+}
+
+/// The bill of `h.day` from `book`, as UTF-8 text (GBK-encodable: every character is).
+pub(crate) fn render(h: &Header<'_>, book: &Book) -> String {
+    let on_day = |t: i64| beijing_date(t) == h.day;
+    let paid_on_day = |o: &&Order| o.pay_time.is_some_and(on_day);
+    let succeeded = |r: &&Refund| r.status == book::REFUNDED;
+    let orders = book.orders().iter();
+    let refunds = book.refunds().iter();
+    let (all, paid, refunded): (Vec<Row<'_>>, Vec<Row<'_>>, Vec<Row<'_>>) = match h.kind {
+        Kind::Order => {
+            let created = || orders.clone().filter(|o| on_day(o.create_time));
+            let applied = || refunds.clone().filter(|r| on_day(r.time));
+            (
+                created()
+                    .map(Row::Order)
+                    .chain(applied().map(Row::Refund))
+                    .collect(),
+                created()
+                    .filter(|o| o.pay_time.is_some())
+                    .map(Row::Order)
+                    .collect(),
+                applied().filter(succeeded).map(Row::Refund).collect(),
+            )
+        }
+        Kind::Capital => {
+            let payments = || orders.clone().filter(paid_on_day);
+            let moved = || refunds.clone().filter(|r| on_day(r.time)).filter(succeeded);
+            (
+                payments()
+                    .map(Row::Order)
+                    .chain(moved().map(Row::Refund))
+                    .collect(),
+                payments().map(Row::Order).collect(),
+                moved().map(Row::Refund).collect(),
+            )
+        }
+    };
+    let mut out = format!(
+        "#Dealid:[{}]\r\n#账单类型:[{}]\r\n#起始日期:[{day} 00:00:00 -- {day} 23:59:59]\r\n",
+        h.deal_id,
+        h.kind.title(),
+        day = h.day,
+    );
+    for report in [
+        Report {
+            title: "当日所有订单",
+            rows: all,
+        },
+        Report {
+            title: "当日支付订单",
+            rows: paid,
+        },
+        Report {
+            title: "当日退款订单",
+            rows: refunded,
+        },
+    ] {
+        write_report(&mut out, h, book, &report);
+    }
+    out
+}
+
+fn write_report(out: &mut String, h: &Header<'_>, book: &Book, report: &Report<'_>) {
+    let rate = rate(book.settings.commission_per_mille);
+    let (mut total, mut refunded, mut fee) = (0_u64, 0_u64, 0_i128);
+    let mut lines = String::new();
+    for row in &report.rows {
+        match row {
+            Row::Order(o) => {
+                total = total.saturating_add(o.total);
+                if o.pay_time.is_some() {
+                    fee += i128::from(o.commission);
+                }
+                let status = match o.status {
+                    book::PAID => "已支付",
+                    book::CLOSED => "已关闭",
+                    _ => "未支付",
+                };
+                lines.push_str(&format!(
+                    "{},{},`{},{},{},{status},{},,,,,{COMPANY},{rate}\r\n",
+                    beijing_time(o.pay_time.unwrap_or(o.create_time)),
+                    h.app_id,
+                    o.order_id,
+                    cell(&o.tp_order_id),
+                    o.user_id,
+                    yuan(o.total),
+                ));
+            }
+            Row::Refund(r) => {
+                refunded = refunded.saturating_add(r.amount);
+                fee -= i128::from(book.commission_returned(r));
+                let status = match r.status {
+                    book::REFUNDED => "退款成功",
+                    book::REFUND_FAILED => "退款失败",
+                    _ => "退款中",
+                };
+                lines.push_str(&format!(
+                    "{},{},`{},{},{},已支付,,`{},{},{},{status},{COMPANY},{rate}\r\n",
+                    beijing_time(r.time),
+                    h.app_id,
+                    r.order_id,
+                    cell(&r.tp_order_id),
+                    r.user_id,
+                    r.refund_batch_id,
+                    cell(&r.biz_refund_batch_id),
+                    yuan(r.amount),
+                ));
+            }
+        }
+    }
+    out.push_str(&format!(
+        "\r\n#{}\r\n#总交易单数:[{}]\r\n#总交易额(元):[{}]\r\n#总退款金额(元):[{}]\r\n#手续费总金额(元):[{}]\r\n{HEADER}\r\n",
+        report.title,
+        report.rows.len(),
+        yuan(total),
+        yuan(refunded),
+        signed_yuan(i64::try_from(fee).unwrap_or(i64::MAX)),
+    ));
+    out.push_str(&lines);
+}
+
+/// 手续费费率: the commission rate as a fraction (6 per mille: `0.006`).
+fn rate(per_mille: u64) -> String {
+    let s = format!("{}.{:03}", per_mille / 1000, per_mille % 1000);
+    let s = s.trim_end_matches('0');
+    s.strip_suffix('.').unwrap_or(s).to_owned()
+}
+
+/// A merchant-supplied id as a CSV cell: quoted when it holds a comma or a quote, characters
+/// GBK cannot hold replaced by `?`.
+pub(crate) fn cell(s: &str) -> String {
+    let s = gbk_safe(s);
+    if s.contains([',', '"', '\r', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\"").replace(['\r', '\n'], " "))
+    } else {
+        s
+    }
+}
+
+/// `s` with every character that GBK cannot encode replaced by `?` (encoding_rs would write
+/// an HTML numeric reference instead, which is not what a platform writes).
+pub(crate) fn gbk_safe(s: &str) -> String {
+    if s.is_ascii() {
+        return s.to_owned();
+    }
+    s.chars()
+        .map(|c| {
+            let mut buf = [0_u8; 4];
+            let (_, _, unmappable) = encoding_rs::GBK.encode(c.encode_utf8(&mut buf));
+            if unmappable { '?' } else { c }
+        })
+        .collect()
+}
+
+/// `text` encoded as GBK (characters GBK cannot encode as `?`).
+pub(crate) fn gbk(text: &str) -> Vec<u8> {
+    let safe = gbk_safe(text);
+    encoding_rs::GBK.encode(&safe).0.into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn order(id: u64, tp: &str, total: u64, created: i64, paid: Option<i64>) -> Order {
+        Order {
+            order_id: id,
+            user_id: 7,
+            tp_order_id: tp.to_owned(),
+            deal_id: 470_193_086,
+            total,
+            status: if paid.is_some() {
+                book::PAID
+            } else {
+                book::UNPAID
+            },
+            consumed: paid.is_some(),
+            error_order: false,
+            commission: if paid.is_some() {
+                book::commission(total, 6)
+            } else {
+                0
+            },
+            locked: false,
+            credited: paid.is_some(),
+            withdrawn: 0,
+            create_time: created,
+            pay_time: paid,
+            biz_info: String::new(),
+            return_data: String::new(),
+        }
+    }
+
+    /// 2024-05-13 17:49:20 in Beijing.
+    const T: i64 = 1_715_593_760;
+
+    fn book() -> Book {
+        let mut b = Book::default();
+        b.insert(order(11, "T1", 11300, T, Some(T + 5)));
+        b.insert(order(12, "T,2", 500, T + 10, None));
+        // created the day before, paid on the day
+        b.insert(order(13, "T3", 1000, T - 86_400, Some(T + 20)));
+        let req = book::RefundRequest {
+            order_id: 11,
+            user_id: 7,
+            apply: Some(3000),
+            biz_refund_batch_id: "RB-1",
+            skip_audit: true,
+            notify_url: "",
+            by_platform: false,
+        };
+        let r = b.apply_refund(&req, 91, T + 30).unwrap();
+        b.settle_refund(r.refund_batch_id, Some(3000));
+        let req = book::RefundRequest {
+            biz_refund_batch_id: "RB-2",
+            apply: Some(100),
+            ..req
+        };
+        b.apply_refund(&req, 92, T + 40).unwrap();
+        b
+    }
+
+    fn header(kind: Kind) -> Header<'static> {
+        Header {
+            kind,
+            deal_id: 470_193_086,
+            app_id: 10026,
+            day: "2024-05-13",
+        }
+    }
+
+    #[test]
+    fn the_order_bill_has_the_three_reports_with_their_totals_and_commission() {
+        let text = render(&header(Kind::Order), &book());
+        assert!(text.starts_with("#Dealid:[470193086]\r\n#账单类型:[订单对账单]\r\n"));
+        let reports: Vec<&str> = text.split("\r\n\r\n").collect();
+        assert_eq!(reports.len(), 4, "{text}");
+        // all: two orders created on the day, two refunds applied (one still running)
+        assert!(reports[1].contains("#当日所有订单\r\n#总交易单数:[4]\r\n#总交易额(元):[118.00]\r\n#总退款金额(元):[31.00]\r\n#手续费总金额(元):[0.50]\r\n"), "{}", reports[1]);
+        assert!(reports[1].contains("2024-05-13 17:49:30,10026,`12,\"T,2\",7,未支付,5.00,"));
+        assert!(reports[1].contains(",`92,RB-2,1.00,退款中,"));
+        // paid: the one paid order created on the day; commission 113.00 * 0.006 = 0.68
+        assert!(reports[2].contains("#当日支付订单\r\n#总交易单数:[1]\r\n#总交易额(元):[113.00]\r\n#总退款金额(元):[0.00]\r\n#手续费总金额(元):[0.68]\r\n"), "{}", reports[2]);
+        assert!(reports[2].ends_with(
+            "2024-05-13 17:49:25,10026,`11,T1,7,已支付,113.00,,,,,百度沙箱测试企业,0.006"
+        ));
+        // refunded: the refund that succeeded gave back 30/113 of 0.68 = 0.18
+        assert!(reports[3].contains("#当日退款订单\r\n#总交易单数:[1]\r\n#总交易额(元):[0.00]\r\n#总退款金额(元):[30.00]\r\n#手续费总金额(元):[-0.18]\r\n"), "{}", reports[3]);
+        assert!(reports[3].contains(",`91,RB-1,30.00,退款成功,"));
+    }
+
+    #[test]
+    fn the_capital_bill_follows_the_money() {
+        let text = render(&header(Kind::Capital), &book());
+        assert!(text.contains("#账单类型:[资金账单]"));
+        let reports: Vec<&str> = text.split("\r\n\r\n").collect();
+        // payments of the day: T1 and T3 (created the day before); the refund that succeeded
+        assert!(reports[1].contains("#总交易单数:[3]\r\n#总交易额(元):[123.00]\r\n#总退款金额(元):[30.00]\r\n#手续费总金额(元):[0.56]\r\n"), "{}", reports[1]);
+        assert!(reports[2].contains("#总交易单数:[2]\r\n#总交易额(元):[123.00]\r\n"));
+        assert!(!reports[1].contains("未支付") && !reports[1].contains("退款中"));
+        assert!(reports[3].contains("#总交易单数:[1]\r\n"));
+    }
+
+    #[test]
+    fn gbk_replaces_what_it_cannot_hold() {
+        assert_eq!(gbk("订单a"), b"\xb6\xa9\xb5\xa5a");
+        assert_eq!(gbk("x😀y"), b"x?y");
+        assert_eq!(rate(6), "0.006");
+        assert_eq!(rate(10), "0.01");
+        assert_eq!(rate(1000), "1");
+        assert_eq!(rate(0), "0");
+    }
 }
