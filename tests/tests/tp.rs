@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use baidupay_cashier::{CashierClient, CashierConfig, StaticToken};
 use baidupay_e2e::*;
-use baidupay_model::cashier::{Date, PayStatus};
+use baidupay_model::cashier::{BillKind, Date, PayStatus};
 use baidupay_model::tp::{
     AccountStatus, FinanceRangeRequest, IncomeDetailRequest, OpenStatus, OrderListRequest,
     OrderStatusFilter, PaymentDays, TpAuditEvent, TpAuditPush, TpErrorCode,
@@ -325,6 +325,29 @@ async fn a_mini_program_is_onboarded_step_by_step_and_then_takes_payments() {
         code(&tp.pay_detail(1).await.unwrap_err()),
         TpErrorCode::NoData
     );
+
+    // the TP order bill and capital bill of the day: GBK files with the three payments, their
+    // stated totals adding up
+    for kind in [BillKind::Order, BillKind::Capital] {
+        let list = tp
+            .bill(pm_app_key.clone(), kind, range.start_time.clone())
+            .await
+            .unwrap();
+        let file = cashier.download_bill(&list.data[0]).await.unwrap();
+        let bill = file.entries().unwrap();
+        assert!(bill.totals_ok, "{kind:?}");
+        assert_eq!(bill.encoding, Some(baidupay_cashier::BillEncoding::Gbk));
+        let paid: Vec<(&str, u64)> = bill
+            .entries
+            .iter()
+            .map(|e| (e.merchant_order_id.as_str(), e.amount.get()))
+            .collect();
+        assert_eq!(
+            paid,
+            [("TP-1", 100), ("TP-2", 200), ("TP-3", 300)],
+            "{kind:?}"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
