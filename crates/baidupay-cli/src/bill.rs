@@ -379,7 +379,8 @@ fn difference_line(d: &Difference) -> String {
     )
 }
 
-fn text_report(r: &Report) -> String {
+/// The text report: a summary line and one line per difference.
+pub(crate) fn text_report(r: &Report) -> String {
     let mut out = format!(
         "matched {}, differences {}, bill totals {}\n",
         r.matched,
@@ -396,32 +397,38 @@ fn text_report(r: &Report) -> String {
     out
 }
 
-/// `baidupay reconcile`: exit 0 when the day reconciles, 1 when something differs.
-pub(crate) fn reconcile_cmd(args: &ReconcileArgs) -> CliResult {
-    let (bill, totals_ok) = match args.platform {
+/// Reads the bill file of `platform` and the ledger file and reconciles them: what
+/// `baidupay reconcile` does before it prints (the demo runs it too).
+pub(crate) fn reconcile_files(platform: Platform, bill: &Path, ledger: &Path) -> CliResult<Report> {
+    let (bill_entries, totals_ok) = match platform {
         Platform::Baidu => {
-            let bytes = read_file(&args.bill)?;
-            let b = read_bill_entries(&bytes[..]).map_err(|e| bill_error(&args.bill, &e))?;
+            let bytes = read_file(bill)?;
+            let b = read_bill_entries(&bytes[..]).map_err(|e| bill_error(bill, &e))?;
             (b.entries, b.totals_ok)
         }
-        Platform::Alipay => alipay_entries(&args.bill)?,
+        Platform::Alipay => alipay_entries(bill)?,
     };
-    let bytes = read_file(&args.ledger)?;
+    let bytes = read_file(ledger)?;
     let text = String::from_utf8(bytes).map_err(|_| {
         CliError::input(format!(
             "{}: the ledger is not UTF-8 text",
-            args.ledger.display()
+            ledger.display()
         ))
     })?;
     let ledger = parse_ledger(&text).map_err(|e| {
         CliError::input(format!(
             "{}: not a readable ledger: {}",
-            args.ledger.display(),
+            ledger.display(),
             chain(&e)
         ))
     })?;
-    let report = reconcile(&bill, totals_ok, &ledger)
-        .map_err(|e| CliError::input(format!("reconcile: {}", chain(&e))))?;
+    reconcile(&bill_entries, totals_ok, &ledger)
+        .map_err(|e| CliError::input(format!("reconcile: {}", chain(&e))))
+}
+
+/// `baidupay reconcile`: exit 0 when the day reconciles, 1 when something differs.
+pub(crate) fn reconcile_cmd(args: &ReconcileArgs) -> CliResult {
+    let report = reconcile_files(args.platform, &args.bill, &args.ledger)?;
     match args.format {
         ReportFormat::Text => print!("{}", text_report(&report)),
         ReportFormat::Json => println!(

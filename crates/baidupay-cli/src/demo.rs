@@ -1,7 +1,8 @@
 //! `baidupay sandbox` and `baidupay demo`: the step runner and the Baidu cashier steps here,
-//! the TP and Alipay steps and the demo's merchant callback server in `demo/`.
+//! the TP, Alipay and bill steps and the demo's merchant callback server in `demo/`.
 
 mod alipay;
+mod bills;
 mod merchant;
 mod tp;
 
@@ -26,7 +27,8 @@ use bytes::Bytes;
 use clap::Args;
 use serde_json::{Value, json};
 
-use self::merchant::{Merchant, PAY_PATH, REFUND_AUDIT_PATH, REFUND_PATH};
+use self::bills::{DEMO_DAY, DemoClock};
+use self::merchant::{Channel, Merchant, PAY_PATH, REFUND_AUDIT_PATH, REFUND_PATH};
 use crate::error::{CliError, chain};
 
 /// `baidupay sandbox`.
@@ -206,8 +208,9 @@ async fn run() -> Result<(), CliError> {
         started: SystemClock.now(),
     };
     println!(
-        "baidupay demo: the Baidu cashier, TP onboarding and Alipay JSAPI flows against the offline sandbox, on loopback\n"
+        "baidupay demo: the Baidu cashier, TP onboarding and Alipay JSAPI flows against the offline sandbox, on loopback, then the day's bills reconciled (sandbox day {DEMO_DAY})\n"
     );
+    let clock = Arc::new(DemoClock::new());
     let keys_dir = std::env::temp_dir().join(format!("baidupay-demo-{}", std::process::id()));
     let merchant_key = d
         .step("keygen (merchant key pair, 2048-bit)", async {
@@ -219,11 +222,14 @@ async fn run() -> Result<(), CliError> {
         .step("start the sandbox", async {
             let s = expect(
                 Sandbox::new(
-                    SandboxConfig::default().keys_dir(&keys_dir).retry_schedule(
-                        [0, 50, 100, 200, 400]
-                            .into_iter()
-                            .map(Duration::from_millis),
-                    ),
+                    SandboxConfig::default()
+                        .keys_dir(&keys_dir)
+                        .retry_schedule(
+                            [0, 50, 100, 200, 400]
+                                .into_iter()
+                                .map(Duration::from_millis),
+                        )
+                        .clock(clock.clone()),
                 ),
                 "sandbox",
             )?;
@@ -390,6 +396,13 @@ async fn run() -> Result<(), CliError> {
         .await?;
     d.step("refund notify verified and acknowledged", async {
         applied(&sandbox, &app, CallbackKind::Refund, 2).await?;
+        app.record_refund(
+            Channel::Baidu,
+            tp.as_str(),
+            "DEMO-RB-1",
+            Some(refund.refund_batch_id.to_string()),
+            Fen::new(3000),
+        );
         Ok(((), "merchant applied it once".to_owned()))
     })
     .await?;
@@ -424,6 +437,13 @@ async fn run() -> Result<(), CliError> {
         )?;
         let r = expect(client.apply_refund(&req).await, "applyOrderRefund")?;
         applied(&sandbox, &app, CallbackKind::Refund, 3).await?;
+        app.record_refund(
+            Channel::Baidu,
+            tp.as_str(),
+            "DEMO-RB-2",
+            Some(r.refund_batch_id.to_string()),
+            Fen::new(2000),
+        );
         let audits = sandbox
             .deliveries()
             .iter()
@@ -500,25 +520,25 @@ async fn run() -> Result<(), CliError> {
     })
     .await?;
     d.step("order bill download (orderBill)", async {
-        let day = expect(
-            Date::parse(
-                &baidupay_model::time::BeijingTime::from_unix(
-                    baidupay_transport::Clock::unix_seconds(&baidupay_transport::SystemClock),
-                )
-                .date(),
-            ),
-            "date",
-        )?;
+        let day = expect(Date::parse(DEMO_DAY), "date")?;
         let list = expect(client.bill(BillKind::Order, day).await, "orderBill")?;
         let Some(file) = list.data.first() else {
             return fail("no bill file listed");
         };
         let got = expect(client.download_bill(file).await, "download")?;
-        let text = String::from_utf8_lossy(&got.bytes);
-        if !text.contains("DEMO-1") || !text.contains("113.00") {
-            return fail(format!("the bill does not hold the order: {text}"));
+        let bill = expect(got.entries(), "the bill")?;
+        let paid = baidupay_model::reconcile::Entry::payment("DEMO-1", Fen::new(11300))
+            .with_platform_id(order.order_id.get().to_string());
+        if !bill.entries.contains(&paid) {
+            return fail(format!(
+                "the bill does not hold the order: {:?}",
+                bill.entries
+            ));
         }
-        Ok(((), format!("{} bytes", got.bytes.len())))
+        Ok((
+            (),
+            format!("{} bytes, {} rows", got.bytes.len(), bill.entries.len()),
+        ))
     })
     .await?;
     d.step("1.0 queryorderdetail (signed)", async {
@@ -554,7 +574,8 @@ async fn run() -> Result<(), CliError> {
     })
     .await?;
     tp::tp_steps(&mut d, &http, &base, &merchant_key, merchant).await?;
-    alipay::alipay_steps(&mut d, &sandbox, &app, &http, &base, merchant).await?;
+    let alipay = alipay::alipay_steps(&mut d, &sandbox, &app, &http, &base, merchant).await?;
+    bills::bill_steps(&mut d, &clock, &app, &client, &alipay, &keys_dir).await?;
     running.stop().await;
     let _ = std::fs::remove_dir_all(&keys_dir);
     println!(

@@ -602,7 +602,24 @@ fn demo_runs_every_step_against_the_sandbox() {
     let o = baidupay(&["demo"]);
     let out = stdout(&o);
     assert_eq!(code(&o), 0, "{out}\n{}", stderr(&o));
-    assert!(out.contains("all 36 steps passed"), "{out}");
+    assert!(out.contains("all 43 steps passed"), "{out}");
+    // the bills reconciled: clean, then exactly the difference introduced
+    assert!(
+        out.contains("reconcile the Baidu bills with the ledger")
+            && out.contains("both: matched 3, no difference"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "      matched 2, differences 1, bill totals ok\n      missing_in_ledger refund DEMO-1 "
+        ) && out.contains(" refund_id=DEMO-RB-2 ledger_fen=- bill_fen=2000\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("      matched 1, differences 1, bill totals ok\n      amount_differs payment DEMO-ALI-1 ")
+            && out.contains(" refund_id=- ledger_fen=8880 bill_fen=8888\n"),
+        "{out}"
+    );
     for step in [
         "payment notify verified and acknowledged",
         "duplicate notify acknowledged, not applied twice",
@@ -617,6 +634,10 @@ fn demo_runs_every_step_against_the_sandbox() {
         "TP: admin consents, AUTHORIZED event opened",
         "TP: token expired: one refresh, call retried",
         "TP: payment service, audited, pushed, bound",
+        "merchant ledger export (ledger CSV)",
+        "Baidu bills of the day (orderBill, capitaBill)",
+        "Alipay bill, the day after (ZIP of GBK CSVs)",
+        "reconcile the Alipay bill with the ledger",
     ] {
         assert!(
             out.lines().any(|l| l.contains(step) && l.contains(" ok ")),

@@ -14,13 +14,14 @@ use baidupay_sandbox::{CallbackKind, Sandbox};
 use baidupay_transport::HyperTransport;
 use serde_json::json;
 
-use super::merchant::{ALIPAY_PATH, Merchant};
+use super::merchant::{ALIPAY_PATH, Channel, Merchant};
 use super::{ALIPAY_APP_ID, Demo, acknowledged, eventually, expect, fail, post_json};
 use crate::error::CliError;
 
 const ALIPAY_BUYER: &str = "2088102177846880";
 
-/// The Alipay JSAPI flow: app registration, create, my.tradePay, notify, query, refund.
+/// The Alipay JSAPI flow: app registration, create, my.tradePay, notify, query, refund; gives
+/// back the client (for the bill).
 #[allow(clippy::too_many_lines)] // one block per step, in order
 pub(super) async fn alipay_steps(
     d: &mut Demo,
@@ -29,7 +30,7 @@ pub(super) async fn alipay_steps(
     http: &Arc<HyperTransport>,
     base: &str,
     merchant: SocketAddr,
-) -> Result<(), CliError> {
+) -> Result<AlipayClient, CliError> {
     let client = d
         .step("Alipay app registration (RSA2 app key)", async {
             let key = expect(PrivateKey::generate(2048), "keygen")?;
@@ -146,6 +147,13 @@ pub(super) async fn alipay_steps(
                 first.fund_change, again.fund_change
             ));
         }
+        app.record_refund(
+            Channel::Alipay,
+            "DEMO-ALI-1",
+            "DEMO-ALI-1-R1",
+            None,
+            Fen::new(1000),
+        );
         Ok(((), "fund_change Y, then N (same out_request_no)".to_owned()))
     })
     .await?;
@@ -168,5 +176,5 @@ pub(super) async fn alipay_steps(
         Ok(((), "REFUND_SUCCESS, 10.00".to_owned()))
     })
     .await?;
-    Ok(())
+    Ok(client)
 }

@@ -1,7 +1,10 @@
 //! The demo's merchant: the least a callback server must do, on the `baidupay_notify::axum`
 //! routes (verify before parsing), with the orders in memory: check each callback against
 //! the merchant's own order, apply it once (a duplicate is acknowledged, not applied again),
-//! answer exactly. `examples/merchant` is the one to copy (budgeted waits, a router with
+//! answer exactly; and keep a ledger of the money (payments as their callbacks are applied,
+//! refunds as they succeed) that it exports in the ledger CSV of `baidupay reconcile`
+//! (`kind,merchant_order_id,platform_id,refund_id,amount_fen`). `examples/merchant` is the one
+//! to copy (budgeted waits, a router with
 //! order endpoints, load-tested); this one exists so that the CLI does not depend on it.
 
 use std::collections::{HashMap, HashSet};
@@ -12,6 +15,7 @@ use baidupay_model::callback::{
     AuditStatus, PaymentAck, PaymentNotification, RefundAuditAnswer, RefundAuditRequest,
     RefundNotification, RefundNotifyStatus, RetryAnswer,
 };
+use baidupay_model::reconcile::Entry;
 use baidupay_model::{Fen, RefundBatchId, TpOrderId, Yuan};
 use baidupay_notify::axum::{alipay_route, baidu_route};
 use baidupay_notify::http::BaiduAnswer;
@@ -26,6 +30,16 @@ pub(super) const PAY_PATH: &str = "/notify/baidu/pay";
 pub(super) const REFUND_AUDIT_PATH: &str = "/notify/baidu/refund-audit";
 pub(super) const REFUND_PATH: &str = "/notify/baidu/refund";
 pub(super) const ALIPAY_PATH: &str = "/notify/alipay";
+
+/// Which platform a ledger row was paid through (each platform's bill is reconciled against
+/// its own rows).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Channel {
+    /// The Baidu cashier.
+    Baidu,
+    /// Alipay.
+    Alipay,
+}
 
 /// One order: its amount, how it was paid (`None`: not yet), what was refunded.
 #[derive(Debug)]
@@ -45,6 +59,8 @@ struct Books {
     approved: HashMap<RefundBatchId, (TpOrderId, Fen)>,
     effects: u64,
     duplicates: u64,
+    /// The money, in the order it moved.
+    ledger: Vec<(Channel, Entry)>,
 }
 
 /// The merchant's state, shared by its routes and the demo's checks.
@@ -87,6 +103,47 @@ impl Merchant {
         (b.effects, b.duplicates)
     }
 
+    /// Books a refund the merchant applied for, once the platform says it succeeded: its
+    /// order, its refund id (Baidu `bizRefundBatchId`, Alipay `out_request_no`), the platform's
+    /// id when there is one (Baidu `refundBatchId`), the amount refunded.
+    pub(super) fn record_refund(
+        &self,
+        channel: Channel,
+        tp_order_id: &str,
+        refund_id: &str,
+        platform_id: Option<String>,
+        amount: Fen,
+    ) {
+        let entry = Entry::refund(tp_order_id, amount)
+            .with_refund_id(refund_id)
+            .with_platform_id(platform_id.unwrap_or_default());
+        self.books().ledger.push((channel, entry));
+    }
+
+    /// The ledger of `channel` as ledger CSV (`kind,merchant_order_id,platform_id,refund_id,
+    /// amount_fen`, cells quoted when they hold a comma or a quote).
+    pub(super) fn ledger_csv(&self, channel: Channel) -> String {
+        let cell = |s: &str| {
+            if s.contains([',', '"', '\r', '\n']) {
+                format!("\"{}\"", s.replace('"', "\"\""))
+            } else {
+                s.to_owned()
+            }
+        };
+        let mut out = String::from("kind,merchant_order_id,platform_id,refund_id,amount_fen\n");
+        for (_, e) in self.books().ledger.iter().filter(|(c, _)| *c == channel) {
+            out.push_str(&format!(
+                "{},{},{},{},{}\n",
+                e.kind.as_str(),
+                cell(&e.merchant_order_id),
+                cell(e.platform_id.as_deref().unwrap_or("")),
+                cell(e.refund_id.as_deref().unwrap_or("")),
+                e.amount.get()
+            ));
+        }
+        out
+    }
+
     /// Runs `apply` unless the callback `key` was applied before (then answers `again`).
     fn once<T>(&self, key: String, again: T, apply: impl FnOnce(&mut Books) -> T) -> T {
         let mut b = self.books();
@@ -107,6 +164,9 @@ impl Merchant {
                     if o.paid_by.is_none() && check_payment(n, &n.tp_order_id, o.total).is_ok() =>
                 {
                     o.paid_by = Some(format!("baidu orderId {}", n.order_id.get()));
+                    let entry = Entry::payment(n.tp_order_id.as_str(), o.total)
+                        .with_platform_id(n.order_id.get().to_string());
+                    b.ledger.push((Channel::Baidu, entry));
                     b.effects += 1;
                     PaymentAck::consumed()
                 }
@@ -184,6 +244,9 @@ impl Merchant {
                 .is_ok()
             {
                 o.paid_by = Some(format!("alipay trade_no {}", n.trade_no));
+                let entry = Entry::payment(n.out_trade_no.as_str(), o.total)
+                    .with_platform_id(n.trade_no.as_str());
+                b.ledger.push((Channel::Alipay, entry));
                 b.effects += 1;
             }
             true
@@ -255,6 +318,24 @@ mod tests {
         );
         assert_eq!(m.paid_by(&tp).as_deref(), Some("baidu orderId 2"));
         assert_eq!(m.counters(), (1, 1));
+        // the payment is in the ledger once, the wrong amount not at all
+        m.record_refund(
+            Channel::Baidu,
+            "T-1",
+            "RB,1",
+            Some("91".into()),
+            Fen::new(30),
+        );
+        m.record_refund(Channel::Alipay, "A-1", "A-1-R1", None, Fen::new(5));
+        assert_eq!(
+            m.ledger_csv(Channel::Baidu),
+            "kind,merchant_order_id,platform_id,refund_id,amount_fen\n\
+             payment,T-1,2,,100\nrefund,T-1,91,\"RB,1\",30\n"
+        );
+        let alipay = m.ledger_csv(Channel::Alipay);
+        assert_eq!(alipay.lines().nth(1), Some("refund,A-1,,A-1-R1,5"));
+        let parsed = baidupay_model::reconcile::parse_ledger(&m.ledger_csv(Channel::Baidu));
+        assert_eq!(parsed.map(|l| l.len()), Ok(2));
     }
 
     fn audit(tp: &str, batch: &str, amount: &str) -> BaiduCallback {
