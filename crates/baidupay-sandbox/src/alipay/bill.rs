@@ -467,6 +467,69 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+        /// Whatever the day's trades (goods names with commas, quotes, line breaks, characters
+        /// GBK lacks), the archive reads back with the SDK's `BillArchive`: its stated totals
+        /// add up, and its rows are the day's payments and refunds, in fen.
+        #[test]
+        fn every_archive_reads_back_with_the_sdk(
+            trades in proptest::collection::vec(
+                (
+                    1_u64..1_000_000,
+                    proptest::bool::ANY,
+                    proptest::collection::vec(1_u64..100, 0..3),
+                    proptest::bool::ANY,
+                    "[A-Za-z0-9_]{1,20}",
+                    "(\\PC|\n){0,12}",
+                ),
+                0..6,
+            )
+        ) {
+            let mut all = Vec::new();
+            let mut expected = Vec::new();
+            for (i, (total, paid, refunds, next_day, out, subject)) in trades.iter().enumerate() {
+                let at = if *next_day { T + 86_400 } else { T } + i64::try_from(i).unwrap();
+                let mut t = trade(&format!("2024051322001{i:06}"), &format!("{out}{i}"), *total, paid.then_some(at));
+                t.subject = subject.clone();
+                if *paid {
+                    if !next_day {
+                        expected.push((t.out_trade_no.clone(), i64::try_from(*total).unwrap()));
+                    }
+                    for (k, per_cent) in refunds.iter().enumerate() {
+                        let amount = (total * per_cent / 400).max(1);
+                        t.refunds.push(AliRefund {
+                            out_request_no: format!("{}-R{k}", t.out_trade_no),
+                            amount,
+                            reason: String::new(),
+                            time: at + 100,
+                        });
+                        if !next_day {
+                            expected.push((t.out_trade_no.clone(), -i64::try_from(amount).unwrap()));
+                        }
+                    }
+                }
+                all.push(t);
+            }
+            let rows = day_rows(&all, "2024-05-13");
+            let files = bill_files("2088000000000001", &Period::new("2024-05-13"), &rows, T + 86_400);
+            let zip = zip_archive(&files).unwrap();
+            let bill = baidupay_alipay::bill::BillArchive::new(std::io::Cursor::new(zip))
+                .unwrap()
+                .read_all()
+                .unwrap();
+            let mut got: Vec<(String, i64)> = bill
+                .rows
+                .iter()
+                .map(|r| (r.out_trade_no.clone(), r.order_amount.fen()))
+                .collect();
+            got.sort();
+            expected.sort();
+            proptest::prop_assert_eq!(got, expected);
+            proptest::prop_assert!(bill.summary.is_some());
+        }
+    }
+
     #[test]
     fn entry_names_are_gbk_without_the_utf8_flag() {
         let zip =

@@ -409,6 +409,75 @@ mod tests {
         assert!(reports[3].contains("#总交易单数:[1]\r\n"));
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        /// Whatever the day's orders and refunds, both bills parse with the SDK's reader, their
+        /// stated totals add up, and they hold exactly the day's payments and successful refunds.
+        /// (Order ids are `tpOrderId`s, commas included; `"` is left out: the SDK's reader trims
+        /// quotes from a cell even when the CSV quoting kept them.)
+        #[test]
+        fn every_bill_reads_back_with_the_sdk_and_adds_up(
+            orders in proptest::collection::vec(
+                (1_u64..200_000, proptest::bool::ANY, 0_usize..3, proptest::bool::ANY, "[A-Za-z0-9_,.:;!#$%*+/<>?@^|~-]{1,12}"),
+                0..8,
+            )
+        ) {
+            let mut b = Book::default();
+            b.settings.day_refund_cap = None;
+            let (mut payments, mut refunds) = (Vec::new(), Vec::new());
+            for (i, (total, paid, n_refunds, next_day, tp)) in orders.iter().enumerate() {
+                let id = 100 + u64::try_from(i).unwrap();
+                let tp = format!("{tp}{i}");
+                let created = if *next_day { T + 86_400 } else { T + 1 };
+                b.insert(order(id, &tp, *total, created, paid.then_some(created + 1)));
+                if !paid {
+                    continue;
+                }
+                if !next_day {
+                    payments.push((gbk_safe(&tp), *total));
+                }
+                for k in 0..*n_refunds {
+                    let biz = format!("RB-{i}-{k}");
+                    let req = book::RefundRequest {
+                        order_id: id,
+                        user_id: 7,
+                        apply: Some(total / 4 + 1),
+                        biz_refund_batch_id: &biz,
+                        skip_audit: true,
+                        notify_url: "",
+                        by_platform: false,
+                    };
+                    let Ok(r) = b.apply_refund(&req, 1000 + id * 10 + k as u64, created + 2) else {
+                        continue;
+                    };
+                    let ok = k % 2 == 0;
+                    b.settle_refund(r.refund_batch_id, ok.then_some(r.amount));
+                    if ok && !next_day {
+                        refunds.push((biz, r.amount));
+                    }
+                }
+            }
+            for kind in [Kind::Order, Kind::Capital] {
+                let text = render(&header(kind), &b);
+                let bill = baidupay_cashier::read_bill_entries(&gbk(&text)[..]).unwrap();
+                proptest::prop_assert!(bill.totals_ok, "{}", text);
+                let got_payments: Vec<(String, u64)> = bill
+                    .entries
+                    .iter()
+                    .filter(|e| e.refund_id.is_none())
+                    .map(|e| (e.merchant_order_id.clone(), e.amount.get()))
+                    .collect();
+                let got_refunds: Vec<(String, u64)> = bill
+                    .entries
+                    .iter()
+                    .filter_map(|e| Some((e.refund_id.clone()?, e.amount.get())))
+                    .collect();
+                proptest::prop_assert_eq!(&got_payments, &payments);
+                proptest::prop_assert_eq!(&got_refunds, &refunds);
+            }
+        }
+    }
+
     #[test]
     fn gbk_replaces_what_it_cannot_hold() {
         assert_eq!(gbk("订单a"), b"\xb6\xa9\xb5\xa5a");
