@@ -10,7 +10,7 @@ use baidupay_model::Secret;
 use tokio_postgres::config::Host;
 use tokio_postgres::tls::{MakeTlsConnect, TlsConnect};
 use tokio_postgres::types::ToSql;
-use tokio_postgres::{Client, Config, GenericClient, NoTls, Socket};
+use tokio_postgres::{Client, Config, GenericClient, NoTls, Socket, Statement};
 
 use super::{Lease, Row, StoreError, TokenKey, TokenRecord, TokenStore, Tokens};
 
@@ -116,8 +116,60 @@ struct Inner {
     config: Config,
     connect: Connector,
     /// The connection; `None` after it failed, until the next operation opens another.
-    client: tokio::sync::Mutex<Option<Client>>,
+    conn: tokio::sync::Mutex<Option<Conn>>,
 }
+
+/// A connection and its prepared statements (one round trip each instead of two).
+struct Conn {
+    client: Client,
+    ticket: Statement,
+    set_ticket: Statement,
+    load: Statement,
+    lock_row: Statement,
+    create_row: Statement,
+    write_row: Statement,
+}
+
+impl Conn {
+    async fn prepare(client: Client) -> Result<Self, tokio_postgres::Error> {
+        Ok(Self {
+            ticket: client
+                .prepare("SELECT ticket FROM baidupay_tp_ticket WHERE id = 1")
+                .await?,
+            set_ticket: client
+                .prepare(
+                    "INSERT INTO baidupay_tp_ticket (id, ticket) VALUES (1, $1)
+                     ON CONFLICT (id) DO UPDATE SET ticket = excluded.ticket",
+                )
+                .await?,
+            load: client
+                .prepare(&format!("{SELECT_ROW} WHERE key = $1"))
+                .await?,
+            lock_row: client
+                .prepare(&format!("{SELECT_ROW} WHERE key = $1 FOR UPDATE"))
+                .await?,
+            create_row: client
+                .prepare(
+                    "INSERT INTO baidupay_tp_tokens (key) VALUES ($1) ON CONFLICT (key) DO NOTHING",
+                )
+                .await?,
+            write_row: client
+                .prepare(
+                    "UPDATE baidupay_tp_tokens SET
+                         access_token = $2, refresh_token = $3, expires_at = $4,
+                         refresh_at = $5, version = $6, lease_holder = $7, lease_until = $8
+                     WHERE key = $1",
+                )
+                .await?,
+            client,
+        })
+    }
+}
+
+/// A token row's columns, in the order [`read_row`] reads them.
+const SELECT_ROW: &str = "SELECT access_token, refresh_token, expires_at, refresh_at, version,
+                                 lease_holder, lease_until
+                          FROM baidupay_tp_tokens";
 
 impl fmt::Debug for PostgresTokenStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -226,11 +278,14 @@ impl PostgresTokenStore {
         migrate(&mut client)
             .await
             .map_err(|e| StoreError::new("migrate", e))?;
+        let conn = Conn::prepare(client)
+            .await
+            .map_err(|e| StoreError::new("connect", e))?;
         Ok(Self {
             inner: Arc::new(Inner {
                 config,
                 connect,
-                client: tokio::sync::Mutex::new(Some(client)),
+                conn: tokio::sync::Mutex::new(Some(conn)),
             }),
         })
     }
@@ -240,24 +295,27 @@ impl PostgresTokenStore {
     /// committed.
     async fn run<O: Operation>(&self, op: O) -> Result<O::Output, StoreError> {
         let operation = op.name();
-        let mut slot = self.inner.client.lock().await;
+        let mut slot = self.inner.conn.lock().await;
         let mut retried = false;
         loop {
-            if slot.as_ref().is_none_or(Client::is_closed) {
+            if slot.as_ref().is_none_or(|c| c.client.is_closed()) {
                 *slot = None;
                 let client = (self.inner.connect)(self.inner.config.clone())
                     .await
                     .map_err(|e| StoreError::new(operation, e))?;
+                let conn = Conn::prepare(client)
+                    .await
+                    .map_err(|e| StoreError::new(operation, e))?;
                 tracing::info!("token store: connected to PostgreSQL again");
-                *slot = Some(client);
+                *slot = Some(conn);
             }
-            let Some(client) = slot.as_mut() else {
+            let Some(conn) = slot.as_mut() else {
                 continue;
             };
-            match op.attempt(client).await {
+            match op.attempt(conn).await {
                 Ok(out) => return Ok(out),
                 Err(failed) => {
-                    let closed = failed.error.is_closed() || client.is_closed();
+                    let closed = failed.error.is_closed() || conn.client.is_closed();
                     if closed {
                         *slot = None;
                     }
@@ -279,10 +337,10 @@ trait Operation: Sync {
     /// The operation's name in a [`StoreError`].
     fn name(&self) -> &'static str;
 
-    /// One attempt on `client`.
+    /// One attempt on `conn`.
     fn attempt<'c>(
         &'c self,
-        client: &'c mut Client,
+        conn: &'c mut Conn,
     ) -> impl Future<Output = Result<Self::Output, Attempt>> + Send + 'c;
 }
 
@@ -296,13 +354,9 @@ impl Operation for SetTicket<'_> {
         "set_ticket"
     }
 
-    async fn attempt(&self, client: &mut Client) -> Result<(), Attempt> {
-        client
-            .execute(
-                "INSERT INTO baidupay_tp_ticket (id, ticket) VALUES (1, $1)
-                 ON CONFLICT (id) DO UPDATE SET ticket = excluded.ticket",
-                &[&self.0.expose()],
-            )
+    async fn attempt(&self, conn: &mut Conn) -> Result<(), Attempt> {
+        conn.client
+            .execute(&conn.set_ticket, &[&self.0.expose()])
             .await
             .map(drop)
             .map_err(Attempt::rolled_back)
@@ -319,9 +373,10 @@ impl Operation for GetTicket {
         "ticket"
     }
 
-    async fn attempt(&self, client: &mut Client) -> Result<Option<Secret>, Attempt> {
-        let row = client
-            .query_opt("SELECT ticket FROM baidupay_tp_ticket WHERE id = 1", &[])
+    async fn attempt(&self, conn: &mut Conn) -> Result<Option<Secret>, Attempt> {
+        let row = conn
+            .client
+            .query_opt(&conn.ticket, &[])
             .await
             .map_err(Attempt::rolled_back)?;
         row.map(|r| r.try_get::<_, String>(0).map(Secret::new))
@@ -340,8 +395,8 @@ impl Operation for Load {
         "load"
     }
 
-    async fn attempt(&self, client: &mut Client) -> Result<Option<TokenRecord>, Attempt> {
-        Ok(read_row(&*client, &self.0, false)
+    async fn attempt(&self, conn: &mut Conn) -> Result<Option<TokenRecord>, Attempt> {
+        Ok(read_row(&conn.client, &conn.load, &self.0)
             .await
             .map_err(Attempt::rolled_back)?
             .and_then(|row| row.record()))
@@ -385,24 +440,25 @@ where
     #[allow(clippy::manual_async_fn)]
     fn attempt<'c>(
         &'c self,
-        client: &'c mut Client,
+        conn: &'c mut Conn,
     ) -> impl Future<Output = Result<T, Attempt>> + Send + 'c {
         async move {
-            let tx = client.transaction().await.map_err(Attempt::rolled_back)?;
-            tx.execute(
-                "INSERT INTO baidupay_tp_tokens (key) VALUES ($1) ON CONFLICT (key) DO NOTHING",
-                &[&self.key],
-            )
-            .await
-            .map_err(Attempt::rolled_back)?;
-            let before = read_row(&tx, &self.key, true)
+            let tx = conn
+                .client
+                .transaction()
+                .await
+                .map_err(Attempt::rolled_back)?;
+            tx.execute(&conn.create_row, &[&self.key])
+                .await
+                .map_err(Attempt::rolled_back)?;
+            let before = read_row(&tx, &conn.lock_row, &self.key)
                 .await
                 .map_err(Attempt::rolled_back)?
                 .unwrap_or_default();
             let mut row = before.clone();
             let out = (self.change)(&mut row);
             if row != before {
-                write_row(&tx, &self.key, &row)
+                write_row(&tx, &conn.write_row, &self.key, &row)
                     .await
                     .map_err(Attempt::rolled_back)?;
             }
@@ -448,21 +504,13 @@ async fn migrate(client: &mut Client) -> Result<(), Box<dyn std::error::Error + 
     Ok(())
 }
 
+/// `key`'s row through `select` (one of [`SELECT_ROW`]'s statements).
 async fn read_row(
     client: &impl GenericClient,
+    select: &Statement,
     key: &str,
-    for_update: bool,
 ) -> Result<Option<Row>, tokio_postgres::Error> {
-    let sql = if for_update {
-        "SELECT access_token, refresh_token, expires_at, refresh_at, version, lease_holder,
-                lease_until
-         FROM baidupay_tp_tokens WHERE key = $1 FOR UPDATE"
-    } else {
-        "SELECT access_token, refresh_token, expires_at, refresh_at, version, lease_holder,
-                lease_until
-         FROM baidupay_tp_tokens WHERE key = $1"
-    };
-    let Some(r) = client.query_opt(sql, &[&key]).await? else {
+    let Some(r) = client.query_opt(select, &[&key]).await? else {
         return Ok(None);
     };
     let access: Option<String> = r.try_get(0)?;
@@ -489,6 +537,7 @@ async fn read_row(
 
 async fn write_row(
     client: &impl GenericClient,
+    update: &Statement,
     key: &str,
     row: &Row,
 ) -> Result<(), tokio_postgres::Error> {
@@ -512,15 +561,7 @@ async fn write_row(
         &holder,
         &until,
     ];
-    client
-        .execute(
-            "UPDATE baidupay_tp_tokens SET
-                 access_token = $2, refresh_token = $3, expires_at = $4, refresh_at = $5,
-                 version = $6, lease_holder = $7, lease_until = $8
-             WHERE key = $1",
-            &params,
-        )
-        .await?;
+    client.execute(update, &params).await?;
     Ok(())
 }
 
