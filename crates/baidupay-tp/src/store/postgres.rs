@@ -90,7 +90,8 @@ type Connector = Arc<dyn Fn(Config) -> Connecting + Send + Sync>;
 /// );
 /// ```
 ///
-/// The tokens are stored in clear: restrict the tables to the TP's role.
+/// The tokens are stored in clear: restrict the tables to the TP's role. The tables hold one
+/// TP's tokens: give each TP a database (or a schema) of its own.
 ///
 /// # TLS
 ///
@@ -315,7 +316,12 @@ impl PostgresTokenStore {
             match op.attempt(conn).await {
                 Ok(out) => return Ok(out),
                 Err(failed) => {
-                    let closed = failed.error.is_closed() || conn.client.is_closed();
+                    // a FATAL error (the server ending the session) closes the connection
+                    let fatal = failed
+                        .error
+                        .as_db_error()
+                        .is_some_and(|e| e.severity() == "FATAL");
+                    let closed = fatal || failed.error.is_closed() || conn.client.is_closed();
                     if closed {
                         *slot = None;
                     }
