@@ -5,7 +5,8 @@
 //! authorizer tokens; a `TpClient` on them onboards the mini program (the sealed audit pushes
 //! opened with `parse_audit_push`); then the tokens expire and are refreshed exactly once,
 //! within one process, across two `TpAuth`s on one memory store, and across two OS processes
-//! on one SQLite file. A refused refresh leaves the stored tokens as they were.
+//! on one SQLite file and on one PostgreSQL database (`BAIDUPAY_TEST_POSTGRES_URL`, see the
+//! README). A refused refresh leaves the stored tokens as they were.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -20,7 +21,8 @@ use baidupay_sandbox::SandboxConfig;
 use baidupay_sandbox::samples::{account_request, develop_config_request, payment_service_request};
 use baidupay_tp::store::{TokenKey, TokenRecord};
 use baidupay_tp::{
-    MemoryTokenStore, OAUTH_TOKEN_PATH, SqliteTokenStore, TokenStore, TpAuth, TpClient, TpError,
+    MemoryTokenStore, OAUTH_TOKEN_PATH, PostgresTokenStore, SqliteTokenStore, TokenStore, TpAuth,
+    TpClient, TpError,
 };
 use baidupay_transport::{Clock, ManualClock};
 use serde_json::json;
@@ -268,20 +270,21 @@ async fn next_line(rx: &mut tokio::sync::mpsc::UnboundedReceiver<String>) -> Str
         .expect("tp-refresh ended")
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_processes_on_one_sqlite_store_refresh_once_for_thirty_two_callers() {
+/// Two `tp-refresh` processes, 16 tasks each, on the store that `store_args` name (`--db FILE`
+/// or `--postgres URL`; the test's own chain uses `store`, opened on the same data) ask for
+/// `MINI_APP`'s expired token at once: exactly one refresh reaches the sandbox and every task
+/// gets its token.
+async fn two_processes_refresh_once(store: Arc<dyn TokenStore>, store_args: [&str; 2]) {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("tp-tokens.db");
     let barrier = dir.path().join("start");
     let clock = Arc::new(ManualClock::new(START));
-    let store = Arc::new(SqliteTokenStore::open(&db).await.unwrap());
     let (w, tp, before) = authorized_then_expired(&clock, store).await;
 
     let now = clock.unix_seconds().to_string();
     let mut processes: Vec<_> = (0..2)
         .map(|_| {
             let child = std::process::Command::new(env!("CARGO_BIN_EXE_tp-refresh"))
-                .args(["--db", db.to_str().unwrap()])
+                .args(store_args)
                 .args(["--base", w.running.base_url()])
                 .args(["--client-id", TP_CLIENT_ID])
                 .args(["--app-id", &MINI_APP.to_string()])
@@ -326,7 +329,7 @@ async fn two_processes_on_one_sqlite_store_refresh_once_for_thirty_two_callers()
     assert_eq!(after.tokens.access_token.expose(), token);
     assert_eq!(after.version, before.version + 1);
     assert_eq!(counts(&w).await, (1, 1, 0));
-    // the test's own chain reads the new token from the file and the platform takes it
+    // the test's own chain reads the new token from the store and the platform takes it
     let client = TpClient::new(
         w.running.base_url(),
         w.http.clone(),
@@ -334,6 +337,113 @@ async fn two_processes_on_one_sqlite_store_refresh_once_for_thirty_two_callers()
     );
     assert!(client.dict().await.is_ok());
     assert_eq!(counts(&w).await, (1, 1, 0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_on_one_sqlite_store_refresh_once_for_thirty_two_callers() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("tp-tokens.db");
+    let store = Arc::new(SqliteTokenStore::open(&db).await.unwrap());
+    two_processes_refresh_once(store, ["--db", db.to_str().unwrap()]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_on_one_postgres_store_refresh_once_for_thirty_two_callers() {
+    let Some(db) =
+        pg::database("two_processes_on_one_postgres_store_refresh_once_for_thirty_two_callers")
+            .await
+    else {
+        return;
+    };
+    let store = Arc::new(PostgresTokenStore::connect(&db.url).await.unwrap());
+    two_processes_refresh_once(store, ["--postgres", &db.url]).await;
+}
+
+/// A database of its own for a PostgreSQL test, on the server `BAIDUPAY_TEST_POSTGRES_URL`
+/// names (the README says how to start one; CI always sets it).
+mod pg {
+    use std::hash::BuildHasher;
+    use std::io::Write;
+
+    use baidupay_tp::store::tokio_postgres::{self, NoTls};
+
+    const URL_VAR: &str = "BAIDUPAY_TEST_POSTGRES_URL";
+
+    /// A database `bp_<random hex>`, dropped with this value.
+    #[derive(Debug)]
+    pub(crate) struct TestDb {
+        admin_url: String,
+        name: String,
+        pub(crate) url: String,
+    }
+
+    /// A fresh database for `test`, or `None` (after a loud line on stderr, past the test
+    /// harness's capture) when `BAIDUPAY_TEST_POSTGRES_URL` is not set.
+    pub(crate) async fn database(test: &str) -> Option<TestDb> {
+        let Ok(admin_url) = std::env::var(URL_VAR) else {
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED: {test} needs PostgreSQL: set {URL_VAR} (see README)"
+            );
+            return None;
+        };
+        let random = std::collections::hash_map::RandomState::new().hash_one(std::process::id());
+        let name = format!("bp_{random:016x}");
+        let (client, connection) = tokio_postgres::connect(&admin_url, NoTls)
+            .await
+            .unwrap_or_else(|e| panic!("{URL_VAR}: cannot connect: {e}"));
+        tokio::spawn(connection);
+        client
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .await
+            .unwrap();
+        // the URL with its database name replaced (the query string kept)
+        let (base, query) = admin_url
+            .split_once('?')
+            .map_or((admin_url.as_str(), None), |(b, q)| (b, Some(q)));
+        let authority = base.find("://").map_or(0, |i| i + 3);
+        let end = base[authority..]
+            .find('/')
+            .map_or(base.len(), |i| authority + i);
+        let mut url = format!("{}/{name}", &base[..end]);
+        if let Some(q) = query {
+            url.push('?');
+            url.push_str(q);
+        }
+        Some(TestDb {
+            admin_url,
+            name,
+            url,
+        })
+    }
+
+    impl Drop for TestDb {
+        /// Drops the database (ending its sessions) from a thread of its own, so that it also
+        /// runs when the test panicked; a failure is only printed.
+        fn drop(&mut self) {
+            let (url, name) = (self.admin_url.clone(), self.name.clone());
+            let dropped = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()?;
+                rt.block_on(async {
+                    let (client, connection) = tokio_postgres::connect(&url, NoTls).await?;
+                    tokio::spawn(connection);
+                    client
+                        .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .await
+                })
+                .map_err(std::io::Error::other)
+            })
+            .join();
+            if !matches!(dropped, Ok(Ok(()))) {
+                eprintln!(
+                    "could not drop the test database {}: {dropped:?}",
+                    self.name
+                );
+            }
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

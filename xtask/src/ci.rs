@@ -6,6 +6,7 @@ use crate::shell::{cargo, now, run};
 
 pub(crate) fn ci() -> Result {
     let start = now();
+    postgres_is_set()?;
     let meta = metadata()?;
     eprintln!("\n==> tidy");
     crate::tidy::tidy()?;
@@ -98,5 +99,20 @@ pub(crate) fn ci() -> Result {
         "\nci: all steps passed in {:.0} s",
         (now() - start).as_secs_f64()
     );
+    Ok(())
+}
+
+/// On CI (`CI=true`) the PostgreSQL tests must run, not skip: `.ci/run` starts a server and
+/// sets `BAIDUPAY_TEST_POSTGRES_URL`.
+fn postgres_is_set() -> Result {
+    let on_ci = std::env::var("CI").is_ok_and(|v| v == "true");
+    if on_ci && std::env::var_os("BAIDUPAY_TEST_POSTGRES_URL").is_none_or(|v| v.is_empty()) {
+        return Err(
+            "CI=true but BAIDUPAY_TEST_POSTGRES_URL is not set: the PostgreSQL tests \
+                    would be skipped; run CI through .ci/run, or start a server with \
+                    `.ci/postgres start` (see the README)"
+                .into(),
+        );
+    }
     Ok(())
 }

@@ -37,7 +37,7 @@
 //! |---|---|
 //! | [`MemoryTokenStore`] | tests; a TP that runs one process (tokens lost when it exits) |
 //! | `SqliteTokenStore` (feature `sqlite`, default) | several processes on one machine |
-//! | PostgreSQL (coming) | several machines |
+//! | `PostgresTokenStore` (feature `postgres`) | several processes on several machines |
 //!
 //! ```
 //! use std::sync::Arc;
@@ -118,6 +118,8 @@ pub use client::{ACCOUNT_PATH, DEVELOP_CONFIG_PATH, SERVICE_PATH, TP_PAY_PATH, T
 pub use error::{Result, TpError};
 pub use onboarding::{NextAction, ONBOARDING_EVENTS, Onboarding, StepState};
 pub use pages::Pages;
+#[cfg(feature = "postgres")]
+pub use store::PostgresTokenStore;
 #[cfg(feature = "sqlite")]
 pub use store::SqliteTokenStore;
 pub use store::{MemoryTokenStore, TokenStore};

@@ -8,6 +8,8 @@ mod support;
 use std::sync::Arc;
 use std::time::Duration;
 
+#[cfg(feature = "postgres")]
+use baidupay_tp::PostgresTokenStore;
 #[cfg(feature = "sqlite")]
 use baidupay_tp::SqliteTokenStore;
 use baidupay_tp::store::{Lease, TokenKey, TokenStore};
@@ -97,6 +99,26 @@ async fn two_sqlite_opens_one_refresh_for_thirty_two_tasks() {
     assert_eq!(third.ticket().await.unwrap().unwrap().expose(), "TICKET");
 }
 
+#[cfg(feature = "postgres")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_postgres_connections_one_refresh_for_thirty_two_tasks() {
+    let Some(db) =
+        support::pg::database("two_postgres_connections_one_refresh_for_thirty_two_tasks").await
+    else {
+        return;
+    };
+    // two connects, two connections: what two machines have
+    let first = PostgresTokenStore::connect(&db.url).await.unwrap();
+    let second = PostgresTokenStore::connect(&db.url).await.unwrap();
+    one_refresh_for_all(vec![Arc::new(first), Arc::new(second)], 16).await;
+    let third = PostgresTokenStore::connect(&db.url).await.unwrap();
+    assert_eq!(
+        stored(&third).await,
+        ("45.a2".to_owned(), "46.r2".to_owned(), 2)
+    );
+    assert_eq!(third.ticket().await.unwrap().unwrap().expose(), "TICKET");
+}
+
 /// A refresh answered `invalid_grant`, then one that times out: each is an error, the stored
 /// tokens and version stay as they were, the lease is released.
 async fn failed_refresh_changes_nothing(store: Arc<dyn TokenStore>) {
@@ -164,6 +186,17 @@ async fn sqlite_store_failed_refresh_changes_nothing() {
     let store = SqliteTokenStore::open(dir.path().join("t.db"))
         .await
         .unwrap();
+    failed_refresh_changes_nothing(Arc::new(store)).await;
+}
+
+#[cfg(feature = "postgres")]
+#[tokio::test]
+async fn postgres_store_failed_refresh_changes_nothing() {
+    let Some(db) = support::pg::database("postgres_store_failed_refresh_changes_nothing").await
+    else {
+        return;
+    };
+    let store = PostgresTokenStore::connect(&db.url).await.unwrap();
     failed_refresh_changes_nothing(Arc::new(store)).await;
 }
 

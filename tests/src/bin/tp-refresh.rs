@@ -1,8 +1,9 @@
 //! `tp-refresh`: one process of a TP sharing its token store with others, for the test that
 //! two OS processes refresh a mini program's authorizer token exactly once between them.
 //!
-//! `tp-refresh --db FILE --base URL --client-id ID --app-id N --now UNIX --start FILE
-//! [--tasks 16]` opens the `SqliteTokenStore` in `FILE`, builds a `TpAuth` on the sandbox at
+//! `tp-refresh (--db FILE | --postgres URL) --base URL --client-id ID --app-id N --now UNIX
+//! --start FILE [--tasks 16]` opens the `SqliteTokenStore` in `FILE` (or connects the
+//! `PostgresTokenStore` to the database at `URL`), builds a `TpAuth` on the sandbox at
 //! `URL` whose clock stands still at `UNIX` (the test's sandbox clock), prints `ready`, waits
 //! until the file `--start` exists (the start barrier), then runs the tasks at once, each
 //! asking `authorizer_token(N)`, and prints one line per task: `token <value>` or
@@ -14,7 +15,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use baidupay_tp::{SqliteTokenStore, TpAuth};
+use baidupay_tp::{PostgresTokenStore, SqliteTokenStore, TokenStore, TpAuth};
 use baidupay_transport::{HyperTransport, ManualClock, Settings};
 
 type Failure = Box<dyn Error + Send + Sync>;
@@ -22,9 +23,16 @@ type Failure = Box<dyn Error + Send + Sync>;
 /// How long the whole run may take, barrier included.
 const DEADLINE: Duration = Duration::from_secs(60);
 
+/// Where the tokens are.
+#[derive(Debug)]
+enum Store {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
 #[derive(Debug)]
 struct Args {
-    db: PathBuf,
+    store: Store,
     base: String,
     client_id: String,
     app_id: u64,
@@ -41,8 +49,13 @@ fn args() -> Result<Args, Failure> {
         given.insert(name, value);
     }
     let mut take = |name: &str| given.remove(name).ok_or(format!("{name} is required"));
+    let store = match (take("--db"), take("--postgres")) {
+        (Ok(file), Err(_)) => Store::Sqlite(file.into()),
+        (Err(_), Ok(url)) => Store::Postgres(url),
+        _ => return Err("give exactly one of --db FILE and --postgres URL".into()),
+    };
     Ok(Args {
-        db: take("--db")?.into(),
+        store,
         base: take("--base")?,
         client_id: take("--client-id")?,
         app_id: take("--app-id")?.parse()?,
@@ -58,7 +71,10 @@ fn chain(e: &dyn Error) -> String {
 }
 
 async fn run(args: Args) -> Result<bool, Failure> {
-    let store = Arc::new(SqliteTokenStore::open(&args.db).await?);
+    let store: Arc<dyn TokenStore> = match &args.store {
+        Store::Sqlite(file) => Arc::new(SqliteTokenStore::open(file).await?),
+        Store::Postgres(url) => Arc::new(PostgresTokenStore::connect(url).await?),
+    };
     let transport = Arc::new(HyperTransport::new(Settings::default().allow_http(true))?);
     let auth = TpAuth::new(
         args.client_id,
@@ -68,8 +84,10 @@ async fn run(args: Args) -> Result<bool, Failure> {
         Arc::new(ManualClock::new(args.now)),
     );
     println!("ready");
+    // a tight poll (Tokio's timer is 1 ms coarse), so that the processes start within tens of
+    // microseconds of each other and their stores race for the lease
     while !args.start.try_exists()? {
-        tokio::time::sleep(Duration::from_millis(1)).await;
+        std::thread::sleep(Duration::from_micros(50));
     }
     let tasks: Vec<_> = (0..args.tasks)
         .map(|_| {

@@ -37,11 +37,15 @@
 //!
 //! # Implementations
 //!
-//! [`MemoryTokenStore`] (one process: tests, single-instance TPs) and, with the `sqlite`
-//! feature, `SqliteTokenStore` (every process on one machine). A shared database (PostgreSQL)
-//! implements the same methods, each one a transaction.
+//! [`MemoryTokenStore`] (one process: tests, single-instance TPs); with the `sqlite` feature
+//! (default), `SqliteTokenStore` (every process on one machine); with the `postgres` feature,
+//! `PostgresTokenStore` (every process on every machine, through one PostgreSQL database).
+//! The SQL stores apply the same rules as the memory store, one transaction per operation
+//! that locks the token's row, so they keep no state in the process.
 
 mod memory;
+#[cfg(feature = "postgres")]
+mod postgres;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 
@@ -50,8 +54,14 @@ use std::fmt;
 use baidupay_model::Secret;
 
 pub use memory::MemoryTokenStore;
+#[cfg(feature = "postgres")]
+pub use postgres::PostgresTokenStore;
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteTokenStore;
+/// The PostgreSQL driver of [`PostgresTokenStore`], for its configuration and TLS connectors
+/// ([`PostgresTokenStore::connect_with`]).
+#[cfg(feature = "postgres")]
+pub use tokio_postgres;
 
 /// Which token a record is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
