@@ -234,3 +234,17 @@ fn reconcile_reports_differences_from_a_bill() {
         ]
     );
 }
+
+#[test]
+fn quotes_inside_a_value_are_kept() {
+    // CSV: the splitter unquotes `"A""1"` to `A"1`; a bare quote inside a cell stays too.
+    let mut r = BillReader::new(&b"id,note\n\"A\"\"1\",x\"y\n"[..]);
+    let row = r.next().unwrap().unwrap();
+    assert_eq!(row.get("id"), Some("A\"1"));
+    assert_eq!(row.get("note"), Some("x\"y"));
+    // tab-separated: one enclosing pair goes, padding and a leading backquote too.
+    let mut r = BillReader::new(&b"id\tnote\n\"B\"\"2\" \t `123\"\n"[..]);
+    let row = r.next().unwrap().unwrap();
+    assert_eq!(row.get("id"), Some("B\"2"));
+    assert_eq!(row.get("note"), Some("123\""));
+}

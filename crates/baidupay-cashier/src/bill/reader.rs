@@ -424,19 +424,27 @@ impl<R: BufRead> Iterator for BillReader<R> {
     }
 }
 
+/// Cleans a cell the CSV splitter already unquoted: padding and the leading backquote some
+/// exports put before long numbers go; quotes inside the value stay.
 fn clean(c: &str) -> String {
-    c.trim()
-        .trim_matches('"')
-        .trim()
-        .trim_start_matches('`')
-        .to_owned()
+    c.trim().trim_start_matches('`').to_owned()
+}
+
+/// Cleans a tab-separated cell: one enclosing pair of quotes is removed (`""` inside it is a
+/// literal quote), then as [`clean`].
+fn clean_tab(c: &str) -> String {
+    let t = c.trim();
+    match t.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
+        Some(inner) => clean(&inner.replace("\"\"", "\"")),
+        None => clean(t),
+    }
 }
 
 /// Splits a line on `sep`; with commas, `"` quotes a cell (`""` is a literal quote; an unclosed
 /// quote is kept as text).
 fn split(line: &str, sep: u8) -> Vec<String> {
     if sep == b'\t' {
-        return line.split('\t').map(clean).collect();
+        return line.split('\t').map(clean_tab).collect();
     }
     match baidupay_model::reconcile::split_csv(line) {
         Ok(cells) => cells.iter().map(|c| clean(c)).collect(),
