@@ -80,8 +80,7 @@ fn alipay(c: &mut Criterion) {
     let body = fixture("alipay/n1-trade-notify-body.form");
     let pairs = form::parse(&body).unwrap();
     let sig = pairs.iter().find(|(k, _)| k == "sign").unwrap().1.clone();
-    let content =
-        canonical_string(Rules::AlipayNotify, pairs.iter().map(|(k, v)| (k, v))).unwrap();
+    let content = canonical_string(Rules::AlipayNotify, pairs.iter().map(|(k, v)| (k, v))).unwrap();
     let verifier = Verifier::new(key.clone(), Algorithm::RsaSha256);
     let notifier = AlipayNotifier::new(key);
     verifier.verify_base64(content.as_bytes(), &sig).unwrap();
@@ -93,6 +92,23 @@ fn alipay(c: &mut Criterion) {
     });
     g.bench_function("verify-parse", |b| {
         b.iter(|| notifier.trade(black_box(&body)))
+    });
+    // a GBK notify (tests/fixtures, 2048-bit test key): a failed UTF-8 decode, the byte
+    // decode, strict GBK decoding and the GBK canonical string on top
+    let gbk_key = std::fs::read(format!(
+        "{}/tests/fixtures/gbk-test-public.pem",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let gbk_body = std::fs::read(format!(
+        "{}/tests/fixtures/gbk-notify.form",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let gbk = AlipayNotifier::new(PublicKey::parse(gbk_key).unwrap());
+    gbk.trade(&gbk_body).unwrap();
+    g.bench_function("verify-parse-gbk", |b| {
+        b.iter(|| gbk.trade(black_box(&gbk_body)))
     });
     g.finish();
 }
