@@ -143,14 +143,17 @@ impl AlipayNotifier {
             )? {
                 Charset::Utf8 => self.verify_pairs(pairs, Charset::Utf8),
                 // another charset whose bytes happen to be valid UTF-8: decode them as declared
-                other => self.verify_pairs(form::decode_in(body, other)?, other),
+                other => {
+                    let raw = form::decode_bytes(body)?;
+                    self.verify_pairs(form::decode_in(raw, other)?, other)
+                }
             },
             Err(NotifyError::NotUtf8 { .. }) => {
                 let raw = form::decode_bytes(body)?;
                 let charset =
                     form::declared_charset(raw.iter().map(|(k, v)| (k.as_ref(), v.as_ref())))?;
                 // for a UTF-8 body this names the field that is not UTF-8
-                self.verify_pairs(form::decode_in(body, charset)?, charset)
+                self.verify_pairs(form::decode_in(raw, charset)?, charset)
             }
             Err(e) => Err(e),
         }

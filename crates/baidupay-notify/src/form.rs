@@ -259,13 +259,12 @@ pub(crate) fn declared_charset<'a>(
         })
 }
 
-/// Decodes a form body whose values are percent-encoded `charset` text, strictly.
+/// Reads byte pairs (from [`decode_bytes`]) as `charset` text, strictly.
 ///
 /// # Errors
-/// [`NotifyError::MalformedBody`] as [`decode_bytes`]; [`NotifyError::NotInCharset`] naming
-/// the first field whose name or value is not valid `charset` text.
-pub(crate) fn decode_in(body: &[u8], charset: Charset) -> Result<Vec<CowPair<'_>>> {
-    let bytes = decode_bytes(body)?;
+/// [`NotifyError::NotInCharset`] naming the first field whose name or value is not valid
+/// `charset` text.
+pub(crate) fn decode_in(bytes: Vec<BytePair<'_>>, charset: Charset) -> Result<Vec<CowPair<'_>>> {
     let mut out = Vec::with_capacity(bytes.len());
     for (n, (k, v)) in bytes.into_iter().enumerate() {
         let invalid = |field: String| NotifyError::NotInCharset { field, charset };
@@ -315,7 +314,11 @@ mod tests {
         assert!(matches!(bytes[0].0, Cow::Borrowed(_)));
         assert!(matches!(bytes[1].1, Cow::Borrowed(_)));
         let utf8 = baidupay_crypto::form::parse(b"b=1+2&&a&c=%E4%B8%AD").unwrap();
-        let strict = decode_in(b"b=1+2&&a&c=%E4%B8%AD", Charset::Utf8).unwrap();
+        let strict = decode_in(
+            decode_bytes(b"b=1+2&&a&c=%E4%B8%AD").unwrap(),
+            Charset::Utf8,
+        )
+        .unwrap();
         assert_eq!(
             strict
                 .into_iter()
