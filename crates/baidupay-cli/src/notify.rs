@@ -26,7 +26,8 @@ pub(crate) enum Kind {
     /// Baidu third-party-platform payment audit push (the envelope; plain JSON only with
     /// --allow-plaintext).
     TpAudit,
-    /// Alipay trade notify (trade_status_sync), verified with the Alipay public key.
+    /// Alipay trade notify (trade_status_sync), verified with the Alipay public key; UTF-8, or
+    /// GBK / GB2312 as its `charset` field says (printed as UTF-8).
     AlipayTrade,
 }
 

@@ -1,12 +1,12 @@
 //! Alipay asynchronous notifications (异步通知), alipay-jsapi.md section 4.
 
 use baidupay_crypto::form::CowPair;
-use baidupay_crypto::{Algorithm, PublicKey, Rules, Verifier};
+use baidupay_crypto::{Algorithm, PublicKey, Rules, Verifier, canonical_string};
 use baidupay_model::alipay::TradeNotification;
 use baidupay_model::{AlipayUserId, OutTradeNo, Yuan};
 
 use crate::error::{NotifyError, Result};
-use crate::form::{self, DEFAULT_MAX_BODY};
+use crate::form::{self, Charset, DEFAULT_MAX_BODY};
 
 const SIGNATURE: &str = "sign";
 
@@ -33,6 +33,7 @@ pub struct VerifiedAlipayForm {
     pairs: Vec<(String, String)>,
     variant: AlipayVariant,
     algorithm: Algorithm,
+    charset: Charset,
 }
 
 impl VerifiedAlipayForm {
@@ -49,6 +50,12 @@ impl VerifiedAlipayForm {
     /// RSA2 (SHA256withRSA) or legacy RSA (SHA1withRSA).
     pub fn algorithm(&self) -> Algorithm {
         self.algorithm
+    }
+
+    /// The charset the body declared (`charset`), in which the signature verified and the
+    /// values were decoded.
+    pub fn charset(&self) -> Charset {
+        self.charset
     }
 
     /// The value of `name`, if present.
@@ -73,8 +80,14 @@ impl VerifiedAlipayForm {
 /// trade-notify rules (V1) are tried first, then the gateway-message rules (V2), then two
 /// variants seen in the wild (see [`AlipayVariant`]); every attempt is a full signature check,
 /// and only the fields the verifying variant covers are returned. A `+` that arrived as a space
-/// in `sign` is restored (base64 has no spaces). Bodies must be UTF-8 (the `charset` of the
-/// app; GBK apps are not supported and fail with [`NotifyError::NotUtf8`]).
+/// in `sign` is restored (base64 has no spaces).
+///
+/// The body's `charset` field says how its values are encoded (the charset the app is
+/// registered with): absent or `utf-8` is UTF-8; `GBK` and `GB2312` bodies are percent-encoded
+/// GBK bytes, and the signature covers the canonical string encoded in GBK: it is verified over
+/// exactly those bytes, then the values are decoded to `String`s. A name or value that is not
+/// valid in the declared charset is refused ([`NotifyError::NotInCharset`], naming the field),
+/// never replaced; any other charset is refused ([`NotifyError::UnsupportedCharset`]).
 #[derive(Debug, Clone)]
 pub struct AlipayNotifier {
     rsa2: Verifier,
@@ -116,13 +129,43 @@ impl AlipayNotifier {
     /// Verifies a raw notify body.
     ///
     /// # Errors
-    /// [`NotifyError::BodyTooLarge`], [`NotifyError::NotUtf8`], [`NotifyError::MalformedBody`],
+    /// [`NotifyError::BodyTooLarge`], [`NotifyError::UnsupportedCharset`],
+    /// [`NotifyError::NotInCharset`], [`NotifyError::MalformedBody`],
     /// [`NotifyError::DuplicateParameter`], [`NotifyError::MissingSignature`],
     /// [`NotifyError::SignatureEncoding`], [`NotifyError::UnsupportedSignType`] or
     /// [`NotifyError::BadSignature`].
     pub fn verify(&self, body: &[u8]) -> Result<VerifiedAlipayForm> {
         form::check_size(body, self.max_body)?;
-        let mut pairs = form::decode(body)?;
+        // UTF-8 first (nearly every notify): one decode, borrowing what needs no decoding.
+        match form::decode(body) {
+            Ok(pairs) => match form::declared_charset(
+                pairs.iter().map(|(k, v)| (k.as_bytes(), v.as_bytes())),
+            )? {
+                Charset::Utf8 => self.verify_pairs(pairs, Charset::Utf8),
+                // another charset whose bytes happen to be valid UTF-8: decode them as declared
+                other => {
+                    let raw = form::decode_bytes(body)?;
+                    self.verify_pairs(form::decode_in(raw, other)?, other)
+                }
+            },
+            Err(NotifyError::NotUtf8 { .. }) => {
+                let raw = form::decode_bytes(body)?;
+                let charset =
+                    form::declared_charset(raw.iter().map(|(k, v)| (k.as_ref(), v.as_ref())))?;
+                // for a UTF-8 body this names the field that is not UTF-8
+                self.verify_pairs(form::decode_in(raw, charset)?, charset)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Verifies pairs decoded from a body in `charset`: the canonical string, encoded in
+    /// `charset`, is what Alipay signed.
+    fn verify_pairs(
+        &self,
+        mut pairs: Vec<CowPair<'_>>,
+        charset: Charset,
+    ) -> Result<VerifiedAlipayForm> {
         let sig = form::take_signature(&mut pairs, SIGNATURE)?;
         let sign_type = pairs
             .iter()
@@ -137,9 +180,17 @@ impl AlipayNotifier {
                 });
             }
         };
+        let check = |rules: Rules, covered: &mut dyn Iterator<Item = (&str, &str)>| {
+            let content = canonical_string(rules, covered)
+                .map_err(|e| NotifyError::from_crypto(e, SIGNATURE))?;
+            // every value was decoded from `charset`, so it encodes back to the bytes received
+            let bytes = charset.encode(&content).ok_or(NotifyError::BadSignature)?;
+            verifier
+                .verify_base64(&bytes, &sig)
+                .map_err(|e| NotifyError::from_crypto(e, SIGNATURE))
+        };
         let has_cert_sn = pairs.iter().any(|(k, _)| k == "alipay_cert_sn");
         let has_empty = pairs.iter().any(|(_, v)| v.is_empty());
-        let mut last = NotifyError::BadSignature;
         for variant in [
             AlipayVariant::V1,
             AlipayVariant::V2,
@@ -155,25 +206,16 @@ impl AlipayNotifier {
                     .collect(),
                 _ => pairs.iter().collect(),
             };
+            let all = covered.iter().map(|(k, v)| (k.as_ref(), v.as_ref()));
             let result = match variant {
-                AlipayVariant::V2 => {
-                    verifier.verify_params(Rules::Alipay, covered.iter().map(|(k, v)| (k, v)), &sig)
-                }
+                AlipayVariant::V2 => check(Rules::Alipay, &mut all.clone()),
                 // Everything but sign/sign_type, empties kept: the same string as Baidu's
                 // callback rules once sign_type is left out.
-                AlipayVariant::V1KeepEmpty => verifier.verify_params(
+                AlipayVariant::V1KeepEmpty => check(
                     Rules::BaiduCallback,
-                    covered
-                        .iter()
-                        .filter(|(k, _)| k != "sign_type")
-                        .map(|(k, v)| (k.as_ref(), v.as_ref())),
-                    &sig,
+                    &mut all.clone().filter(|(k, _)| *k != "sign_type"),
                 ),
-                _ => verifier.verify_params(
-                    Rules::AlipayNotify,
-                    covered.iter().map(|(k, v)| (k.as_ref(), v.as_ref())),
-                    &sig,
-                ),
+                _ => check(Rules::AlipayNotify, &mut all.clone()),
             };
             match result {
                 Ok(()) => {
@@ -187,17 +229,14 @@ impl AlipayNotifier {
                         pairs,
                         variant,
                         algorithm,
+                        charset,
                     });
                 }
-                Err(e) => {
-                    last = NotifyError::from_crypto(e, SIGNATURE);
-                    if !matches!(last, NotifyError::BadSignature) {
-                        return Err(last);
-                    }
-                }
+                Err(NotifyError::BadSignature) => {}
+                Err(e) => return Err(e),
             }
         }
-        Err(last)
+        Err(NotifyError::BadSignature)
     }
 
     /// Verifies and parses a trade notify (`trade_status_sync`).

@@ -25,11 +25,26 @@ pub enum NotifyError {
         /// What this callback must be sent as.
         expected: &'static str,
     },
-    /// A name or value is not UTF-8 after percent-decoding.
+    /// A name or value is not UTF-8 after percent-decoding (Baidu callbacks).
     #[error("callback body is not UTF-8 (form pair {pair})")]
     NotUtf8 {
         /// The 1-based pair position.
         pair: usize,
+    },
+    /// A name or value is not valid text in the charset the body declares (Alipay `charset`:
+    /// UTF-8, GBK or GB2312) after percent-decoding. Never replaced lossily.
+    #[error("callback field {field} is not valid {charset} text")]
+    NotInCharset {
+        /// The field's name (or `name of pair N` when the name itself is invalid).
+        field: String,
+        /// The charset the body declares.
+        charset: crate::Charset,
+    },
+    /// The body's `charset` is not one Alipay uses (`utf-8`, `gbk`, `gb2312`, any case).
+    #[error("unsupported charset {found:?}: expected utf-8, gbk or gb2312")]
+    UnsupportedCharset {
+        /// The value received.
+        found: String,
     },
     /// The form body does not decode (bad percent escape, empty name).
     #[error("malformed callback body: {detail}")]

@@ -13,8 +13,9 @@
 //! * The exact answers: [`PaymentAck`], [`RefundAuditAnswer`], [`RefundNotifyAck`],
 //!   [`RetryAnswer`] (re-exported from `baidupay-model`).
 //! * [`AlipayNotifier`]: trade notifies (RSA2 and legacy RSA; trade-notify and gateway-message
-//!   canonical strings); [`check_trade`] compares app_id, out_trade_no, total_amount and
-//!   seller_id with the merchant's order; answer [`ALIPAY_ACK`] (`success`).
+//!   canonical strings; bodies in the app's [`Charset`]: UTF-8, or GBK / GB2312 verified over
+//!   the GBK bytes of the canonical string); [`check_trade`] compares app_id, out_trade_no,
+//!   total_amount and seller_id with the merchant's order; answer [`ALIPAY_ACK`] (`success`).
 //! * [`TpEventKeys`]: TP event messages (ticket push, authorization events, payment audit
 //!   pushes), the platform's envelope `{"Nonce","TimeStamp","Encrypt","MsgSignature"}`: SHA-1
 //!   signature with the TP's token checked in constant time, AES-256-CBC decrypted with the
@@ -71,7 +72,7 @@ pub use baidupay_model::callback::{
     AuditStatus, PaymentAck, RefundAuditAnswer, RefundNotifyAck, RetryAnswer,
 };
 pub use error::{NotifyError, Result, TpEventError};
-pub use form::DEFAULT_MAX_BODY;
+pub use form::{Charset, DEFAULT_MAX_BODY};
 pub use tp_event::{
     AES_KEY_LEN, AuthorizationEvent, Envelope, PaymentAuditEvent, TicketPush, TpEvent, TpEventKeys,
 };

@@ -273,6 +273,8 @@ fn restore_alipay(
                 key,
                 notify_url: row.notify_url,
                 seller_id: row.seller_id,
+                // the store does not keep the charset (yet): a restored app notifies in UTF-8
+                charset: baidupay_notify::Charset::Utf8,
                 trades: Mutex::default(),
             }),
         );

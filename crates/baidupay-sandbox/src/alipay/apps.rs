@@ -1,5 +1,5 @@
-//! App registration (`POST /sandbox/alipay/apps`) and the app's page
-//! (`GET /sandbox/alipay/apps/{app_id}`, with its trades).
+//! App registration (`POST /sandbox/alipay/apps`, with an optional `charset`: `utf-8`, the
+//! default, or `GBK`) and the app's page (`GET /sandbox/alipay/apps/{app_id}`, with its trades).
 
 use std::sync::{Arc, Mutex};
 
@@ -8,6 +8,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use baidupay_crypto::PublicKey;
+use baidupay_notify::Charset;
 use serde_json::{Value, json};
 
 use crate::respond::{bad_request, control_error, json_response, store_failed};
@@ -34,6 +35,14 @@ pub(crate) async fn register(State(inner): State<Arc<Inner>>, body: Bytes) -> Re
             return bad_request(format!("app_public_key: {e}"));
         }
     };
+    // the app's charset (default UTF-8): its notifies are encoded and signed in it
+    let charset = match v.get("charset") {
+        None | Some(Value::Null) => Charset::Utf8,
+        Some(label) => match label.as_str().and_then(Charset::from_label) {
+            Some(c @ (Charset::Utf8 | Charset::Gbk)) => c,
+            _ => return bad_request("charset must be utf-8 (the default) or GBK"),
+        },
+    };
     let notify_url = text("notify_url");
     let seller_id = format!("2088{:012}", inner.next_id() % 1_000_000_000_000);
     let app = Arc::new(App {
@@ -41,6 +50,7 @@ pub(crate) async fn register(State(inner): State<Arc<Inner>>, body: Bytes) -> Re
         key,
         notify_url: notify_url.clone(),
         seller_id: seller_id.clone(),
+        charset,
         trades: Mutex::default(),
     });
     let mut apps = inner.alipay.apps.write_or_recover();
@@ -60,6 +70,7 @@ pub(crate) async fn register(State(inner): State<Arc<Inner>>, body: Bytes) -> Re
             "app_id": app_id,
             "seller_id": seller_id,
             "notify_url": notify_url,
+            "charset": charset.name(),
             "alipay_public_key": inner.alipay.public.to_spki_pem(),
             "gateway": format!("{}/gateway.do", inner.base_url()),
         }),
@@ -88,6 +99,7 @@ pub(crate) async fn show_app(
                 &json!({
                     "app_id": app.app_id, "seller_id": app.seller_id,
                     "notify_url": app.notify_url,
+                    "charset": app.charset.name(),
                     "app_public_key": app.key.to_spki_pem(),
                     "trades": list,
                 }),

@@ -1,6 +1,7 @@
 //! `POST /sandbox/alipay/pay` standing in for `my.tradePay`, and the signed trade notify
 //! (one per payment and per refund), retried until the merchant answers `success`.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use axum::body::Bytes;
@@ -8,6 +9,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use baidupay_crypto::{Rules, canonical_string, form};
+use baidupay_notify::Charset;
 use serde_json::{Value, json};
 
 use crate::callback::CallbackKind;
@@ -102,7 +104,7 @@ pub(crate) fn notify(inner: &Inner, app: &App, t: &Trade, refund: Option<&str>) 
         ),
         ("app_id".into(), app.app_id.clone()),
         ("auth_app_id".into(), app.app_id.clone()),
-        ("charset".into(), "utf-8".into()),
+        ("charset".into(), charset_field(app.charset).into()),
         ("version".into(), "1.0".into()),
         ("sign_type".into(), "RSA2".into()),
         ("trade_no".into(), t.trade_no.clone()),
@@ -152,16 +154,35 @@ pub(crate) fn notify(inner: &Inner, app: &App, t: &Trade, refund: Option<&str>) 
             pairs.push(("gmt_close".into(), beijing_time(when)));
         }
     }
+    let gbk = app.charset == Charset::Gbk;
+    if gbk {
+        // what Java's String.getBytes("GBK") does with a character GBK lacks
+        for (_, v) in &mut pairs {
+            *v = gbk_text(v);
+        }
+    }
+    // the signature covers the canonical string in the app's charset
     let sign = canonical_string(
         Rules::AlipayNotify,
         pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
     )
-    .and_then(|s| inner.alipay.signer.sign_base64(s.as_bytes()));
+    .and_then(|s| {
+        let bytes = if gbk {
+            encoding_rs::GBK.encode(&s).0
+        } else {
+            Cow::Borrowed(s.as_bytes())
+        };
+        inner.alipay.signer.sign_base64(&bytes)
+    });
     match sign {
         Ok(s) => pairs.push(("sign".into(), s)),
         Err(e) => tracing::error!(error = %e, "sandbox could not sign an Alipay notify"),
     }
-    let body = form::encode(pairs.iter().map(|(k, v)| (k, v)));
+    let body = if gbk {
+        gbk_form(&pairs)
+    } else {
+        form::encode(pairs.iter().map(|(k, v)| (k, v)))
+    };
     Some(deliver::owed(
         inner,
         CallbackKind::AlipayTrade,
@@ -171,9 +192,77 @@ pub(crate) fn notify(inner: &Inner, app: &App, t: &Trade, refund: Option<&str>) 
     ))
 }
 
+/// The `charset` value of a notify, as Alipay writes it.
+fn charset_field(charset: Charset) -> &'static str {
+    match charset {
+        Charset::Gbk => "GBK",
+        _ => "utf-8",
+    }
+}
+
+/// `text` with every character that GBK cannot encode replaced by `?`.
+fn gbk_text(text: &str) -> String {
+    if !encoding_rs::GBK.encode(text).2 {
+        return text.to_owned();
+    }
+    text.chars()
+        .map(|c| {
+            let mut buf = [0u8; 4];
+            if encoding_rs::GBK.encode(c.encode_utf8(&mut buf)).2 {
+                '?'
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+/// A form body of `pairs` percent-encoded as GBK bytes (space as `+`, the unreserved
+/// `A-Z a-z 0-9 - . _ *` as they are, everything else `%XX`, as Java's `URLEncoder` does).
+fn gbk_form(pairs: &[(String, String)]) -> String {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let mut out = String::new();
+    for (k, v) in pairs {
+        if !out.is_empty() {
+            out.push('&');
+        }
+        for (i, part) in [k, v].into_iter().enumerate() {
+            if i == 1 {
+                out.push('=');
+            }
+            for &b in encoding_rs::GBK.encode(part).0.iter() {
+                match b {
+                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'*' => {
+                        out.push(char::from(b))
+                    }
+                    b' ' => out.push('+'),
+                    _ => {
+                        out.push('%');
+                        out.push(char::from(HEX[usize::from(b >> 4)]));
+                        out.push(char::from(HEX[usize::from(b & 0x0f)]));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn gbk_forms_are_percent_encoded_gbk_bytes() {
+        let pairs = vec![
+            ("subject".to_owned(), "中文 a-b".to_owned()),
+            ("x".to_owned(), "1+1=2&".to_owned()),
+        ];
+        assert_eq!(gbk_form(&pairs), "subject=%D6%D0%CE%C4+a-b&x=1%2B1%3D2%26");
+        assert_eq!(gbk_text("中文😀€"), "中文?€");
+        assert_eq!(charset_field(Charset::Gbk), "GBK");
+        assert_eq!(charset_field(Charset::Utf8), "utf-8");
+    }
 
     #[test]
     fn logons_are_masked_as_the_gateway_masks_them() {

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 
 use baidupay_crypto::{PublicKey, Signer};
+use baidupay_notify::Charset;
 
 use crate::store;
 use crate::sync::Unpoisoned;
@@ -84,6 +85,8 @@ pub(crate) struct App {
     pub(crate) key: PublicKey,
     pub(crate) notify_url: Option<String>,
     pub(crate) seller_id: String,
+    /// The app's `charset`: its notifies are encoded and signed in it (UTF-8 or GBK).
+    pub(crate) charset: Charset,
     pub(crate) trades: Mutex<Vec<Trade>>,
 }
 
