@@ -274,13 +274,9 @@ pub(super) fn bench_bill(quick: bool, rows: u64, target: &Path) -> Result {
         }
     );
     println!(
-        "memory: SDK peak RSS {} at {} rows, {} at {} rows, allowed <= {} + {}: {}",
-        mib(rss_lo),
+        "memory: SDK peak RSS {rss_lo} KiB at {} rows, {rss_hi} KiB at {} rows, allowed <= {rss_lo} + {RSS_SLACK_KIB} KiB: {}",
         lo.rows,
-        mib(rss_hi),
         hi.rows,
-        mib(rss_lo),
-        mib(RSS_SLACK_KIB),
         if rss_hi <= rss_lo + RSS_SLACK_KIB && rss_lo > 0 {
             "PASS"
         } else {
@@ -291,4 +287,61 @@ pub(super) fn bench_bill(quick: bool, rows: u64, target: &Path) -> Result {
         "(all totals, rows, payments, refunds, order and received fen, agreed between the generator, the SDK and Python)"
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn printed(json: &str) -> Command {
+        let mut cmd = Command::new("printf");
+        cmd.arg("%s\\n").arg(json);
+        cmd
+    }
+
+    const FACTS: &str = r#"{"rows":3,"payments":2,"refunds":1,"order_fen":1000,"received_fen":-5,"bytes":1,"csv_bytes":2}"#;
+
+    #[test]
+    fn a_parser_that_agrees_with_the_generator_is_measured() {
+        let facts: Value = serde_json::from_str(FACTS).unwrap();
+        let p = parse(
+            "x",
+            &mut printed(
+                r#"{"rows":3,"payments":2,"refunds":1,"order_fen":1000,"received_fen":-5,"seconds":0.5,"cpu_seconds":0.25,"peak_rss_kib":2048}"#,
+            ),
+            &facts,
+        )
+        .unwrap();
+        assert_eq!(p.peak_rss_kib, 2048);
+        assert_eq!(per_s(3, p.cpu_seconds), 12.0);
+    }
+
+    #[test]
+    fn a_parser_that_disagrees_fails_the_bench() {
+        let facts: Value = serde_json::from_str(FACTS).unwrap();
+        let err = parse(
+            "bench/bill.py",
+            &mut printed(
+                r#"{"rows":3,"payments":2,"refunds":1,"order_fen":1001,"received_fen":-5,"seconds":0.5,"cpu_seconds":0.25,"peak_rss_kib":1}"#,
+            ),
+            &facts,
+        )
+        .unwrap_err();
+        assert!(
+            err.contains("bench/bill.py disagrees on order_fen: it found 1001"),
+            "{err}"
+        );
+        // a missing total is a disagreement too, not a match of two nulls
+        let err = parse("x", &mut printed(r#"{"seconds":1}"#), &facts).unwrap_err();
+        assert!(err.contains("disagrees on rows"), "{err}");
+        assert!(parse("x", &mut printed("not json"), &facts).is_err());
+    }
+
+    #[test]
+    fn medians_and_sizes() {
+        assert_eq!(median(vec![3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(vec![4.0, 1.0]), 2.5);
+        assert_eq!(per_s(10, 0.0), 0.0);
+        assert_eq!(mib(2848), "2.7 MiB");
+    }
 }
