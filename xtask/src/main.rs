@@ -13,6 +13,8 @@
 //!   correctness check under concurrent duplicates). Ratios are measured in the same run.
 //! * `bench sandbox`: the sandbox's end-to-end order throughput (cashier/pay + notify delivered
 //!   and acknowledged; memory and SQLite) next to a hello-world endpoint, and the demo's wall time.
+//! * `bench bill [--rows N]`: a generated N-row (default 1M) and a 100k-row Alipay bill ZIP
+//!   parsed by the SDK and by Python's standard library in the same run: rows/s, ratio, peak RSS.
 //! * `release --dry-run`: checks a release could be cut and prints the plan; changes nothing.
 
 mod advisories;
@@ -38,11 +40,11 @@ fn main() -> ExitCode {
         Some("release") => release::release(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <ci | tidy | deny | bench [rsa|notify|load|sandbox] [--quick] | release --dry-run>\n\
+                "usage: cargo xtask <ci | tidy | deny | bench [rsa|notify|load|sandbox|bill] [--quick] [--rows N] | release --dry-run>\n\
                  \n  ci                 tidy, fmt, clippy, tests (both backends), docs, cargo-deny\
                  \n  tidy               dependency layering, publish = false, unused dependencies\
                  \n  deny               cargo deny: licenses, bans, sources; advisories (offline snapshot)\
-                 \n  bench [rsa|notify|load|sandbox] [--quick]  RSA vs `openssl speed`; notify parse cost; loopback load; sandbox throughput\
+                 \n  bench [rsa|notify|load|sandbox|bill] [--quick] [--rows N]  RSA vs `openssl speed`; notify parse cost; loopback load; sandbox throughput; Alipay bill parsing vs Python\
                  \n  release --dry-run  check a release could be cut; print the plan"
             );
             return ExitCode::from(2);

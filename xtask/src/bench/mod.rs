@@ -1,6 +1,7 @@
-//! `cargo xtask bench [rsa|notify|load|sandbox] [--quick]`: each bench in its own module,
-//! every ratio measured in the same run as its reference.
+//! `cargo xtask bench [rsa|notify|load|sandbox|bill] [--quick] [--rows N]`: each bench in its
+//! own module, every ratio measured in the same run as its reference.
 
+mod bill;
 mod harness;
 mod load;
 mod notify;
@@ -35,20 +36,26 @@ fn criterion_ops(target: &Path, group: &str, case: &str) -> Result<f64> {
 
 pub(crate) fn bench(args: &[String]) -> Result {
     let quick = args.iter().any(|a| a == "--quick");
-    let mut parts: Vec<&str> = args
-        .iter()
-        .map(String::as_str)
-        .filter(|a| !a.starts_with("--"))
-        .collect();
-    if parts.is_empty() {
-        parts = vec!["rsa", "notify", "load", "sandbox"];
+    // `--rows N`: the large bill size (bench bill)
+    let mut bill_rows = 1_000_000u64;
+    let mut rest = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        if a == "--rows" {
+            let v = it.next().ok_or("--rows needs a number")?;
+            bill_rows = v.parse().map_err(|_| format!("--rows {v}: not a number"))?;
+        } else {
+            rest.push(a.as_str());
+        }
     }
-    if let Some(bad) = parts
-        .iter()
-        .find(|p| !["rsa", "notify", "load", "sandbox"].contains(p))
-    {
+    let all = ["rsa", "notify", "load", "sandbox", "bill"];
+    let mut parts: Vec<&str> = rest.into_iter().filter(|a| !a.starts_with("--")).collect();
+    if parts.is_empty() {
+        parts = all.to_vec();
+    }
+    if let Some(bad) = parts.iter().find(|p| !all.contains(p)) {
         return Err(format!(
-            "unknown bench {bad}: choose rsa, notify, load or sandbox"
+            "unknown bench {bad}: choose rsa, notify, load, sandbox or bill"
         ));
     }
     let meta = metadata()?;
@@ -68,6 +75,9 @@ pub(crate) fn bench(args: &[String]) -> Result {
     }
     if parts.contains(&"sandbox") {
         sandbox::bench_sandbox(quick, &target)?;
+    }
+    if parts.contains(&"bill") {
+        bill::bench_bill(quick, bill_rows, &target)?;
     }
     Ok(())
 }

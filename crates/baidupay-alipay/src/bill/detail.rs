@@ -4,7 +4,7 @@ use std::io::Read;
 
 use baidupay_model::SignedYuan;
 
-use super::lines::{LineReader, canonical_name, gbk_mojibake_of, split_cells};
+use super::lines::{LineReader, canonical_name, gbk_mojibake_of, split_cells, split_cells_into};
 use super::{
     BillError, BillTotals, COL_COMPLETED, COL_CREATED, COL_KIND, COL_ORDER_AMOUNT,
     COL_OUT_TRADE_NO, COL_RECEIVED, COL_REFUND_REQUEST_NO, COL_TRADE_NO, DetailRow, RowKind,
@@ -27,6 +27,8 @@ struct Columns {
     refund_request_no: Option<usize>,
     /// Indexes of the amount columns (`…（元）`), and of their sums in `totals.amounts`.
     amounts: Vec<usize>,
+    /// Indexes of the columns that go to [`DetailRow::other`].
+    other: Vec<usize>,
 }
 
 impl Columns {
@@ -58,16 +60,37 @@ impl Columns {
             .filter(|(_, n)| n.ends_with("（元）"))
             .map(|(i, _)| i)
             .collect();
+        let trade_no = find(COL_TRADE_NO)?;
+        let out_trade_no = find(COL_OUT_TRADE_NO)?;
+        let kind = find(COL_KIND)?;
+        let created = find(COL_CREATED)?;
+        let completed = find(COL_COMPLETED)?;
+        let order_amount = find(COL_ORDER_AMOUNT)?;
+        let received = find(COL_RECEIVED)?;
+        let refund_request_no = names.iter().position(|n| n == COL_REFUND_REQUEST_NO);
+        let known = [
+            trade_no,
+            out_trade_no,
+            kind,
+            created,
+            completed,
+            order_amount,
+            received,
+        ];
+        let other = (0..names.len())
+            .filter(|i| !known.contains(i) && Some(*i) != refund_request_no)
+            .collect();
         Ok(Self {
-            trade_no: find(COL_TRADE_NO)?,
-            out_trade_no: find(COL_OUT_TRADE_NO)?,
-            kind: find(COL_KIND)?,
-            created: find(COL_CREATED)?,
-            completed: find(COL_COMPLETED)?,
-            order_amount: find(COL_ORDER_AMOUNT)?,
-            received: find(COL_RECEIVED)?,
-            refund_request_no: names.iter().position(|n| n == COL_REFUND_REQUEST_NO),
+            trade_no,
+            out_trade_no,
+            kind,
+            created,
+            completed,
+            order_amount,
+            received,
+            refund_request_no,
             amounts,
+            other,
             names,
         })
     }
@@ -85,6 +108,9 @@ pub struct DetailRows<R> {
     totals: BillTotals,
     comments: Vec<String>,
     finished: bool,
+    /// Reused for each row: the cells, and the amount sums including the row being read.
+    cells: Vec<String>,
+    sums: Vec<i64>,
 }
 
 impl<R: Read> DetailRows<R> {
@@ -112,9 +138,9 @@ impl<R: Read> DetailRows<R> {
                 }
                 continue;
             }
-            break line;
+            break Columns::new(line.number, line.text)?;
         };
-        let columns = Columns::new(header.number, &header.text)?;
+        let columns = header;
         let totals = BillTotals {
             amounts: columns
                 .amounts
@@ -125,6 +151,8 @@ impl<R: Read> DetailRows<R> {
         };
         Ok(Self {
             lines,
+            cells: Vec::with_capacity(columns.names.len() + 1),
+            sums: Vec::with_capacity(columns.amounts.len()),
             columns,
             totals,
             comments,
@@ -157,143 +185,150 @@ impl<R: Read> DetailRows<R> {
                 continue;
             }
             if let Some(comment) = t.strip_prefix('#') {
-                self.check_stated_counts(line.number, comment)?;
+                check_stated_counts(&self.totals, line.number, comment)?;
                 if self.comments.len() < MAX_COMMENTS {
                     self.comments.push(t.to_owned());
                 }
                 continue;
             }
-            return self.row(line.number, &line.text).map(Some);
+            split_cells_into(line.text, &mut self.cells);
+            return row(
+                &self.columns,
+                &mut self.totals,
+                &mut self.cells,
+                &mut self.sums,
+                line.number,
+            )
+            .map(Some);
         }
     }
+}
 
-    fn row(&mut self, line: u64, text: &str) -> Result<DetailRow, BillError> {
-        let cols = &self.columns;
-        let mut cells = split_cells(text);
-        // A trailing comma (or tab) after the last column is common: accept one empty extra.
-        if cells.len() == cols.names.len() + 1 && cells.last().is_some_and(String::is_empty) {
-            cells.pop();
-        }
-        if cells.len() != cols.names.len() {
-            return Err(BillError::CellCount {
+/// The row in `cells` (taken out of it), its amounts added to `totals` (all or, on an error,
+/// none: `sums` is scratch space).
+fn row(
+    cols: &Columns,
+    totals: &mut BillTotals,
+    cells: &mut Vec<String>,
+    sums: &mut Vec<i64>,
+    line: u64,
+) -> Result<DetailRow, BillError> {
+    // A trailing comma (or tab) after the last column is common: accept one empty extra.
+    if cells.len() == cols.names.len() + 1 && cells.last().is_some_and(String::is_empty) {
+        cells.pop();
+    }
+    if cells.len() != cols.names.len() {
+        return Err(BillError::CellCount {
+            line,
+            expected: cols.names.len(),
+            found: cells.len(),
+        });
+    }
+    let required = |i: usize| -> Result<(), BillError> {
+        if cells[i].is_empty() {
+            Err(BillError::EmptyCell {
                 line,
-                expected: cols.names.len(),
-                found: cells.len(),
+                column: cols.names[i].clone(),
+            })
+        } else {
+            Ok(())
+        }
+    };
+    let amount = |i: usize| -> Result<SignedYuan, BillError> {
+        cells[i]
+            .parse::<SignedYuan>()
+            .map_err(|source| BillError::BadAmount {
+                line,
+                column: cols.names[i].clone(),
+                source,
+            })
+    };
+    required(cols.kind)?;
+    required(cols.trade_no)?;
+    let order_amount = amount(cols.order_amount)?;
+    let received_amount = amount(cols.received)?;
+    // Sum every amount column (empty cells count as zero), into `sums` first so that a bad
+    // cell leaves the totals as they were.
+    sums.clear();
+    for (k, &i) in cols.amounts.iter().enumerate() {
+        let v = if i == cols.order_amount {
+            order_amount.fen()
+        } else if i == cols.received {
+            received_amount.fen()
+        } else if cells[i].is_empty() {
+            0
+        } else {
+            amount(i)?.fen()
+        };
+        let sum = totals.amounts[k]
+            .1
+            .fen()
+            .checked_add(v)
+            .ok_or_else(|| BillError::Overflow {
+                line,
+                column: cols.names[i].clone(),
+            })?;
+        sums.push(sum);
+    }
+    for (k, &sum) in sums.iter().enumerate() {
+        totals.amounts[k].1 = SignedYuan::from_fen(sum);
+    }
+    let kind = RowKind::parse(&cells[cols.kind]);
+    let counter = match kind {
+        RowKind::Payment => &mut totals.payments,
+        RowKind::Refund => &mut totals.refunds,
+        RowKind::Unknown(_) => &mut totals.others,
+    };
+    *counter = counter.saturating_add(1);
+    let mut take = |i: usize| std::mem::take(&mut cells[i]);
+    Ok(DetailRow {
+        line,
+        trade_no: take(cols.trade_no),
+        out_trade_no: take(cols.out_trade_no),
+        order_amount,
+        received_amount,
+        refund_request_no: cols
+            .refund_request_no
+            .map(&mut take)
+            .filter(|s| !s.is_empty()),
+        created: take(cols.created),
+        completed: take(cols.completed),
+        other: cols
+            .other
+            .iter()
+            .map(|&i| (cols.names[i].clone(), take(i)))
+            .collect(),
+        kind,
+    })
+}
+
+/// Checks `交易合计：N笔，退款合计：M笔` against the rows counted.
+fn check_stated_counts(totals: &BillTotals, line: u64, comment: &str) -> Result<(), BillError> {
+    let comment = comment.trim();
+    if !comment.starts_with("交易合计") {
+        return Ok(());
+    }
+    let bad = || BillError::BadSummary {
+        line,
+        what: comment.to_owned(),
+    };
+    for (label, computed) in [("交易合计", totals.payments), ("退款合计", totals.refunds)] {
+        let Some(stated) = stated_count(comment, label) else {
+            if label == "交易合计" {
+                return Err(bad());
+            }
+            continue;
+        };
+        let stated = stated.ok_or_else(bad)?;
+        if stated != computed {
+            return Err(BillError::TotalMismatch {
+                total: label.to_owned(),
+                stated: format!("{stated}笔"),
+                computed: format!("{computed}笔"),
             });
         }
-        let required = |i: usize| -> Result<String, BillError> {
-            match cells[i].as_str() {
-                "" => Err(BillError::EmptyCell {
-                    line,
-                    column: cols.names[i].clone(),
-                }),
-                s => Ok(s.to_owned()),
-            }
-        };
-        let amount = |i: usize| -> Result<SignedYuan, BillError> {
-            cells[i]
-                .parse::<SignedYuan>()
-                .map_err(|source| BillError::BadAmount {
-                    line,
-                    column: cols.names[i].clone(),
-                    source,
-                })
-        };
-        let kind = RowKind::parse(&required(cols.kind)?);
-        let row = DetailRow {
-            line,
-            trade_no: required(cols.trade_no)?,
-            out_trade_no: cells[cols.out_trade_no].clone(),
-            order_amount: amount(cols.order_amount)?,
-            received_amount: amount(cols.received)?,
-            refund_request_no: cols
-                .refund_request_no
-                .map(|i| cells[i].clone())
-                .filter(|s| !s.is_empty()),
-            created: cells[cols.created].clone(),
-            completed: cells[cols.completed].clone(),
-            other: Vec::new(),
-            kind,
-        };
-        // Sum every amount column (empty cells count as zero).
-        let mut sums = Vec::with_capacity(cols.amounts.len());
-        for (k, &i) in cols.amounts.iter().enumerate() {
-            let v = if cells[i].is_empty() {
-                0
-            } else {
-                amount(i)?.fen()
-            };
-            let sum = self.totals.amounts[k]
-                .1
-                .fen()
-                .checked_add(v)
-                .ok_or_else(|| BillError::Overflow {
-                    line,
-                    column: cols.names[i].clone(),
-                })?;
-            sums.push(sum);
-        }
-        for (k, sum) in sums.into_iter().enumerate() {
-            self.totals.amounts[k].1 = SignedYuan::from_fen(sum);
-        }
-        let counter = match row.kind {
-            RowKind::Payment => &mut self.totals.payments,
-            RowKind::Refund => &mut self.totals.refunds,
-            RowKind::Unknown(_) => &mut self.totals.others,
-        };
-        *counter = counter.saturating_add(1);
-        let known = [
-            cols.trade_no,
-            cols.out_trade_no,
-            cols.kind,
-            cols.created,
-            cols.completed,
-            cols.order_amount,
-            cols.received,
-        ];
-        let mut row = row;
-        row.other = cols
-            .names
-            .iter()
-            .zip(cells)
-            .enumerate()
-            .filter(|(i, _)| !known.contains(i) && Some(*i) != cols.refund_request_no)
-            .map(|(_, (name, cell))| (name.clone(), cell))
-            .collect();
-        Ok(row)
     }
-
-    /// Checks `交易合计：N笔，退款合计：M笔` against the rows counted.
-    fn check_stated_counts(&self, line: u64, comment: &str) -> Result<(), BillError> {
-        let comment = comment.trim();
-        if !comment.starts_with("交易合计") {
-            return Ok(());
-        }
-        let bad = || BillError::BadSummary {
-            line,
-            what: comment.to_owned(),
-        };
-        for (label, computed) in [
-            ("交易合计", self.totals.payments),
-            ("退款合计", self.totals.refunds),
-        ] {
-            let Some(stated) = stated_count(comment, label) else {
-                if label == "交易合计" {
-                    return Err(bad());
-                }
-                continue;
-            };
-            let stated = stated.ok_or_else(bad)?;
-            if stated != computed {
-                return Err(BillError::TotalMismatch {
-                    total: label.to_owned(),
-                    stated: format!("{stated}笔"),
-                    computed: format!("{computed}笔"),
-                });
-            }
-        }
-        Ok(())
-    }
+    Ok(())
 }
 
 /// In `交易合计：3笔，退款合计：1笔`, the number after `label`: `None` without the label,
@@ -331,3 +366,79 @@ impl<R: Read> Iterator for DetailRows<R> {
 }
 
 impl<R: Read> std::iter::FusedIterator for DetailRows<R> {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gbk(text: &str) -> Vec<u8> {
+        encoding_rs::GBK.encode(text).0.into_owned()
+    }
+
+    const HEADER: &str = "支付宝交易号,商户订单号,业务类型,创建时间,完成时间,订单金额（元）,\
+                          商家实收（元）,退款批次号/请求号,服务费（元）,备注\n";
+
+    #[test]
+    fn rows_of_different_shapes_one_after_another() {
+        // the cell buffer is reused: a row with a trailing comma, a quoted cell, a refund, and
+        // a row with empty optional cells must each come out whole
+        let file = gbk(&format!(
+            "{HEADER}\
+             \t`2088001\t,o1\t,交易,t1,t2,10.00,9.50,,-0.06,\"备注,带逗号\",\n\
+             2088002,o2,退款,t1,t3,-1.00,-1.00,`o1R1\t,0.01,\n\
+             2088003,,其他,,,0.01,0.01,,,\n"
+        ));
+        let mut rows = DetailRows::new(file.as_slice()).unwrap();
+        let r1 = rows.next().unwrap().unwrap();
+        assert_eq!((r1.line, r1.trade_no.as_str()), (2, "2088001"));
+        assert_eq!(r1.out_trade_no, "o1");
+        assert_eq!((r1.created.as_str(), r1.completed.as_str()), ("t1", "t2"));
+        assert_eq!(r1.order_amount.fen(), 1000);
+        assert_eq!(r1.received_amount.fen(), 950);
+        assert_eq!(r1.refund_request_no, None);
+        assert_eq!(
+            r1.other,
+            vec![
+                ("服务费（元）".to_owned(), "-0.06".to_owned()),
+                ("备注".to_owned(), "备注,带逗号".to_owned())
+            ]
+        );
+        let r2 = rows.next().unwrap().unwrap();
+        assert_eq!(r2.kind, RowKind::Refund);
+        assert_eq!(r2.refund_request_no.as_deref(), Some("o1R1"));
+        assert_eq!(r2.get("备注"), Some(""));
+        let r3 = rows.next().unwrap().unwrap();
+        assert_eq!(r3.kind, RowKind::Unknown("其他".to_owned()));
+        assert_eq!(r3.out_trade_no, "");
+        assert!(rows.next().is_none());
+        let t = rows.totals();
+        assert_eq!((t.payments, t.refunds, t.others), (1, 1, 1));
+        assert_eq!(t.amount("订单金额（元）").unwrap().fen(), 901);
+        assert_eq!(t.amount("商家实收（元）").unwrap().fen(), 851);
+        assert_eq!(t.amount("服务费（元）").unwrap().fen(), -5);
+    }
+
+    #[test]
+    fn a_bad_amount_leaves_the_totals_of_the_rows_before() {
+        // the bad cell is the last amount column, after two good ones in the same row
+        let file = gbk(&format!(
+            "{HEADER}2088001,o1,交易,t1,t2,10.00,9.50,,-0.06,\n2088002,o2,交易,t1,t2,5.00,5.00,,0.1,\n"
+        ));
+        let mut rows = DetailRows::new(file.as_slice()).unwrap();
+        assert!(rows.next().unwrap().is_ok());
+        match rows.next().unwrap() {
+            Err(BillError::BadAmount {
+                line: 3, column, ..
+            }) => {
+                assert_eq!(column, "服务费（元）");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(rows.next().is_none());
+        let t = rows.totals();
+        assert_eq!(t.payments, 1);
+        assert_eq!(t.amount("订单金额（元）").unwrap().fen(), 1000);
+        assert_eq!(t.amount("商家实收（元）").unwrap().fen(), 950);
+        assert_eq!(t.amount("服务费（元）").unwrap().fen(), -6);
+    }
+}

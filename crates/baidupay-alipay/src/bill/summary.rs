@@ -53,13 +53,13 @@ impl BillSummary {
                 continue;
             }
             if summary.columns.is_empty() {
-                summary.columns = split_cells(&line.text)
+                summary.columns = split_cells(line.text)
                     .iter()
                     .map(|c| canonical_name(c))
                     .collect();
                 continue;
             }
-            let mut cells = split_cells(&line.text);
+            let mut cells = split_cells(line.text);
             if cells.len() == summary.columns.len() + 1
                 && cells.last().is_some_and(String::is_empty)
             {
