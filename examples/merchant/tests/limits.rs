@@ -23,16 +23,21 @@ static ONE_AT_A_TIME: Mutex<()> = Mutex::const_new(());
 /// Generous: only a server that hangs runs into it.
 const BOUND: Duration = Duration::from_secs(20);
 
-/// The example merchant on a free loopback port, within `limits`; it stops with the test's
-/// runtime.
-async fn start(limits: ServerLimits) -> SocketAddr {
+/// The example merchant's routes (fresh keys: no test here sends a signed callback).
+fn merchant_router() -> axum::Router {
     let baidu = PrivateKey::generate(1024).unwrap();
     let alipay = PrivateKey::generate(2048).unwrap();
-    let r = router(
+    router(
         App::new("2021000122671080"),
         BaiduNotifier::new(baidu.public_key().clone()),
         AlipayNotifier::new(alipay.public_key().clone()),
-    );
+    )
+}
+
+/// The example merchant on a free loopback port, within `limits`; it stops with the test's
+/// runtime.
+async fn start(limits: ServerLimits) -> SocketAddr {
+    let r = merchant_router();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(serve(listener, r, limits).into_future());
@@ -311,5 +316,41 @@ async fn connections_over_the_cap_are_refused_at_once() {
     assert!(
         answered,
         "a place freed by a closed connection is never reused"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_graceful_shutdown_closes_idle_connections_and_completes() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let r = merchant_router();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    // idle connections would stay open for two minutes without the shutdown
+    let limits = ServerLimits::default().header_read_timeout(Duration::from_secs(120));
+    let server = tokio::spawn(
+        serve(listener, r, limits)
+            .with_graceful_shutdown(async {
+                let _ = stopped.await;
+            })
+            .into_future(),
+    );
+    let mut idle = TcpStream::connect(addr).await.unwrap();
+    idle.write_all(b"GET /stats HTTP/1.1\r\nHost: merchant\r\n\r\n")
+        .await
+        .unwrap();
+    assert_eq!(read_response(&mut idle).await.0, "HTTP/1.1 200 OK");
+    stop.send(()).unwrap();
+    assert_eq!(
+        read_until_closed(&mut idle, BOUND).await,
+        Ending::Closed(String::new())
+    );
+    tokio::time::timeout(BOUND, server)
+        .await
+        .expect("the server did not complete after its shutdown signal")
+        .unwrap();
+    assert!(
+        TcpStream::connect(addr).await.is_err(),
+        "the listener is closed"
     );
 }
