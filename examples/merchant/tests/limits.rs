@@ -305,11 +305,11 @@ async fn connections_over_the_cap_are_refused_at_once() {
         let _ = s
             .write_all(b"GET /stats HTTP/1.1\r\nHost: merchant\r\nConnection: close\r\n\r\n")
             .await;
-        if let Ending::Closed(text) = read_until_closed(&mut s, BOUND).await {
-            if text.starts_with("HTTP/1.1 200 ") {
-                answered = true;
-                break;
-            }
+        if let Ending::Closed(text) = read_until_closed(&mut s, BOUND).await
+            && text.starts_with("HTTP/1.1 200 ")
+        {
+            answered = true;
+            break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
