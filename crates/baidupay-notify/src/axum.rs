@@ -62,17 +62,39 @@ mod server;
 pub use server::{Serve, ServerLimits, WithGracefulShutdown, serve};
 
 /// Splits the request without copying its headers and reads the body up to the cap (one byte
-/// over the cap is read so that the notifier reports `BodyTooLarge`).
+/// over the cap is read so that the notifier reports `BodyTooLarge`). A body that [`serve`]'s
+/// read deadline cut off is answered `408`.
 async fn read(request: Request) -> Result<(HeaderMap, axum::body::Bytes), Response<Body>> {
     let (parts, body) = request.into_parts();
     match axum::body::to_bytes(body, crate::DEFAULT_MAX_BODY + 1).await {
         Ok(bytes) => Ok((parts.headers, bytes)),
-        Err(_) => {
-            let mut r = Response::new(Body::from("body too large or unreadable"));
-            *r.status_mut() = StatusCode::PAYLOAD_TOO_LARGE;
+        Err(e) => {
+            let (status, text) = if timed_out(&e) {
+                (StatusCode::REQUEST_TIMEOUT, "body not received in time")
+            } else {
+                (
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "body too large or unreadable",
+                )
+            };
+            let mut r = Response::new(Body::from(text));
+            *r.status_mut() = status;
             Err(r)
         }
     }
+}
+
+/// Whether a body read failed on a read deadline (tower-http's `TimeoutError` anywhere in the
+/// chain of sources).
+fn timed_out(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next = Some(e);
+    while let Some(e) = next {
+        if e.is::<tower_http::timeout::TimeoutError>() {
+            return true;
+        }
+        next = e.source();
+    }
+    false
 }
 
 fn refused(kind: &'static str, e: &NotifyError) -> Response<Body> {

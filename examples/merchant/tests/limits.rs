@@ -246,8 +246,9 @@ async fn a_slow_body_fails_after_the_body_timeout_and_an_oversized_one_at_once()
     let ended = tokio::time::timeout(BOUND, r.read_to_end(&mut got)).await;
     writer.abort();
     assert!(ended.is_ok(), "the slow body was never ended");
+    // the notify route reads the body: it answers 408 when the deadline cuts it off
     let text = String::from_utf8_lossy(&got);
-    assert!(text.is_empty() || text.starts_with("HTTP/1.1 4"), "{text}");
+    assert!(text.starts_with("HTTP/1.1 408 "), "{text}");
 
     // a body announced over the cap (64 KiB by default): 413 before any of it is sent
     let mut s = TcpStream::connect(addr).await.unwrap();
