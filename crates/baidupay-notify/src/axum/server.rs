@@ -43,7 +43,7 @@ const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 /// | limit | default | what happens past it |
 /// | --- | --- | --- |
 /// | [`header_read_timeout`](Self::header_read_timeout) | 2 s | the connection is closed |
-/// | [`body_read_timeout`](Self::body_read_timeout) | 2 s | the body read fails (the handler answers 4xx) and the connection is closed |
+/// | [`body_read_timeout`](Self::body_read_timeout) | 2 s | the body read fails (the notify routes answer `408`, axum's extractors `400`) and the connection is closed |
 /// | [`max_body_bytes`](Self::max_body_bytes) | 64 KiB | `413` (at once when `Content-Length` says so) |
 /// | [`max_connections`](Self::max_connections) | 512 | a new connection gets `503` with `Connection: close` and is closed at once |
 ///
