@@ -73,13 +73,13 @@ pub struct World {
     _keys: tempfile::TempDir,
 }
 
-/// Starts a merchant server for `router` on a free loopback port.
+/// Starts a merchant server for `router` on a free loopback port, as a merchant should run
+/// it (`baidupay_notify::axum::serve` with the default limits).
 pub async fn serve(router: axum::Router) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, router).await;
-    });
+    let limits = baidupay_notify::axum::ServerLimits::default();
+    tokio::spawn(baidupay_notify::axum::serve(listener, router, limits).into_future());
     addr
 }
 

@@ -44,6 +44,33 @@ pub(crate) struct SandboxArgs {
     /// Where the platform key pair is loaded from or created
     #[arg(long, default_value = "sandbox-keys")]
     keys: PathBuf,
+    /// Connections served at once; one more is answered 503 and closed [default: 512]
+    #[arg(long, value_name = "N")]
+    max_connections: Option<usize>,
+    /// Milliseconds a client may take to send a request head, also the idle keep-alive
+    /// timeout [default: 2000]
+    #[arg(long, value_name = "MS")]
+    header_timeout_ms: Option<u64>,
+    /// Milliseconds a client may take to send a request body [default: 2000]
+    #[arg(long, value_name = "MS")]
+    body_timeout_ms: Option<u64>,
+}
+
+impl SandboxArgs {
+    /// The server limits: the defaults, with the flags given.
+    fn server_limits(&self) -> baidupay_notify::axum::ServerLimits {
+        let mut limits = baidupay_notify::axum::ServerLimits::default();
+        if let Some(n) = self.max_connections {
+            limits = limits.max_connections(n);
+        }
+        if let Some(ms) = self.header_timeout_ms {
+            limits = limits.header_read_timeout(Duration::from_millis(ms));
+        }
+        if let Some(ms) = self.body_timeout_ms {
+            limits = limits.body_read_timeout(Duration::from_millis(ms));
+        }
+        limits
+    }
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
@@ -54,7 +81,9 @@ fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
 }
 
 pub(crate) fn sandbox(args: &SandboxArgs) -> Result<(), CliError> {
-    let mut config = SandboxConfig::default().keys_dir(&args.keys);
+    let mut config = SandboxConfig::default()
+        .keys_dir(&args.keys)
+        .server_limits(args.server_limits());
     if let Some(db) = &args.db {
         config = config.db(db);
     }
@@ -143,9 +172,8 @@ async fn serve(router: axum::Router) -> Step<SocketAddr> {
         "binding",
     )?;
     let addr = expect(listener.local_addr(), "address")?;
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, router).await;
-    });
+    let limits = baidupay_notify::axum::ServerLimits::default();
+    tokio::spawn(baidupay_notify::axum::serve(listener, router, limits).into_future());
     Ok(addr)
 }
 

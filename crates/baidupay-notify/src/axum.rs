@@ -1,4 +1,5 @@
-//! axum route helpers (feature `axum`): mount a verified callback endpoint in one line.
+//! axum route helpers (feature `axum`): mount a verified callback endpoint in one line, and
+//! [`serve`] it with read timeouts and a connection cap.
 //!
 //! ```
 //! use baidupay_notify::axum::{alipay_route, baidu_route, tp_event_route};
@@ -18,6 +19,30 @@
 //!     }))
 //! # }
 //! ```
+//!
+//! # Serving
+//!
+//! A callback endpoint faces the internet unauthenticated, and the platforms give up on a
+//! callback after a few failed attempts: a client that holds connections open must not make
+//! the endpoint unreachable. `axum::serve` has no read timeout nor connection cap, so serve
+//! the router with [`serve`] instead: it closes a connection whose request head is not in
+//! after [`ServerLimits::header_read_timeout`] (also the idle keep-alive timeout), fails a
+//! body not in after [`ServerLimits::body_read_timeout`], refuses bodies over
+//! [`ServerLimits::max_body_bytes`] and answers `503` at once to connections over
+//! [`ServerLimits::max_connections`]. The defaults fit the platforms' 2-second budget.
+//!
+//! ```no_run
+//! use baidupay_notify::axum::{ServerLimits, serve};
+//! # async fn run(router: axum::Router, stop: tokio::sync::oneshot::Receiver<()>) -> std::io::Result<()> {
+//! let listener = tokio::net::TcpListener::bind("0.0.0.0:8080").await?;
+//! serve(listener, router, ServerLimits::default().max_connections(2_000))
+//!     .with_graceful_shutdown(async move {
+//!         let _ = stop.await;
+//!     })
+//!     .await;
+//! # Ok(())
+//! # }
+//! ```
 
 use std::future::Future;
 use std::sync::Arc;
@@ -32,18 +57,44 @@ use crate::error::NotifyError;
 use crate::http::{BaiduAnswer, json_response, refused_response, text_response};
 use crate::{AlipayNotifier, BaiduCallback, BaiduKind, BaiduNotifier, TpEvent, TpEventKeys};
 
+mod server;
+
+pub use server::{Serve, ServerLimits, WithGracefulShutdown, serve};
+
 /// Splits the request without copying its headers and reads the body up to the cap (one byte
-/// over the cap is read so that the notifier reports `BodyTooLarge`).
+/// over the cap is read so that the notifier reports `BodyTooLarge`). A body that [`serve`]'s
+/// read deadline cut off is answered `408`.
 async fn read(request: Request) -> Result<(HeaderMap, axum::body::Bytes), Response<Body>> {
     let (parts, body) = request.into_parts();
     match axum::body::to_bytes(body, crate::DEFAULT_MAX_BODY + 1).await {
         Ok(bytes) => Ok((parts.headers, bytes)),
-        Err(_) => {
-            let mut r = Response::new(Body::from("body too large or unreadable"));
-            *r.status_mut() = StatusCode::PAYLOAD_TOO_LARGE;
+        Err(e) => {
+            let (status, text) = if timed_out(&e) {
+                (StatusCode::REQUEST_TIMEOUT, "body not received in time")
+            } else {
+                (
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "body too large or unreadable",
+                )
+            };
+            let mut r = Response::new(Body::from(text));
+            *r.status_mut() = status;
             Err(r)
         }
     }
+}
+
+/// Whether a body read failed on a read deadline (tower-http's `TimeoutError` anywhere in the
+/// chain of sources).
+fn timed_out(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next = Some(e);
+    while let Some(e) = next {
+        if e.is::<tower_http::timeout::TimeoutError>() {
+            return true;
+        }
+        next = e.source();
+    }
+    false
 }
 
 fn refused(kind: &'static str, e: &NotifyError) -> Response<Body> {

@@ -25,7 +25,8 @@
 //!   [`tp::parse_audit_push_unauthenticated`] is for local tests only (anyone can post one).
 //! * [`http`]: `http::Request<Bytes>` in, `http::Response<Bytes>` out, for any framework; with
 //!   the `axum` feature, `axum::baidu_route` / `axum::alipay_route` / `axum::tp_event_route`
-//!   mount an endpoint in one line.
+//!   mount an endpoint in one line and `axum::serve` serves it with read timeouts and a
+//!   connection cap (the feature brings tokio and hyper).
 //!
 //! # Example
 //!

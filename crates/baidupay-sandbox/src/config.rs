@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use baidupay_notify::axum::ServerLimits;
 use baidupay_transport::{Clock, SystemClock};
 
 /// How the simulator behaves.
@@ -43,6 +44,11 @@ pub struct SandboxConfig {
     /// Where every time the simulator uses comes from: token expiries, timestamps, bill days
     /// (default [`SystemClock`]; a `ManualClock` makes them exact in tests).
     pub clock: Arc<dyn Clock>,
+    /// What the server allows a client: header and body read timeouts (the header one also
+    /// closes idle keep-alive connections), the body cap and the connection cap (default
+    /// [`ServerLimits::default`]: 2 s, 2 s, 64 KiB, 512 connections; over the cap a new
+    /// connection is answered `503` and closed at once).
+    pub server_limits: ServerLimits,
 }
 
 impl Default for SandboxConfig {
@@ -61,6 +67,7 @@ impl Default for SandboxConfig {
             tp_ticket_interval: Duration::from_secs(600),
             tp_authorizer_token_lifetime: Duration::from_secs(3600),
             clock: Arc::new(SystemClock),
+            server_limits: ServerLimits::default(),
         }
     }
 }
@@ -139,6 +146,13 @@ impl SandboxConfig {
     #[must_use]
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
+        self
+    }
+
+    /// The server's timeouts, body cap and connection cap.
+    #[must_use]
+    pub fn server_limits(mut self, limits: ServerLimits) -> Self {
+        self.server_limits = limits;
         self
     }
 }

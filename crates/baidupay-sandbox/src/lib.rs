@@ -260,8 +260,10 @@ impl Sandbox {
     }
 
     /// Binds `addr` (use port 0 for any free port) and serves in the background until the
-    /// returned handle is dropped or stopped. The first start of a sandbox made from a database
-    /// resumes the callbacks the platform still owes (see the crate docs).
+    /// returned handle is dropped or stopped, within [`SandboxConfig::server_limits`] (read
+    /// timeouts and a connection cap, with `baidupay_notify::axum::serve`). The first start of
+    /// a sandbox made from a database resumes the callbacks the platform still owes (see the
+    /// crate docs).
     ///
     /// # Errors
     /// [`SandboxError::Io`] when the address cannot be bound.
@@ -288,8 +290,9 @@ impl Sandbox {
         tp::audit::resume_audits(&self.inner);
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let router = self.router();
+        let limits = self.inner.config.server_limits;
         let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, router)
+            baidupay_notify::axum::serve(listener, router, limits)
                 .with_graceful_shutdown(async {
                     let _ = stopped.await;
                 })

@@ -59,11 +59,13 @@ fn main() -> anyhow::Result<()> {
         }
         let listener = tokio::net::TcpListener::bind(&listen).await?;
         println!("listening on http://{}", listener.local_addr()?);
-        axum::serve(listener, router(app, baidu, alipay))
+        // read timeouts and a connection cap sized for the platforms' 2 s budget
+        let limits = baidupay_notify::axum::ServerLimits::default();
+        baidupay_notify::axum::serve(listener, router(app, baidu, alipay), limits)
             .with_graceful_shutdown(async {
                 let _ = tokio::signal::ctrl_c().await;
             })
-            .await?;
+            .await;
         Ok(())
     })
 }

@@ -110,9 +110,8 @@ async fn register(
             }),
         );
     // the first ticket was pushed at once: it waits in the listen backlog until now
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, router).await;
-    });
+    let limits = baidupay_notify::axum::ServerLimits::default();
+    tokio::spawn(baidupay_notify::axum::serve(listener, router, limits).into_future());
     Ok((inbox, addr))
 }
 
