@@ -82,6 +82,15 @@ pub(crate) fn store_failed(why: &str) -> Response {
     )
 }
 
+/// The platform API's answer (Baidu's envelope, errno 10000 系统错误) to a request whose
+/// change could not be stored: nothing was changed, and the message names the cause.
+pub(crate) fn not_stored(why: &str) -> Response {
+    errno(
+        10000,
+        format!("系统错误 (sandbox database write failed, nothing was changed: {why})"),
+    )
+}
+
 /// Serves the bill `id` of `bills` as UTF-8 CSV (404 when unknown).
 pub(crate) fn csv_file(bills: &RwLock<HashMap<String, String>>, id: &str) -> Response {
     let bills = bills.read_or_recover();
