@@ -17,6 +17,14 @@ impl CliError {
         Self::Input(msg.into())
     }
 
+    /// The same error with its message rewritten by `f`.
+    pub(crate) fn map_message(self, f: impl FnOnce(&str) -> String) -> Self {
+        match self {
+            Self::Invalid(m) => Self::Invalid(f(&m)),
+            Self::Input(m) => Self::Input(f(&m)),
+        }
+    }
+
     pub(crate) fn exit_code(&self) -> ExitCode {
         match self {
             Self::Invalid(_) => ExitCode::from(1),
