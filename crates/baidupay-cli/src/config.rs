@@ -159,3 +159,28 @@ pub(crate) fn required<T>(value: Option<T>, section: &str, key: &str) -> CliResu
         ))
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_redacts_an_inline_private_key() {
+        let file: FileConfig = toml::from_str(
+            "[baidu]\napp_key = \"MMMabc\"\nprivate_key = '''\n-----BEGIN PRIVATE KEY-----\nMIICdwIBADANBgkqhkiG9w0B\n-----END PRIVATE KEY-----\n'''\n",
+        )
+        .unwrap();
+        let config = Config {
+            baidu: file.baidu,
+            dir: PathBuf::from("."),
+            path: PathBuf::from("baidupay.toml"),
+            from_env: HashSet::new(),
+        };
+        let dbg = format!("{config:?}");
+        assert!(!dbg.contains("MIIC") && dbg.contains("MMMabc"), "{dbg}");
+        let source = config.baidu_private_key().unwrap();
+        assert!(
+            matches!(source, KeySource::Inline { ref origin, .. } if origin == "[baidu] private_key of baidupay.toml")
+        );
+    }
+}

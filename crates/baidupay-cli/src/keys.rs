@@ -14,7 +14,7 @@ use clap::{Args, ValueEnum};
 
 use zeroize::Zeroizing;
 
-use crate::error::{CliError, CliResult, from_crypto};
+use crate::error::{CliError, CliResult, from_crypto, scrub};
 
 /// Canonical-string rules on the command line.
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -108,7 +108,7 @@ pub(crate) struct KeygenArgs {
 pub(crate) struct SignArgs {
     /// The private key file (PEM PKCS#1/PKCS#8, one-line base64 or DER), or the PEM or base64
     /// key itself
-    #[arg(long, value_name = "FILE", value_parser = key_flag)]
+    #[arg(long, value_name = "FILE", value_parser = key_flag, allow_hyphen_values = true)]
     key: KeySource,
     #[command(flatten)]
     common: Common,
@@ -219,7 +219,7 @@ impl KeySource {
         };
         PrivateKey::parse(&*material).map_err(|e| {
             let err = from_crypto(&what, &e);
-            scrub(err, &material)
+            scrub_key(err, &material)
         })
     }
 }
@@ -256,22 +256,11 @@ fn shown_path(p: &Path) -> String {
     }
 }
 
-/// Removes from an error message every line of the key material it was made from (a line of
-/// 16 characters or more), whatever the message says: key material is never shown.
-fn scrub(err: CliError, material: &[u8]) -> CliError {
-    let text = String::from_utf8_lossy(material);
-    let mut lines: Vec<&str> = text
-        .split(['\n', '\r'])
-        .flat_map(|l| l.split("\\n"))
-        .map(str::trim)
-        .filter(|l| l.len() >= 16)
-        .collect();
-    lines.sort_by_key(|l| std::cmp::Reverse(l.len()));
-    err.map_message(|m| {
-        lines
-            .iter()
-            .fold(m.to_owned(), |m, line| m.replace(line, "[redacted]"))
-    })
+/// Removes from an error message the key material it was made from, whatever the message
+/// says: key material is never shown.
+fn scrub_key(err: CliError, material: &[u8]) -> CliError {
+    let text = Zeroizing::new(String::from_utf8_lossy(material).into_owned());
+    err.map_message(|m| scrub(m, &text))
 }
 
 pub(crate) fn load_public_key(path: &Path) -> CliResult<PublicKey> {
@@ -409,4 +398,40 @@ fn write_new(path: &Path, bytes: &[u8], secret: bool) -> CliResult {
     f.write_all(bytes)
         .and_then(|()| f.sync_all())
         .map_err(|e| CliError::input(format!("cannot write {}: {e}", path.display())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PEM: &str = "-----BEGIN PRIVATE KEY-----\nMIICdwIBADANBgkqhkiG9w0BAQEFAASCAmEwggJdAgEAAoGBALpludIroR4IwWrc\n-----END PRIVATE KEY-----\n";
+
+    #[test]
+    fn detects_files_and_inline_keys() {
+        let b64 = "MIICdwIBADANBgkqhkiG9w0BAQEFAASCAmEwggJdAgEAAoGBALpludIroR4IwWrc";
+        for inline in [PEM, b64, "MIIC\\nabc", "-----BEGIN PRIVATE KEY"] {
+            assert!(
+                matches!(KeySource::detect(inline, "X"), KeySource::Inline { .. }),
+                "{inline}"
+            );
+        }
+        for path in ["key.pem", "keys/private_key.pem", "-", "/etc/k"] {
+            assert!(
+                matches!(KeySource::detect(path, "X"), KeySource::File(_)),
+                "{path}"
+            );
+        }
+        let relative = KeySource::detect("k.pem", "X").relative_to(Path::new("cfg"));
+        assert!(matches!(relative, KeySource::File(p) if p == Path::new("cfg/k.pem")));
+    }
+
+    #[test]
+    fn debug_and_errors_never_show_an_inline_key() {
+        let source = KeySource::detect(PEM, "BAIDUPAY_BAIDU_PRIVATE_KEY");
+        let dbg = format!("{source:?}");
+        assert!(!dbg.contains("MIIC") && dbg.contains("[redacted]"), "{dbg}");
+        let err = source.load().map(drop).unwrap_err().to_string();
+        assert!(!err.contains("MIIC"), "{err}");
+        assert!(err.contains("BAIDUPAY_BAIDU_PRIVATE_KEY"), "{err}");
+    }
 }

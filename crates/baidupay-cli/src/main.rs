@@ -92,6 +92,20 @@ fn parse() -> Result<Cli, clap::Error> {
     Cli::from_arg_matches(&matches)
 }
 
+/// Removes from a usage error every argument and `BAIDUPAY_*` value that may be a secret
+/// (clap quotes the argument it could not place, which may be a key given inline).
+fn redact_secrets(msg: &str) -> String {
+    let text = |s: std::ffi::OsString| s.to_string_lossy().into_owned();
+    let args = std::env::args_os().skip(1).map(|a| (None, text(a)));
+    let vars = std::env::vars_os()
+        .map(|(n, v)| (text(n), text(v)))
+        .filter(|(n, _)| n.starts_with("BAIDUPAY_"))
+        .map(|(n, v)| (Some(n), v));
+    args.chain(vars)
+        .filter(|(name, value)| error::may_be_secret(name.as_deref(), value))
+        .fold(msg.to_owned(), |m, (_, value)| error::scrub(&m, &value))
+}
+
 fn main() -> ExitCode {
     init_logging();
     let cli = match parse() {
@@ -119,9 +133,10 @@ fn main() -> ExitCode {
                 .map(str::trim)
                 .filter(|l| !l.is_empty())
                 .collect();
+            let reason = redact_secrets(&reason.join(" "));
             eprintln!(
                 "baidupay: {} (see --help)",
-                reason.join(" ").trim_start_matches("error: ")
+                reason.trim_start_matches("error: ")
             );
             return ExitCode::from(2);
         }
@@ -142,7 +157,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("baidupay: {e}");
+            eprintln!("baidupay: {}", redact_secrets(&e.to_string()));
             e.exit_code()
         }
     }
