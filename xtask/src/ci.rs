@@ -176,6 +176,9 @@ fn rustcrypto_cli() -> Result {
             .args(["test", "--locked", "--target-dir", &target_arg])
             .args(RUSTCRYPTO_CLI),
     )?;
-    eprintln!("    ({step}, all of it: {:.1} s)", (now() - start).as_secs_f64());
+    eprintln!(
+        "    ({step}, all of it: {:.1} s)",
+        (now() - start).as_secs_f64()
+    );
     Ok(())
 }

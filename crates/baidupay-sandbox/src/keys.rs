@@ -88,14 +88,11 @@ mod tests {
 
     use super::*;
 
-    fn mode(path: &Path) -> u32 {
-        std::fs::metadata(path).unwrap().permissions().mode() & 0o777
-    }
-
     /// The private key is created 0600 (whatever the umask), and an older 0644 one is
     /// narrowed when it is loaded.
     #[test]
     fn private_keys_are_owner_only() {
+        let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
         let dir = tempfile::tempdir().unwrap();
         let (key, public) = key_pair(Some(dir.path()), "p.pem", "pub.pem", 1024).unwrap();
         let private = dir.path().join("p.pem");
