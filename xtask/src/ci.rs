@@ -132,14 +132,18 @@ fn rustcrypto_cli() -> Result {
         .args(RUSTCRYPTO_CLI)
         .output()
         .map_err(|e| format!("{step}: cannot run cargo tree: {e}"))?;
-    let stderr = String::from_utf8_lossy(&tree.stderr);
-    if tree.status.success() {
+    // absent: no such package in the graph (an error), or one only a dev-dependency pulls in
+    // (success, "nothing to print")
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&tree.stdout),
+        String::from_utf8_lossy(&tree.stderr),
+    );
+    if tree.status.success() && !stdout.trim().is_empty() {
         return Err(format!(
-            "{step}: openssl-sys is in its dependency tree:\n{}",
-            String::from_utf8_lossy(&tree.stdout)
+            "{step}: openssl-sys is in its dependency tree:\n{stdout}"
         ));
     }
-    if !stderr.contains("did not match any packages") {
+    if !tree.status.success() && !stderr.contains("did not match any packages") {
         return Err(format!("{step}: cargo tree failed: {}", stderr.trim()));
     }
     eprintln!("    no openssl-sys in `cargo tree -e normal -i openssl-sys`");
