@@ -1,7 +1,7 @@
 //! With `--db`, the cashier state is written before it is acknowledged: while another process
 //! holds an exclusive lock on the database, registering a merchant, issuing a token, paying an
-//! order and applying for a refund are refused with an error naming the cause and change
-//! nothing; once the lock is gone the same requests succeed, and survive a restart. The files
+//! order, applying for a refund and cancelling an order are refused with an error naming the
+//! cause and change nothing; once the lock is gone the same requests succeed, and survive a restart. The files
 //! the sandbox writes that hold secrets are owner-only.
 
 #![cfg(feature = "sqlite")]
@@ -215,6 +215,29 @@ async fn a_write_the_database_refuses_fails_the_request_and_changes_nothing() {
     let applied = apply_refund(&c, &access, &paid, "D-1-r2").await;
     assert_eq!(applied["errno"], 0, "{applied}");
 
+    // a cancellation: refused while locked, and the order stays open
+    let (status, created) = c
+        .post_json(
+            "/sandbox/cashier/create",
+            order_info(&merchant_key, "D-2", "500"),
+        )
+        .await;
+    assert_eq!(status, 200, "{created}");
+    let cancel = format!(
+        "{PAY}/cancelOrder?access_token={access}&pmAppKey={APP_KEY}&orderId={}",
+        created["orderId"]
+    );
+    let lock = Locked::take(&db);
+    let (_, refused) = c.get(&cancel).await;
+    assert_eq!(refused["errno"], 10000, "{refused}");
+    assert_locked_cause("cancel", refused["msg"].as_str().unwrap_or_default());
+    lock.release();
+    let open = find(&c, &access, "D-2").await;
+    assert_eq!(
+        open["data"]["status"], 1,
+        "still unpaid, not closed: {open}"
+    );
+
     // what was acknowledged survives a restart; what was refused never appears
     drop(running);
     drop(sandbox);
@@ -232,4 +255,6 @@ async fn a_write_the_database_refuses_fails_the_request_and_changes_nothing() {
     let refunds = refunds["data"].as_array().cloned().unwrap_or_default();
     assert_eq!(refunds.len(), 1, "{refunds:?}");
     assert_eq!(refunds[0]["bizRefundBatchId"], "D-1-r2");
+    let open = find(&c, &access, "D-2").await;
+    assert_eq!(open["data"]["status"], 1, "{open}");
 }
