@@ -2,7 +2,16 @@
 
 use crate::Result;
 use crate::meta::{metadata, packages_with_feature, rustcrypto_packages};
-use crate::shell::{cargo, now, run};
+use crate::shell::{cargo, now, run, workspace_root};
+
+/// The CLI as a user builds it for the pure-Rust backend.
+const RUSTCRYPTO_CLI: [&str; 5] = [
+    "-p",
+    "baidupay-cli",
+    "--no-default-features",
+    "--features",
+    "rustcrypto",
+];
 
 pub(crate) fn ci() -> Result {
     let start = now();
@@ -49,10 +58,17 @@ pub(crate) fn ci() -> Result {
         "tests (default backend: openssl)",
         cargo().args(["test", "--workspace", "--locked"]),
     )?;
-    if !rc.is_empty() {
+    rustcrypto_cli()?;
+    // the CLI's tests ran with its rustcrypto-only build just above
+    let rc_tests: Vec<String> = rc
+        .iter()
+        .filter(|p| p.as_str() != "baidupay-cli")
+        .flat_map(|p| ["-p".to_owned(), p.clone()])
+        .collect();
+    if !rc_tests.is_empty() {
         run(
             "tests (rustcrypto backend)",
-            cargo().arg("test").args(&rc_args).args([
+            cargo().arg("test").args(&rc_tests).args([
                 "--locked",
                 "--no-default-features",
                 "--features",
@@ -114,5 +130,75 @@ fn postgres_is_set() -> Result {
                 .into(),
         );
     }
+    Ok(())
+}
+
+/// The pure-Rust CLI really is pure Rust: built alone (`-p baidupay-cli --no-default-features
+/// --features rustcrypto`, in its own target dir under `target/` so that the main build is not
+/// invalidated), nothing in its dependency tree is `openssl-sys`, the binary links no libssl
+/// or libcrypto, `--version` names `rustcrypto`, and the CLI's tests pass with it.
+fn rustcrypto_cli() -> Result {
+    let step = "rustcrypto-only CLI";
+    let start = now();
+    let target = workspace_root().join("target").join("rustcrypto-cli");
+    let target_arg = target.to_string_lossy().into_owned();
+    eprintln!("\n==> {step}");
+    let tree = cargo()
+        .args(["tree", "-e", "normal", "--locked", "-i", "openssl-sys"])
+        .args(RUSTCRYPTO_CLI)
+        .output()
+        .map_err(|e| format!("{step}: cannot run cargo tree: {e}"))?;
+    // absent: no such package in the graph (an error), or one only a dev-dependency pulls in
+    // (success, "nothing to print")
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&tree.stdout),
+        String::from_utf8_lossy(&tree.stderr),
+    );
+    if tree.status.success() && !stdout.trim().is_empty() {
+        return Err(format!(
+            "{step}: openssl-sys is in its dependency tree:\n{stdout}"
+        ));
+    }
+    if !tree.status.success() && !stderr.contains("did not match any packages") {
+        return Err(format!("{step}: cargo tree failed: {}", stderr.trim()));
+    }
+    eprintln!("    no openssl-sys in `cargo tree -e normal -i openssl-sys`");
+    run(
+        &format!("{step}: build"),
+        cargo()
+            .args(["build", "--locked", "--target-dir", &target_arg])
+            .args(RUSTCRYPTO_CLI),
+    )?;
+    let binary = target.join("debug").join("baidupay");
+    if cfg!(target_os = "linux") {
+        let ldd = crate::shell::output(std::process::Command::new("ldd").arg(&binary))?;
+        if let Some(line) = ldd
+            .lines()
+            .find(|l| l.contains("libssl") || l.contains("libcrypto"))
+        {
+            return Err(format!("{step}: the binary links OpenSSL: {}", line.trim()));
+        }
+        eprintln!("    ldd: no libssl, no libcrypto");
+    } else {
+        eprintln!("    ldd check skipped (not Linux)");
+    }
+    let version = crate::shell::output(std::process::Command::new(&binary).arg("--version"))?;
+    if !version.contains("crypto backend: rustcrypto") {
+        return Err(format!(
+            "{step}: `baidupay --version` does not name rustcrypto: {}",
+            version.trim()
+        ));
+    }
+    eprintln!("    {}", version.trim());
+    run(
+        &format!("{step}: tests"),
+        cargo()
+            .args(["test", "--locked", "--target-dir", &target_arg])
+            .args(RUSTCRYPTO_CLI),
+    )?;
+    eprintln!(
+        "    ({step}, all of it: {:.1} s)",
+        (now() - start).as_secs_f64()
+    );
     Ok(())
 }

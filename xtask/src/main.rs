@@ -1,7 +1,8 @@
 //! Project automation, run as `cargo xtask <command>`:
 //!
 //! * `ci`: exactly what CI runs: tidy, fmt check, clippy (`-D warnings`, all targets, both crypto
-//!   backends), tests (default backend, then again with `rustcrypto`), docs with warnings
+//!   backends), tests (default backend, then again with `rustcrypto`; the CLI built alone with
+//!   `rustcrypto` must link no OpenSSL and name its backend), docs with warnings
 //!   denied, `cargo deny check licenses bans sources` when cargo-deny is installed, and
 //!   `cargo deny --offline check advisories` against the offline RustSec snapshot.
 //! * `tidy`: the workspace's shape from `cargo metadata`: dependencies point only downward

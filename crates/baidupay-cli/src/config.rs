@@ -1,12 +1,20 @@
 //! `baidupay.toml`: path from `--config`, else `BAIDUPAY_CONFIG`, else `./baidupay.toml`; every
 //! value can be overridden by `BAIDUPAY_<SECTION>_<KEY>` (e.g. `BAIDUPAY_BAIDU_APP_KEY`).
-//! Relative key paths are resolved against the config file's directory.
+//! Relative key paths are resolved against the config file's directory. A private key may be
+//! given as a path or as the key itself (PEM or one-line base64, see [`KeySource::detect`]);
+//! secrets are redacted in `Debug` and never shown in an error.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
+use baidupay_model::Secret;
 use serde::Deserialize;
 
 use crate::error::{CliError, CliResult};
+use crate::keys::KeySource;
+
+/// Keys whose values are secrets: never shown, even in an error about the file.
+const SECRET_KEYS: &[&str] = &["private_key", "client_secret", "token", "aes_key"];
 
 /// The `[baidu]` section.
 #[derive(Debug, Default, Deserialize)]
@@ -17,7 +25,8 @@ pub(crate) struct BaiduSection {
     #[serde(default, deserialize_with = "baidupay_model::de::opt_u64_or_string")]
     #[allow(dead_code)] // read by the 1.0 API commands to come
     pub(crate) app_id: Option<u64>,
-    pub(crate) private_key: Option<PathBuf>,
+    /// A path or the key itself: see [`Config::baidu_private_key`].
+    private_key: Option<Secret>,
     #[allow(dead_code)]
     pub(crate) platform_public_key: Option<PathBuf>,
 }
@@ -33,6 +42,10 @@ struct FileConfig {
 pub(crate) struct Config {
     pub(crate) baidu: BaiduSection,
     dir: PathBuf,
+    /// The file it was read from (or would have been).
+    path: PathBuf,
+    /// The `BAIDUPAY_*` variables that set a value.
+    from_env: HashSet<String>,
 }
 
 impl Config {
@@ -60,6 +73,7 @@ impl Config {
             }
             Err(_) => toml::Table::new(),
         };
+        let mut from_env = HashSet::new();
         for (name, value) in std::env::vars() {
             let Some(rest) = name.strip_prefix("BAIDUPAY_") else {
                 continue;
@@ -76,11 +90,20 @@ impl Config {
                 .or_insert_with(|| toml::Value::Table(toml::Table::new()));
             if let toml::Value::Table(t) = entry {
                 t.insert(key.to_ascii_lowercase(), toml::Value::String(value));
+                from_env.insert(name);
             }
         }
-        let file: FileConfig = toml::Value::Table(table)
-            .try_into()
-            .map_err(|e: toml::de::Error| CliError::input(format!("config: {e}")))?;
+        let secrets = secret_values(&table);
+        let file: FileConfig =
+            toml::Value::Table(table)
+                .try_into()
+                .map_err(|e: toml::de::Error| {
+                    let mut msg = format!("config: {e}");
+                    for s in &secrets {
+                        msg = msg.replace(s.expose(), "[redacted]");
+                    }
+                    CliError::input(msg.replace('\n', " "))
+                })?;
         let dir = path
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
@@ -88,17 +111,42 @@ impl Config {
         Ok(Self {
             baidu: file.baidu,
             dir,
+            path,
+            from_env,
         })
     }
 
-    /// A path from the config, relative to the config file's directory.
-    pub(crate) fn path(&self, p: &Path) -> PathBuf {
-        if p.is_absolute() {
-            p.to_path_buf()
+    /// `[baidu] private_key`: a path (relative to the config file's directory) or the key
+    /// itself, named in errors by where it was given.
+    pub(crate) fn baidu_private_key(&self) -> Option<KeySource> {
+        let value = self.baidu.private_key.as_ref()?;
+        let env = "BAIDUPAY_BAIDU_PRIVATE_KEY";
+        let origin = if self.from_env.contains(env) {
+            env.to_owned()
         } else {
-            self.dir.join(p)
+            format!("[baidu] private_key of {}", self.path.display())
+        };
+        Some(KeySource::detect(value.expose(), &origin).relative_to(&self.dir))
+    }
+}
+
+/// Every string value under a secret key ([`SECRET_KEYS`]), in any section.
+fn secret_values(table: &toml::Table) -> Vec<Secret> {
+    let mut out = Vec::new();
+    for section in table.values() {
+        let toml::Value::Table(t) = section else {
+            continue;
+        };
+        for (key, value) in t {
+            if let toml::Value::String(s) = value
+                && !s.is_empty()
+                && SECRET_KEYS.iter().any(|k| key.contains(k))
+            {
+                out.push(Secret::new(s.as_str()));
+            }
         }
     }
+    out
 }
 
 /// `Some(value)` or a one-line error naming the key and its environment variable.
@@ -110,4 +158,29 @@ pub(crate) fn required<T>(value: Option<T>, section: &str, key: &str) -> CliResu
             key.to_ascii_uppercase()
         ))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_redacts_an_inline_private_key() {
+        let file: FileConfig = toml::from_str(
+            "[baidu]\napp_key = \"MMMabc\"\nprivate_key = '''\n-----BEGIN PRIVATE KEY-----\nMIICdwIBADANBgkqhkiG9w0B\n-----END PRIVATE KEY-----\n'''\n",
+        )
+        .unwrap();
+        let config = Config {
+            baidu: file.baidu,
+            dir: PathBuf::from("."),
+            path: PathBuf::from("baidupay.toml"),
+            from_env: HashSet::new(),
+        };
+        let dbg = format!("{config:?}");
+        assert!(!dbg.contains("MIIC") && dbg.contains("MMMabc"), "{dbg}");
+        let source = config.baidu_private_key().unwrap();
+        assert!(
+            matches!(source, KeySource::Inline { ref origin, .. } if origin == "[baidu] private_key of baidupay.toml")
+        );
+    }
 }

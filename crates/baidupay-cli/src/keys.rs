@@ -1,14 +1,20 @@
-//! `baidupay keygen`, `sign` and `verify`.
+//! `baidupay keygen`, `sign` and `verify`, and [`KeySource`]: a private key given as a file
+//! or as the key itself, never shown.
 
+use std::fmt;
 use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
+
+use baidupay_model::Secret;
 
 use baidupay_crypto::{
     Algorithm, PrivateKey, PublicKey, Rules, Signer, Verifier, canonical_string, form,
 };
 use clap::{Args, ValueEnum};
 
-use crate::error::{CliError, CliResult, from_crypto};
+use zeroize::Zeroizing;
+
+use crate::error::{CliError, CliResult, from_crypto, scrub};
 
 /// Canonical-string rules on the command line.
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -100,9 +106,10 @@ pub(crate) struct KeygenArgs {
 /// `baidupay sign`
 #[derive(Debug, Args)]
 pub(crate) struct SignArgs {
-    /// The private key (PEM PKCS#1/PKCS#8, one-line base64 or DER)
-    #[arg(long, value_name = "FILE")]
-    key: PathBuf,
+    /// The private key file (PEM PKCS#1/PKCS#8, one-line base64 or DER), or the PEM or base64
+    /// key itself
+    #[arg(long, value_name = "FILE", value_parser = key_flag, allow_hyphen_values = true)]
+    key: KeySource,
     #[command(flatten)]
     common: Common,
     #[command(flatten)]
@@ -143,9 +150,117 @@ pub(crate) fn read_file(path: &Path, what: &str) -> CliResult<Vec<u8>> {
         .map_err(|e| CliError::input(format!("cannot read {what} {}: {e}", path.display())))
 }
 
-pub(crate) fn load_private_key(path: &Path) -> CliResult<PrivateKey> {
-    let bytes = read_file(path, "key file")?;
-    PrivateKey::parse(&bytes).map_err(|e| from_crypto(&format!("key {}", path.display()), &e))
+/// Where a private key comes from: a file, or the key itself (PEM or one-line base64) given
+/// in a flag, an environment variable or the config file. Neither `Debug` nor any error shows
+/// the key.
+#[derive(Clone)]
+pub(crate) enum KeySource {
+    /// A key file (`-`: standard input).
+    File(PathBuf),
+    /// The key itself; `origin` names where it was given (`--key`, `BAIDUPAY_BAIDU_PRIVATE_KEY`,
+    /// ...).
+    Inline {
+        /// Where the key was given.
+        origin: String,
+        /// The key.
+        key: Secret,
+    },
+}
+
+/// A value longer than this that is no file is never shown: it may be a mistyped key.
+const SHOWN_PATH_MAX: usize = 200;
+
+impl KeySource {
+    /// Tells what `value` (given in `origin`) is: the key itself when it holds PEM armour
+    /// (`-----`), a line break (or a literal `\n`), or when it is no existing file and is at
+    /// least 64 characters long without a `.` (one-line base64 DER); otherwise a path.
+    pub(crate) fn detect(value: &str, origin: &str) -> Self {
+        let inline = value.contains("-----")
+            || value.contains('\n')
+            || value.contains("\\n")
+            || (value.len() >= 64 && !value.contains('.') && !Path::new(value).is_file());
+        if inline {
+            Self::Inline {
+                origin: origin.to_owned(),
+                key: Secret::new(value),
+            }
+        } else {
+            Self::File(PathBuf::from(value))
+        }
+    }
+
+    /// A file path relative to `dir` (a key given inline stays as it is).
+    pub(crate) fn relative_to(self, dir: &Path) -> Self {
+        match self {
+            Self::File(p) if p.is_relative() && p != Path::new("-") => Self::File(dir.join(p)),
+            other => other,
+        }
+    }
+
+    /// What an error calls it: the file, or where the key was given (never the key).
+    fn describe(&self) -> String {
+        match self {
+            Self::File(p) if p == Path::new("-") => "key from standard input".to_owned(),
+            Self::File(p) => format!("key file {}", shown_path(p)),
+            Self::Inline { origin, .. } => format!("the key given inline in {origin}"),
+        }
+    }
+
+    /// Reads and parses the key.
+    pub(crate) fn load(&self) -> CliResult<PrivateKey> {
+        let what = self.describe();
+        let material: Zeroizing<Vec<u8>> = match self {
+            Self::File(p) if p == Path::new("-") => Zeroizing::new(read_file(p, "key")?),
+            Self::File(p) => Zeroizing::new(
+                std::fs::read(p)
+                    .map_err(|e| CliError::input(format!("cannot read {what}: {e}")))?,
+            ),
+            Self::Inline { key, .. } => Zeroizing::new(key.expose().as_bytes().to_vec()),
+        };
+        PrivateKey::parse(&*material).map_err(|e| {
+            let err = from_crypto(&what, &e);
+            scrub_key(err, &material)
+        })
+    }
+}
+
+impl fmt::Debug for KeySource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::File(p) => f.debug_tuple("File").field(p).finish(),
+            Self::Inline { origin, key } => f
+                .debug_struct("Inline")
+                .field("origin", origin)
+                .field("key", key)
+                .finish(),
+        }
+    }
+}
+
+/// `--key`: a file or the key itself.
+fn key_flag(value: &str) -> Result<KeySource, String> {
+    if value.is_empty() {
+        return Err("the key is empty: pass a key file or the key itself".to_owned());
+    }
+    Ok(KeySource::detect(value, "--key"))
+}
+
+/// A path for an error message; a long one that is no file may be a mistyped key, and is not
+/// shown.
+fn shown_path(p: &Path) -> String {
+    let text = p.display().to_string();
+    if text.len() > SHOWN_PATH_MAX {
+        format!("(a value of {} characters, not shown)", text.len())
+    } else {
+        text
+    }
+}
+
+/// Removes from an error message the key material it was made from, whatever the message
+/// says: key material is never shown.
+fn scrub_key(err: CliError, material: &[u8]) -> CliError {
+    let text = Zeroizing::new(String::from_utf8_lossy(material).into_owned());
+    err.map_message(|m| scrub(m, &text))
 }
 
 pub(crate) fn load_public_key(path: &Path) -> CliResult<PublicKey> {
@@ -195,7 +310,7 @@ fn show(common: &Common, bytes: &[u8]) {
 }
 
 pub(crate) fn sign(args: &SignArgs) -> CliResult {
-    let key = load_private_key(&args.key)?;
+    let key = args.key.load()?;
     let message = match read_input(&args.input)? {
         Message::Raw(bytes) => bytes,
         Message::Pairs(pairs) => canonical(args.common.rules.into(), &pairs)?.into_bytes(),
@@ -283,4 +398,40 @@ fn write_new(path: &Path, bytes: &[u8], secret: bool) -> CliResult {
     f.write_all(bytes)
         .and_then(|()| f.sync_all())
         .map_err(|e| CliError::input(format!("cannot write {}: {e}", path.display())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PEM: &str = "-----BEGIN PRIVATE KEY-----\nMIICdwIBADANBgkqhkiG9w0BAQEFAASCAmEwggJdAgEAAoGBALpludIroR4IwWrc\n-----END PRIVATE KEY-----\n";
+
+    #[test]
+    fn detects_files_and_inline_keys() {
+        let b64 = "MIICdwIBADANBgkqhkiG9w0BAQEFAASCAmEwggJdAgEAAoGBALpludIroR4IwWrc";
+        for inline in [PEM, b64, "MIIC\\nabc", "-----BEGIN PRIVATE KEY"] {
+            assert!(
+                matches!(KeySource::detect(inline, "X"), KeySource::Inline { .. }),
+                "{inline}"
+            );
+        }
+        for path in ["key.pem", "keys/private_key.pem", "-", "/etc/k"] {
+            assert!(
+                matches!(KeySource::detect(path, "X"), KeySource::File(_)),
+                "{path}"
+            );
+        }
+        let relative = KeySource::detect("k.pem", "X").relative_to(Path::new("cfg"));
+        assert!(matches!(relative, KeySource::File(p) if p == Path::new("cfg/k.pem")));
+    }
+
+    #[test]
+    fn debug_and_errors_never_show_an_inline_key() {
+        let source = KeySource::detect(PEM, "BAIDUPAY_BAIDU_PRIVATE_KEY");
+        let dbg = format!("{source:?}");
+        assert!(!dbg.contains("MIIC") && dbg.contains("[redacted]"), "{dbg}");
+        let err = source.load().map(drop).unwrap_err().to_string();
+        assert!(!err.contains("MIIC"), "{err}");
+        assert!(err.contains("BAIDUPAY_BAIDU_PRIVATE_KEY"), "{err}");
+    }
 }

@@ -3,6 +3,10 @@
 //! The command line is a stable contract (names, flags, outputs, exit codes): exit 0 on
 //! success, 1 when a signature does not verify or a check fails, 2 on bad input, with the
 //! reason on standard error in one line.
+//!
+//! Log output: the SDK's `tracing` spans and events go to standard error, filtered by
+//! `RUST_LOG` (default `warn`: a refused callback or a failed sandbox write shows, nothing
+//! else). `baidupay --version` names the crypto backend compiled in.
 
 mod bill;
 mod config;
@@ -15,7 +19,7 @@ mod tp_event;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory as _, FromArgMatches as _, Parser, Subcommand};
 
 /// Keys, signatures and callbacks for Baidu Smart Mini Program and Alipay payments.
 #[derive(Debug, Parser)]
@@ -51,8 +55,60 @@ enum Command {
     Demo,
 }
 
+/// `0.1.0 (crypto backend: openssl)`: the version and the RSA backend this build signs with.
+fn version() -> &'static str {
+    static VERSION: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    VERSION.get_or_init(|| {
+        format!(
+            "{} (crypto backend: {})",
+            env!("CARGO_PKG_VERSION"),
+            baidupay_crypto::backend_name()
+        )
+    })
+}
+
+/// Sends `tracing` output to standard error, filtered by `RUST_LOG` (default `warn`); an
+/// unreadable `RUST_LOG` is reported once and the default is used.
+fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter = match std::env::var("RUST_LOG") {
+        Err(_) => EnvFilter::new("warn"),
+        Ok(spec) => EnvFilter::try_new(&spec).unwrap_or_else(|e| {
+            eprintln!("baidupay: RUST_LOG {spec:?} is not a log filter ({e}): using warn");
+            EnvFilter::new("warn")
+        }),
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+        .try_init();
+}
+
+/// Parses the command line, with the version that names the backend.
+fn parse() -> Result<Cli, clap::Error> {
+    let matches = Cli::command().version(version()).try_get_matches()?;
+    Cli::from_arg_matches(&matches)
+}
+
+/// Removes from a usage error every argument and `BAIDUPAY_*` value that may be a secret
+/// (clap quotes the argument it could not place, which may be a key given inline).
+fn redact_secrets(msg: &str) -> String {
+    let text = |s: std::ffi::OsString| s.to_string_lossy().into_owned();
+    let args = std::env::args_os().skip(1).map(|a| (None, text(a)));
+    let vars = std::env::vars_os()
+        .map(|(n, v)| (text(n), text(v)))
+        .filter(|(n, _)| n.starts_with("BAIDUPAY_"))
+        .map(|(n, v)| (Some(n), v));
+    args.chain(vars)
+        .filter(|(name, value)| error::may_be_secret(name.as_deref(), value))
+        .fold(msg.to_owned(), |m, (_, value)| error::scrub(&m, &value))
+}
+
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    init_logging();
+    let cli = match parse() {
         Ok(cli) => cli,
         Err(e) => {
             use clap::error::ErrorKind;
@@ -77,9 +133,10 @@ fn main() -> ExitCode {
                 .map(str::trim)
                 .filter(|l| !l.is_empty())
                 .collect();
+            let reason = redact_secrets(&reason.join(" "));
             eprintln!(
                 "baidupay: {} (see --help)",
-                reason.join(" ").trim_start_matches("error: ")
+                reason.trim_start_matches("error: ")
             );
             return ExitCode::from(2);
         }
@@ -100,7 +157,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("baidupay: {e}");
+            eprintln!("baidupay: {}", redact_secrets(&e.to_string()));
             e.exit_code()
         }
     }

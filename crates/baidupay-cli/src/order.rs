@@ -82,12 +82,8 @@ pub(crate) fn order(args: &OrderArgs) -> CliResult {
     let deal_id: DealId = crate::config::required(b.deal_id.clone(), "baidu", "deal_id")?
         .parse()
         .map_err(|e| bad("config deal_id", &e))?;
-    let key_path = config.path(&crate::config::required(
-        b.private_key.clone(),
-        "baidu",
-        "private_key",
-    )?);
-    let key = crate::keys::load_private_key(&key_path)?;
+    let key =
+        crate::config::required(config.baidu_private_key(), "baidu", "private_key")?.load()?;
     let tp_order_id =
         TpOrderId::new(args.tp_order_id.clone()).map_err(|e| bad("--tp-order-id", &e))?;
     let amount: Fen = args.amount.parse().map_err(|e| bad("--amount (fen)", &e))?;

@@ -188,6 +188,17 @@ pub(crate) struct Book {
     pub(crate) paid_out: u64,
 }
 
+/// What a book looked like before a change, to put it back when the change cannot be stored
+/// ([`Book::mark`], [`Book::undo`]).
+#[derive(Debug)]
+pub(crate) struct Mark {
+    orders: usize,
+    refunds: usize,
+    order: Option<Order>,
+    refund: Option<Refund>,
+    paid_out: u64,
+}
+
 /// A merchant's money, as `GET /sandbox/merchants/{app_key}` shows it (fen).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub(crate) struct Money {
@@ -235,6 +246,44 @@ impl Book {
             .get(&order_id)
             .copied()
             .and_then(|i| self.orders.get_mut(i))
+    }
+
+    /// Marks the book before a change that may add orders and refunds and change the order
+    /// `order_id`, the refund `refund_batch_id` and the payouts (nothing else changes).
+    pub(crate) fn mark(&self, order_id: Option<u64>, refund_batch_id: Option<u64>) -> Mark {
+        Mark {
+            orders: self.orders.len(),
+            refunds: self.refunds.len(),
+            order: order_id.and_then(|id| self.by_id(id)).cloned(),
+            refund: refund_batch_id.and_then(|id| self.refund(id)).cloned(),
+            paid_out: self.paid_out,
+        }
+    }
+
+    /// Puts the book back as it was at `mark`: what was added since is removed, the marked
+    /// order and refund and the payouts are restored.
+    pub(crate) fn undo(&mut self, mark: Mark) {
+        for o in self.orders.drain(mark.orders.min(self.orders.len())..) {
+            self.by_id.remove(&o.order_id);
+            self.by_tp.remove(&o.tp_order_id);
+        }
+        for r in self.refunds.drain(mark.refunds.min(self.refunds.len())..) {
+            self.by_biz_batch.remove(&r.biz_refund_batch_id);
+        }
+        if let Some(before) = mark.order
+            && let Some(o) = self.by_id_mut(before.order_id)
+        {
+            *o = before;
+        }
+        if let Some(before) = mark.refund
+            && let Some(r) = self
+                .refunds
+                .iter_mut()
+                .find(|r| r.refund_batch_id == before.refund_batch_id)
+        {
+            *r = before;
+        }
+        self.paid_out = mark.paid_out;
     }
 
     pub(crate) fn orders(&self) -> &[Order] {
@@ -569,6 +618,47 @@ mod tests {
             notify_url: "http://127.0.0.1:1/refund",
             by_platform: false,
         }
+    }
+
+    /// A change that could not be stored is put back whole: added orders and refunds leave
+    /// their indexes, the changed order and the payouts are as they were.
+    #[test]
+    fn undo_puts_the_book_back_as_it_was_at_the_mark() {
+        let mut b = Book::with_money(
+            Settings {
+                payout_reserve: Some(0),
+                ..Settings::default()
+            },
+            0,
+        );
+        let view = |b: &Book| format!("{:?} {:?} {}", b.orders(), b.refunds(), b.paid_out);
+        b.insert(order(1, 1000, PAID));
+        let before = view(&b);
+        let mark = b.mark(Some(1), None);
+        b.insert(order(2, 500, PAID));
+        b.take_commission(1);
+        b.consume(1, false);
+        assert!(b.paid_out > 0);
+        let r = b.apply_refund(&req(2, 7, None, "B2"), 9, 0).unwrap();
+        assert_eq!(r.refund_batch_id, 9);
+        b.undo(mark);
+        assert_eq!(view(&b), before);
+        assert!(b.by_tp("T2").is_none() && b.by_id(2).is_none());
+        assert!(b.refund_by_biz_batch("B2").is_none());
+        assert_eq!(b.by_tp("T1").map(|o| o.order_id), Some(1));
+        // a refund settled, then put back
+        b.insert(order(3, 800, PAID));
+        let r = b.apply_refund(&req(3, 7, Some(100), "B1"), 10, 0).unwrap();
+        let applied = view(&b);
+        let mark = b.mark(None, Some(r.refund_batch_id));
+        b.settle_refund(r.refund_batch_id, Some(100));
+        assert_ne!(view(&b), applied);
+        b.undo(mark);
+        assert_eq!(view(&b), applied);
+        assert_eq!(
+            b.refund_by_biz_batch("B1").map(|r| r.refund_batch_id),
+            Some(10)
+        );
     }
 
     #[test]

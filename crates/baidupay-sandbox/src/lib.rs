@@ -132,8 +132,14 @@
 //! Alipay apps, trades, refunds and bills; and every TP event and Alipay notify not yet
 //! acknowledged. The file holds secrets: it is created `0600` (an older, wider one is narrowed
 //! to `0600` when opened). A file of the previous schema (the cashier state only) is upgraded
-//! in place. A TP or Alipay change that cannot be stored is refused (HTTP 500, or the
-//! gateway's `20000` `isp.unknow-error`) and not made; a cashier write that fails is logged.
+//! in place. A change that cannot be stored (another process holds a lock on the file, the
+//! disk is full) is refused and not made, the cause named in the answer and logged as an
+//! error: a merchant, a payment or an order (HTTP 500 `{"error"}`), a token (HTTP 500 OAuth
+//! `server_error`), a cashier API change (errno 10000 系统错误), a TP change (HTTP 500), an
+//! Alipay one (the gateway's `20000` `isp.unknow-error`); a callback's outcome that cannot be
+//! stored is not recorded and nothing is sent for it. Only the delivery log and the bills are
+//! written on a best-effort basis. The platform private keys in the keys directory are
+//! created `0600` too, and the tokens and secrets the sandbox hands out carry 128 random bits.
 //! On start, a restarted sandbox resumes what the platform still owes: payment notifies not
 //! yet acknowledged nor locked (with the attempts they have left), refunds still being processed (from the
 //! audit callback on), TP events and Alipay notifies not yet acknowledged (a fresh retry

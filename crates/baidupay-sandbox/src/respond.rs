@@ -77,6 +77,15 @@ pub(crate) fn store_failed(why: &str) -> Response {
     )
 }
 
+/// The platform API's answer (Baidu's envelope, errno 10000 系统错误) to a request whose
+/// change could not be stored: nothing was changed, and the message names the cause.
+pub(crate) fn not_stored(why: &str) -> Response {
+    errno(
+        10000,
+        format!("系统错误 (sandbox database write failed, nothing was changed: {why})"),
+    )
+}
+
 /// The `Ok` value of a `Result<T, Box<Response>>`, or returns the boxed answer.
 macro_rules! or_return {
     ($e:expr) => {

@@ -328,7 +328,7 @@ fn restore(
     for t in tokens {
         let left = u64::try_from(t.expires_at.saturating_sub(now)).unwrap_or(0);
         live.insert(
-            t.token,
+            t.token.expose().to_owned(),
             Token {
                 app_keys: t.app_keys,
                 expires: inner.deadline(Duration::from_secs(left)),

@@ -55,6 +55,15 @@ pub(super) fn to_der(input: &[u8]) -> Result<(Zeroizing<Vec<u8>>, Option<String>
     Ok((Zeroizing::new(input.to_vec()), None))
 }
 
+/// Whether `label` can be a PEM label, and so be shown in an error: one short line of
+/// letters, digits, spaces and a few separators, never key material.
+fn is_label(label: &str) -> bool {
+    label.len() <= 40
+        && label
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b" -_#".contains(&b))
+}
+
 /// Reads the first PEM block of `text`.
 pub(super) fn pem_first_block(text: &str) -> Result<(String, Zeroizing<Vec<u8>>)> {
     // A PEM pasted into an environment variable or JSON often carries literal "\n".
@@ -81,6 +90,14 @@ pub(super) fn pem_first_block(text: &str) -> Result<(String, Zeroizing<Vec<u8>>)
         .unwrap_or_default()
         .trim()
         .to_owned();
+    // a BEGIN line without its closing dashes would take the key's body as its label, and an
+    // error naming the label would show it
+    if !is_label(&label) {
+        return Err(Error::MalformedKey {
+            detail: "PEM BEGIN line is malformed: expected `-----BEGIN LABEL-----` on one line"
+                .into(),
+        });
+    }
     let body_and_rest = after_begin.get(label_end + 5..).unwrap_or_default();
     let end_marker = format!("-----END {label}-----");
     let body = match body_and_rest.find(&end_marker) {
@@ -90,7 +107,8 @@ pub(super) fn pem_first_block(text: &str) -> Result<(String, Zeroizing<Vec<u8>>)
                 let other = body_and_rest
                     .get(i + 9..)
                     .and_then(|s| s.split("-----").next())
-                    .unwrap_or_default();
+                    .filter(|o| is_label(o))
+                    .unwrap_or("an unreadable label");
                 return Err(Error::MalformedKey {
                     detail: format!("PEM block begins as `{label}` but ends as `{other}`"),
                 });
@@ -152,4 +170,24 @@ pub(super) fn pem_first_block(text: &str) -> Result<(String, Zeroizing<Vec<u8>>)
     }
     let der = decode_b64_body(&b64, &format!("the PEM `{label}` body"))?;
     Ok((label, der))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A broken armour never puts the key's body into an error message.
+    #[test]
+    fn errors_never_show_the_key_body() {
+        let body = "MIICdgIBADANBgkqhkiG9w0BAQEFAASCAmAwggJcAgEAAoGBALplu"; // a key-like line
+        for text in [
+            format!("-----BEGIN PRIVATE KEY\n{body}\n-----END PRIVATE KEY-----\n"),
+            format!("-----BEGIN PRIVATE KEY-----\n{body}\n-----END {body}-----\n"),
+            format!("-----BEGIN {body}-----\n{body}\n-----END {body}-----\n"),
+        ] {
+            let err = to_der(text.as_bytes()).map(drop).unwrap_err().to_string();
+            assert!(!err.contains(body), "{err}");
+        }
+        assert!(is_label("RSA PRIVATE KEY") && is_label("X509 CERTIFICATE"));
+    }
 }

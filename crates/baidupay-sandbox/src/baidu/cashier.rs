@@ -15,7 +15,7 @@ use crate::book::{self, Order};
 use crate::callback::CallbackKind;
 use crate::deliver::{self, Answer, signed_form};
 use crate::request::text_of;
-use crate::respond::json_response;
+use crate::respond::{json_response, store_failed};
 use crate::state::{Inner, Merchant};
 use crate::sync::lock;
 
@@ -86,6 +86,7 @@ pub(crate) async fn cashier(inner: Arc<Inner>, body: &[u8], pay: bool) -> Respon
     let order = {
         let mut book = lock(&m.book);
         let existing = book.by_tp(&tp_order_id).cloned();
+        let mark = book.mark(existing.as_ref().map(|o| o.order_id), None);
         let order_id = match existing {
             Some(o) if o.status != book::UNPAID => {
                 return cashier_error(
@@ -145,11 +146,16 @@ pub(crate) async fn cashier(inner: Arc<Inner>, body: &[u8], pay: bool) -> Respon
             // the commission is taken at payment
             book.take_commission(order_id);
         }
-        let Some(o) = book.by_id(order_id) else {
+        let Some(o) = book.by_id(order_id).cloned() else {
             return cashier_error(10, "系统错误", vec![]);
         };
-        inner.persist_order(&m.app_key, o);
-        o.clone()
+        // stored before it is answered or notified: an order the database did not take is
+        // neither created nor paid
+        if let Err(e) = inner.persist_order(&m.app_key, &o) {
+            book.undo(mark);
+            return store_failed(&e);
+        }
+        o
     };
     if pay {
         tokio::spawn(notify_payment(inner.clone(), m.clone(), order.clone()));
@@ -206,6 +212,7 @@ pub(crate) async fn notify_payment_from(inner: Arc<Inner>, m: Arc<Merchant>, o: 
     .await;
     let abnormal = {
         let mut book = lock(&m.book);
+        let mark = book.mark(Some(o.order_id), None);
         let abnormal = match answer {
             Some(Answer::Payment(ack)) => {
                 book.consume(o.order_id, ack.is_error_order);
@@ -216,10 +223,12 @@ pub(crate) async fn notify_payment_from(inner: Arc<Inner>, m: Arc<Merchant>, o: 
                 false
             }
         };
-        if let Some(order) = book.by_id(o.order_id) {
-            inner.persist_order(&m.app_key, order);
+        if let Err(e) = inner.persist_order_money(&m, &book, o.order_id) {
+            // the order stays as stored (paid, its notify unanswered); no abnormal refund
+            book.undo(mark);
+            tracing::error!(order_id = o.order_id, error = %e, "the payment notify's outcome is not recorded");
+            return;
         }
-        inner.persist_money(&m, &book);
         abnormal
     };
     if abnormal {
@@ -245,9 +254,14 @@ fn refund_abnormal(inner: &Arc<Inner>, m: &Arc<Merchant>, o: &Order) {
         if book.refund_by_biz_batch(&biz).is_some() {
             return;
         }
+        let mark = book.mark(None, None);
         match book.apply_refund(&request, inner.next_id(), inner.now_unix()) {
             Ok(r) => {
-                inner.persist_refund(&m.app_key, &r);
+                if let Err(e) = inner.persist_refund(&m.app_key, &r) {
+                    book.undo(mark);
+                    tracing::error!(order_id = o.order_id, error = %e, "no abnormal refund");
+                    return;
+                }
                 r
             }
             Err(e) => {

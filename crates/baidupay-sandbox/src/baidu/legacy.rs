@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use crate::baidu::refund::{refused, run_refund};
 use crate::book::{self, CancelRefusal, RefundRequest};
 use crate::request::{num, params};
-use crate::respond::{errno, json_response, ok, or_return};
+use crate::respond::{errno, json_response, not_stored, ok, or_return};
 use crate::state::{Inner, Merchant};
 use crate::sync::lock;
 
@@ -147,9 +147,13 @@ pub(crate) async fn legacy_refund(
             }
             _ => return errno(10002, "系统错误，订单未找到"),
         }
+        let mark = book.mark(None, None);
         match book.apply_refund(&request, inner.next_id(), inner.now_unix()) {
             Ok(r) => {
-                inner.persist_refund(&m.app_key, &r);
+                if let Err(e) = inner.persist_refund(&m.app_key, &r) {
+                    book.undo(mark);
+                    return not_stored(&e);
+                }
                 r
             }
             Err(e) => return refused(&e),
@@ -176,10 +180,15 @@ pub(crate) async fn legacy_sync(
         return errno(10002, "系统错误，orderId / userId取值不合法");
     };
     let mut book = lock(&m.book);
+    let mark = book.mark(Some(order_id), None);
     match book.cancel_consumption(order_id, user_id) {
         Ok(()) => {
-            if let Some(o) = book.by_id(order_id) {
-                inner.persist_order(&m.app_key, o);
+            let stored = book
+                .by_id(order_id)
+                .map_or(Ok(()), |o| inner.persist_order(&m.app_key, o));
+            if let Err(e) = stored {
+                book.undo(mark);
+                return not_stored(&e);
             }
             ok(json!([]))
         }

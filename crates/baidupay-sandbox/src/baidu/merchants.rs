@@ -8,11 +8,12 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use baidupay_crypto::PublicKey;
+use baidupay_model::Secret;
 use serde_json::{Value, json};
 
 use crate::book::{Book, Settings};
 use crate::request::{absolute_url, json_id, text_of};
-use crate::respond::{bad_request, control_error, json_response};
+use crate::respond::{bad_request, control_error, json_response, store_failed};
 use crate::state::{Inner, Merchant};
 use crate::sync::{Unpoisoned, lock};
 
@@ -66,7 +67,7 @@ pub(crate) async fn register(State(inner): State<Arc<Inner>>, body: Bytes) -> Re
         deal_id,
         app_id,
         client_id,
-        client_secret,
+        client_secret: Secret::new(client_secret),
         key,
         notify_url,
         refund_audit_url,
@@ -81,7 +82,10 @@ pub(crate) async fn register(State(inner): State<Arc<Inner>>, body: Bytes) -> Re
             format!("app_key {app_key} is already registered"),
         );
     }
-    inner.persist(|db, next| db.merchant(&merchant.row(), next));
+    // stored first: a merchant the database did not take is not registered
+    if let Err(e) = inner.write(|db, next| db.merchant(&merchant.row(), next)) {
+        return store_failed(&e);
+    }
     all.insert(app_key, merchant);
     json_response(StatusCode::CREATED, &view)
 }

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use crate::baidu::token::authorize;
 use crate::book::{self, Order};
 use crate::request::{num, params};
-use crate::respond::{errno, ok, or_return};
+use crate::respond::{errno, not_stored, ok, or_return};
 use crate::state::{Inner, Merchant};
 use crate::sync::lock;
 
@@ -67,8 +67,12 @@ pub(crate) async fn cancel_order(
         None => errno(10002, "系统错误，订单未找到"),
         Some(o) if o.status == book::PAID => errno(10001, "参数错误，订单已支付，不能关闭"),
         Some(o) => {
+            let was = o.status;
             o.status = book::CLOSED;
-            inner.persist_order(&m.app_key, o);
+            if let Err(e) = inner.persist_order(&m.app_key, o) {
+                o.status = was;
+                return not_stored(&e);
+            }
             ok(Value::Bool(true))
         }
     }

@@ -13,7 +13,7 @@ use crate::book::{self, RefundRefusal, RefundRequest};
 use crate::callback::CallbackKind;
 use crate::deliver::{self, Answer, signed_form};
 use crate::request::{absolute_url, num, params};
-use crate::respond::{errno, ok, or_return};
+use crate::respond::{errno, not_stored, ok, or_return};
 use crate::state::{Inner, Merchant};
 use crate::sync::lock;
 
@@ -77,9 +77,14 @@ pub(crate) async fn apply_refund(
         if book.by_id(order_id).map(|o| o.tp_order_id.as_str()) != Some(get("tpOrderId")) {
             return errno(10002, "系统错误，订单未找到");
         }
+        let mark = book.mark(None, None);
         match book.apply_refund(&request, inner.next_id(), inner.now_unix()) {
             Ok(r) => {
-                inner.persist_refund(&m.app_key, &r);
+                // stored before it is answered: a refund the database did not take is not made
+                if let Err(e) = inner.persist_refund(&m.app_key, &r) {
+                    book.undo(mark);
+                    return not_stored(&e);
+                }
                 r
             }
             Err(e) => return refused(&e),
@@ -157,10 +162,16 @@ pub(crate) async fn run_refund(inner: Arc<Inner>, m: Arc<Merchant>, refund_batch
     };
     let succeeded = {
         let mut book = lock(&m.book);
+        let mark = book.mark(None, Some(refund_batch_id));
         book.settle_refund(refund_batch_id, amount);
-        let settled = book.refund(refund_batch_id);
-        if let Some(r) = settled {
-            inner.persist_refund(&m.app_key, r);
+        let settled = book.refund(refund_batch_id).cloned();
+        if let Some(r) = &settled
+            && let Err(e) = inner.persist_refund(&m.app_key, r)
+        {
+            // the refund stays as stored (refunding), and no refund notify says otherwise
+            book.undo(mark);
+            tracing::error!(refund_batch_id, error = %e, "the refund's settlement is not recorded");
+            return;
         }
         settled.is_some_and(|r| r.status == book::REFUNDED)
     };

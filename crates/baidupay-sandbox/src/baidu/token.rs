@@ -10,6 +10,9 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::json;
 
+use baidupay_model::Secret;
+
+use crate::random;
 use crate::request::params;
 use crate::respond::{errno, expired_token, invalid_token, json_response, oauth_error};
 use crate::state::{Inner, Merchant, Token};
@@ -42,7 +45,7 @@ pub(crate) async fn token(
         .read_or_recover()
         .values()
         .filter(|m| m.client_id == get("client_id"))
-        .filter(|m| m.client_secret == get("client_secret"))
+        .filter(|m| m.client_secret.expose() == get("client_secret"))
         .map(|m| m.app_key.clone())
         .collect();
     if app_keys.is_empty() {
@@ -54,18 +57,17 @@ pub(crate) async fn token(
     }
     let lifetime = inner.config.token_lifetime;
     let now = inner.now_unix();
-    let token = format!(
-        "1.sandbox{:x}.{}.{now}",
-        inner.next_id(),
-        lifetime.as_secs(),
-    );
+    // shaped like the platform's (`version.random.lifetime.time`), with 128 random bits: a
+    // token cannot be guessed from another
+    let token = format!("1.{}.{}.{now}", random::hex128(), lifetime.as_secs());
     let expires_at = now.saturating_add(i64::try_from(lifetime.as_secs()).unwrap_or(i64::MAX));
     {
         let mut tokens = lock(&inner.tokens);
-        inner.persist(|db, next| {
+        // stored first: a token the database did not take is not issued
+        let stored = inner.write(|db, next| {
             db.token(
                 &TokenRow {
-                    token: token.clone(),
+                    token: Secret::new(token.clone()),
                     app_keys: app_keys.clone(),
                     expires_at,
                 },
@@ -73,6 +75,13 @@ pub(crate) async fn token(
                 next,
             )
         });
+        if let Err(e) = stored {
+            return oauth_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "server_error",
+                &format!("sandbox database write failed, no token was issued: {e}"),
+            );
+        }
         tokens.insert(
             token.clone(),
             Token {
@@ -86,7 +95,7 @@ pub(crate) async fn token(
         &json!({
             "access_token": token,
             "expires_in": lifetime.as_secs(),
-            "refresh_token": format!("2.sandbox{:x}", inner.next_id()),
+            "refresh_token": format!("2.{}", random::hex128()),
             "scope": "smartapp_snsapi_base",
             "session_key": "",
             "session_secret": "",

@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use baidupay_crypto::{PublicKey, Signer};
+use baidupay_model::Secret;
 use baidupay_transport::Transport;
 
 use crate::book;
@@ -21,14 +22,14 @@ use crate::config::SandboxConfig;
 use crate::store;
 use crate::sync::{Unpoisoned, lock};
 
-/// A registered merchant.
+/// A registered merchant (its client secret redacted in `Debug`).
 #[derive(Debug)]
 pub(crate) struct Merchant {
     pub(crate) app_key: String,
     pub(crate) deal_id: u64,
     pub(crate) app_id: u64,
     pub(crate) client_id: String,
-    pub(crate) client_secret: String,
+    pub(crate) client_secret: Secret,
     pub(crate) key: PublicKey,
     pub(crate) notify_url: String,
     pub(crate) refund_audit_url: String,
@@ -157,13 +158,28 @@ impl Inner {
         all.push(d);
     }
 
-    /// Writes a change through to the database, if there is one. A failed write is logged as
-    /// an error (the sandbox goes on in memory; what a restart would lose is named there).
+    /// Writes a change through to the database, if there is one, for a record no request
+    /// waits on (the delivery log, a bill): a failed write is logged as an error, the sandbox
+    /// goes on in memory, and what a restart would lose is named there.
     pub(crate) fn persist(&self, f: impl FnOnce(&store::Db, u64) -> Result<(), String>) {
-        if let Some(db) = &self.db
-            && let Err(e) = f(db, self.ids.load(Ordering::Relaxed))
-        {
-            tracing::error!(error = %e, "sandbox database write failed: a restart loses this change");
+        if let Err(e) = self.write(f) {
+            tracing::error!(error = %e, "sandbox database write failed: a restart loses this record");
+        }
+    }
+
+    /// Writes a change of the cashier state through, if there is a database, and returns a
+    /// failure (logged as an error) to the caller, who puts its change back in memory and
+    /// answers it to the request that caused it (or, in a background step, sends no callback
+    /// for it): nothing is acknowledged that was not stored.
+    pub(crate) fn write(
+        &self,
+        f: impl FnOnce(&store::Db, u64) -> Result<(), String>,
+    ) -> Result<(), String> {
+        match &self.db {
+            None => Ok(()),
+            Some(db) => f(db, self.ids.load(Ordering::Relaxed)).inspect_err(|e| {
+                tracing::error!(error = %e, "sandbox database write failed: the change is refused");
+            }),
         }
     }
 
@@ -204,21 +220,27 @@ impl Inner {
         }
     }
 
-    /// Writes an order through.
-    pub(crate) fn persist_order(&self, app_key: &str, o: &book::Order) {
-        self.persist(|db, next| db.order(app_key, o, next));
+    /// Writes an order through ([`Inner::write`]).
+    pub(crate) fn persist_order(&self, app_key: &str, o: &book::Order) -> Result<(), String> {
+        self.write(|db, next| db.order(app_key, o, next))
     }
 
-    /// Writes a merchant's money (its row: settings and payouts) through; `book` is its own,
-    /// locked.
-    pub(crate) fn persist_money(&self, m: &Merchant, book: &book::Book) {
+    /// Writes a merchant's money (its row: settings and payouts) and one of its orders through
+    /// in one transaction ([`Inner::write`]); `book` is its own, locked.
+    pub(crate) fn persist_order_money(
+        &self,
+        m: &Merchant,
+        book: &book::Book,
+        order_id: u64,
+    ) -> Result<(), String> {
         let row = m.row_with(book);
-        self.persist(|db, next| db.merchant(&row, next));
+        let order = book.by_id(order_id);
+        self.write(|db, next| db.order_and_merchant(&m.app_key, order, &row, next))
     }
 
-    /// Writes a refund through.
-    pub(crate) fn persist_refund(&self, app_key: &str, r: &book::Refund) {
-        self.persist(|db, next| db.refund(app_key, r, next));
+    /// Writes a refund through ([`Inner::write`]).
+    pub(crate) fn persist_refund(&self, app_key: &str, r: &book::Refund) -> Result<(), String> {
+        self.write(|db, next| db.refund(app_key, r, next))
     }
 
     /// The base URL the sandbox serves on (empty before it is started).

@@ -7,10 +7,12 @@
 //!
 //! Every change is written through, in one transaction with the id counter, while the lock
 //! of the changed state is held: the database never goes back in time, and an answer is only
-//! sent after what it reports is stored. The cashier's writes log a failure (the sandbox goes on
-//! in memory); the TP and Alipay writes ([`Db::apply`], a batch of [`Change`]s) are made before
-//! the change is applied in memory, and a failure is answered as an error to the request that
-//! caused it. The file holds secrets (client secrets, TP message keys, tokens): it is created
+//! sent after what it reports is stored. A failed write fails what caused it: the TP and Alipay
+//! writes ([`Db::apply`], a batch of [`Change`]s) are made before the change is applied in
+//! memory, the cashier's (merchants, tokens, orders, refunds) are made while the changed book
+//! is locked and the change is put back when they fail; the request is answered with an error
+//! naming the cause, and no callback is sent for what was not stored. Only the delivery log
+//! and the bills are written on a best-effort basis (a failure is logged). The file holds secrets (client secrets, TP message keys, tokens): it is created
 //! `0600`, and an older file is narrowed to `0600` when opened. Without the `sqlite` feature
 //! [`Db`] cannot be made and every call below is statically unreachable.
 
@@ -21,14 +23,14 @@ use crate::callback::{CallbackKind, Delivery};
 use crate::state::alipay::Trade;
 use crate::state::tp::Counts;
 
-/// A merchant as stored (the key as SPKI PEM).
+/// A merchant as stored (the key as SPKI PEM; the client secret redacted in `Debug`).
 #[derive(Debug, Clone)]
 pub(crate) struct MerchantRow {
     pub(crate) app_key: String,
     pub(crate) deal_id: u64,
     pub(crate) app_id: u64,
     pub(crate) client_id: String,
-    pub(crate) client_secret: String,
+    pub(crate) client_secret: Secret,
     pub(crate) public_key: String,
     pub(crate) notify_url: String,
     pub(crate) refund_audit_url: String,
@@ -39,10 +41,11 @@ pub(crate) struct MerchantRow {
     pub(crate) paid_out: u64,
 }
 
-/// A token as stored: who it belongs to and when it expires (Unix seconds).
+/// A token as stored (redacted in `Debug`): who it belongs to and when it expires (Unix
+/// seconds).
 #[derive(Debug, Clone)]
 pub(crate) struct TokenRow {
-    pub(crate) token: String,
+    pub(crate) token: Secret,
     pub(crate) app_keys: Vec<String>,
     pub(crate) expires_at: i64,
 }
@@ -226,6 +229,15 @@ mod none {
             match *self {}
         }
         pub(crate) fn order(&self, _: &str, _: &Order, _: u64) -> Result<(), String> {
+            match *self {}
+        }
+        pub(crate) fn order_and_merchant(
+            &self,
+            _: &str,
+            _: Option<&Order>,
+            _: &MerchantRow,
+            _: u64,
+        ) -> Result<(), String> {
             match *self {}
         }
         pub(crate) fn refund(&self, _: &str, _: &Refund, _: u64) -> Result<(), String> {

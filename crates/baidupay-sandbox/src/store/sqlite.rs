@@ -277,31 +277,23 @@ impl Db {
     }
 
     pub(crate) fn order(&self, app_key: &str, o: &Order, next_id: u64) -> Result<(), String> {
-        self.write("storing an order", next_id, |tx| {
-            tx.execute(
-                "INSERT OR REPLACE INTO orders VALUES \
-                 (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
-                params![
-                    int(o.order_id),
-                    app_key,
-                    int(o.user_id),
-                    o.tp_order_id,
-                    int(o.deal_id),
-                    int(o.total),
-                    o.status,
-                    o.consumed,
-                    o.error_order,
-                    o.create_time,
-                    o.pay_time,
-                    o.biz_info,
-                    o.return_data,
-                    int(o.commission),
-                    o.locked,
-                    o.credited,
-                    int(o.withdrawn)
-                ],
-            )
-            .map(drop)
+        self.write("storing an order", next_id, |tx| order(tx, app_key, o))
+    }
+
+    /// Stores a merchant's row (its money) and, when given, one of its orders, in one
+    /// transaction.
+    pub(crate) fn order_and_merchant(
+        &self,
+        app_key: &str,
+        o: Option<&Order>,
+        m: &MerchantRow,
+        next_id: u64,
+    ) -> Result<(), String> {
+        self.write("storing an order and its merchant's money", next_id, |tx| {
+            if let Some(o) = o {
+                order(tx, app_key, o)?;
+            }
+            merchant(tx, m)
         })
     }
 
@@ -340,7 +332,7 @@ impl Db {
             )?;
             tx.execute(
                 "INSERT OR REPLACE INTO tokens VALUES (?1, ?2, ?3)",
-                params![t.token, t.app_keys.join(" "), t.expires_at],
+                params![t.token.expose(), t.app_keys.join(" "), t.expires_at],
             )
             .map(drop)
         })
@@ -384,6 +376,33 @@ impl Db {
     }
 }
 
+fn order(tx: &Transaction<'_>, app_key: &str, o: &Order) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT OR REPLACE INTO orders VALUES \
+             (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+        params![
+            int(o.order_id),
+            app_key,
+            int(o.user_id),
+            o.tp_order_id,
+            int(o.deal_id),
+            int(o.total),
+            o.status,
+            o.consumed,
+            o.error_order,
+            o.create_time,
+            o.pay_time,
+            o.biz_info,
+            o.return_data,
+            int(o.commission),
+            o.locked,
+            o.credited,
+            int(o.withdrawn)
+        ],
+    )
+    .map(drop)
+}
+
 fn merchant(tx: &Transaction<'_>, m: &MerchantRow) -> rusqlite::Result<()> {
     tx.execute(
         "INSERT OR REPLACE INTO merchants VALUES \
@@ -393,7 +412,7 @@ fn merchant(tx: &Transaction<'_>, m: &MerchantRow) -> rusqlite::Result<()> {
             int(m.deal_id),
             int(m.app_id),
             m.client_id,
-            m.client_secret,
+            m.client_secret.expose(),
             m.public_key,
             m.notify_url,
             m.refund_audit_url,

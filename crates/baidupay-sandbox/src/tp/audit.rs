@@ -262,7 +262,7 @@ fn open_service(inner: &Inner, p: &Program, s: &mut Onboarding) -> Result<Arc<Me
         deal_id: s.deal_id,
         app_id: s.pm_app_id,
         client_id: format!("tp-{}", p.app_id),
-        client_secret: format!("tp-secret-{:x}", inner.next_id()),
+        client_secret: baidupay_model::Secret::new(crate::random::hex128()),
         key,
         notify_url,
         refund_audit_url,

@@ -216,7 +216,7 @@ pub(super) fn load(conn: &Connection) -> rusqlite::Result<Loaded> {
                 deal_id: uint(r.get(1)?),
                 app_id: uint(r.get(2)?),
                 client_id: r.get(3)?,
-                client_secret: r.get(4)?,
+                client_secret: Secret::new(r.get::<_, String>(4)?),
                 public_key: r.get(5)?,
                 notify_url: r.get(6)?,
                 refund_audit_url: r.get(7)?,
@@ -291,7 +291,7 @@ pub(super) fn load(conn: &Connection) -> rusqlite::Result<Loaded> {
         .query_map([], |r| {
             let keys: String = r.get(1)?;
             Ok(TokenRow {
-                token: r.get(0)?,
+                token: Secret::new(r.get::<_, String>(0)?),
                 app_keys: keys.split(' ').map(str::to_owned).collect(),
                 expires_at: r.get(2)?,
             })
