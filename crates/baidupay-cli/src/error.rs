@@ -70,7 +70,7 @@ pub(crate) fn may_be_secret(name: Option<&str>, value: &str) -> bool {
     let named = name.is_some_and(|n| {
         ["SECRET", "TOKEN", "PASSWORD", "AES_KEY"]
             .iter()
-            .any(|s| n.to_ascii_uppercase().contains(s))
+            .any(|s| n.to_ascii_uppercase().replace('-', "_").contains(s))
     });
     (named && value.len() >= 8)
         || value.contains("-----")
@@ -134,6 +134,9 @@ mod tests {
         assert!(!may_be_secret(None, "keys/private_key.pem"));
         assert!(!may_be_secret(None, &format!("{}.pem", "k".repeat(80))));
         assert!(may_be_secret(Some("BAIDUPAY_TP_TOKEN"), "tok-12345"));
+        // a flag's name counts like a variable's: a 43-character AES key given to --aes-key
+        assert!(may_be_secret(Some("aes-key"), &"k".repeat(43)));
+        assert!(may_be_secret(Some("tp-token"), "tok-12345"));
         assert!(may_be_secret(
             Some("BAIDUPAY_BAIDU_CLIENT_SECRET"),
             "secret-1"

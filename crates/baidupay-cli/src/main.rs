@@ -96,7 +96,22 @@ fn parse() -> Result<Cli, clap::Error> {
 /// (clap quotes the argument it could not place, which may be a key given inline).
 fn redact_secrets(msg: &str) -> String {
     let text = |s: std::ffi::OsString| s.to_string_lossy().into_owned();
-    let args = std::env::args_os().skip(1).map(|a| (None, text(a)));
+    // each argument with the flag it belongs to (`--tp-token VALUE` or `--tp-token=VALUE`),
+    // so that a short secret given to a secret-named flag is judged by that name
+    let argv: Vec<String> = std::env::args_os().skip(1).map(text).collect();
+    let args = argv.iter().enumerate().flat_map(|(i, a)| {
+        let mut named = vec![(None, a.clone())];
+        if let Some((flag, value)) = a.strip_prefix("--").and_then(|f| f.split_once('=')) {
+            named.push((Some(flag.to_owned()), value.to_owned()));
+        } else if let Some(flag) = i
+            .checked_sub(1)
+            .and_then(|p| argv.get(p))
+            .and_then(|p| p.strip_prefix("--"))
+        {
+            named.push((Some(flag.to_owned()), a.clone()));
+        }
+        named
+    });
     let vars = std::env::vars_os()
         .map(|(n, v)| (text(n), text(v)))
         .filter(|(n, _)| n.starts_with("BAIDUPAY_"))
