@@ -104,8 +104,8 @@
 //! * Alipay: `POST /sandbox/alipay/apps` registers an app (`app_id`, `app_public_key`,
 //!   `notify_url`, and `charset`: `utf-8` by default, or `GBK`, in which the app's notifies are
 //!   then sent: `charset=GBK`, values percent-encoded as GBK bytes, a character GBK lacks sent
-//!   as `?`, signed over the GBK bytes of the canonical string; the charset is not yet kept in
-//!   the `--db` file, so after a restart the app notifies in UTF-8); `POST` (or `GET`) `/gateway.do` serves `alipay.trade.create` (JSAPI_PAY), `query`,
+//!   as `?`, signed over the GBK bytes of the canonical string; the `--db` file keeps it);
+//!   `POST` (or `GET`) `/gateway.do` serves `alipay.trade.create` (JSAPI_PAY), `query`,
 //!   `close`, `refund`, `fastpay.refund.query` and `data.dataservice.bill.downloadurl.query`,
 //!   verifying each request against the app key as the gateway does (`isv.invalid-signature`
 //!   quotes the gateway's string) and answering `{"<method>_response":{…},"sign":"…"}` signed

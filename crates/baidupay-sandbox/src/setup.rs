@@ -266,6 +266,12 @@ fn restore_alipay(
     let mut all = HashMap::new();
     for row in apps {
         let key = stored_key(&row.public_key, || format!("Alipay app {}", row.app_id))?;
+        let charset = baidupay_notify::Charset::from_label(&row.charset).ok_or_else(|| {
+            SandboxError::Db(format!(
+                "Alipay app {} is stored with the charset {:?}, which is not one the sandbox sends",
+                row.app_id, row.charset
+            ))
+        })?;
         all.insert(
             row.app_id.clone(),
             Arc::new(App {
@@ -273,8 +279,7 @@ fn restore_alipay(
                 key,
                 notify_url: row.notify_url,
                 seller_id: row.seller_id,
-                // the store does not keep the charset (yet): a restored app notifies in UTF-8
-                charset: baidupay_notify::Charset::Utf8,
+                charset,
                 trades: Mutex::default(),
             }),
         );

@@ -147,3 +147,34 @@ async fn apps_are_utf8_by_default_and_other_charsets_are_refused() {
     }
     running.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gbk_app_is_still_gbk_after_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = || {
+        SandboxConfig::default()
+            .keys_dir(dir.path().join("keys"))
+            .db(dir.path().join("state.sqlite"))
+    };
+    let app_id = "2021000122670004";
+    {
+        let (sandbox, running, c) = start(config()).await;
+        let key = PrivateKey::generate(1024)
+            .unwrap()
+            .public_key()
+            .to_spki_pem();
+        let (status, v) = c
+            .post_json(
+                "/sandbox/alipay/apps",
+                json!({"app_id": app_id, "app_public_key": key, "charset": "GBK"}),
+            )
+            .await;
+        assert_eq!(status, 201, "{v}");
+        running.stop().await;
+        drop(sandbox);
+    }
+    let (_sandbox, running, c) = start(config()).await;
+    let page = c.get(&format!("/sandbox/alipay/apps/{app_id}")).await.1;
+    assert_eq!(page["charset"], "GBK", "{page}");
+    running.stop().await;
+}

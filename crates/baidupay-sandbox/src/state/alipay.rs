@@ -122,6 +122,7 @@ impl App {
             public_key: self.key.to_spki_pem(),
             notify_url: self.notify_url.clone(),
             seller_id: self.seller_id.clone(),
+            charset: self.charset.name().to_owned(),
         }
     }
 }

@@ -148,6 +148,8 @@ pub(crate) struct AlipayAppRow {
     pub(crate) public_key: String,
     pub(crate) notify_url: Option<String>,
     pub(crate) seller_id: String,
+    /// The charset its notifies are sent in (`UTF-8`, `GBK`).
+    pub(crate) charset: String,
 }
 
 /// One change of the TP or Alipay state; [`Db::apply`] writes a batch of them at once.
@@ -300,11 +302,19 @@ mod tests {
                 r.get(0)
             })
             .unwrap();
-        assert_eq!(version, "3");
-        conn.execute("UPDATE meta SET value = '4' WHERE key = 'schema'", [])
+        assert_eq!(version, "4");
+        let charset: String = conn
+            .query_row(
+                "SELECT dflt_value FROM pragma_table_info('alipay_apps') WHERE name = 'charset'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(charset, "'UTF-8'");
+        conn.execute("UPDATE meta SET value = '5' WHERE key = 'schema'", [])
             .unwrap();
         drop(conn);
         let refused = Db::open(&path, "K").map(drop).err().unwrap_or_default();
-        assert!(refused.contains("schema version 4"), "{refused}");
+        assert!(refused.contains("schema version 5"), "{refused}");
     }
 }

@@ -22,12 +22,12 @@ use load::load;
 
 /// 1: the cashier state; 2: the TP and Alipay state and the owed callbacks (tables added);
 /// 3: the cashier's money (columns added: merchant settings and payouts, order commission,
-/// lock and assets, what a refund took from the assets). An older file is opened and
-/// upgraded in place.
-const SCHEMA_VERSION: &str = "3";
+/// lock and assets, what a refund took from the assets); 4: the charset of an Alipay app
+/// (column added). An older file is opened and upgraded in place.
+const SCHEMA_VERSION: &str = "4";
 
-/// Added by version 3: `(table, column, definition)`.
-const SCHEMA_V3: &[(&str, &str, &str)] = &[
+/// Added by versions 3 and 4: `(table, column, definition)`.
+const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
     (
         "merchants",
         "commission_per_mille",
@@ -41,13 +41,15 @@ const SCHEMA_V3: &[(&str, &str, &str)] = &[
     ("orders", "credited", "INTEGER NOT NULL DEFAULT 0"),
     ("orders", "withdrawn", "INTEGER NOT NULL DEFAULT 0"),
     ("refunds", "drawn", "INTEGER NOT NULL DEFAULT 0"),
+    // version 4
+    ("alipay_apps", "charset", "TEXT NOT NULL DEFAULT 'UTF-8'"),
 ];
 
-/// The version 3 columns, added where missing; `upgrading` a version 1 or 2 file also
+/// The columns of versions 3 and 4, added where missing; `upgrading` a version 1 or 2 file also
 /// books its paid orders as the platform would have (commission at 6 per mille, consumed
 /// ones in the assets, their refunds taken from them).
-fn add_v3(conn: &Connection, upgrading: bool) -> rusqlite::Result<()> {
-    for (table, column, def) in SCHEMA_V3 {
+fn add_columns(conn: &Connection, upgrading: bool) -> rusqlite::Result<()> {
+    for (table, column, def) in ADDED_COLUMNS {
         let has: bool = conn.query_row(
             &format!("SELECT COUNT(*) > 0 FROM pragma_table_info('{table}') WHERE name = ?1"),
             [column],
@@ -213,7 +215,7 @@ impl Db {
         };
         match meta("schema")? {
             None => {
-                add_v3(&conn, false).map_err(sql(&shown))?;
+                add_columns(&conn, false).map_err(sql(&shown))?;
                 conn.execute(
                     "INSERT INTO meta (key, value) VALUES ('schema', ?1), ('platform_key', ?2)",
                     [SCHEMA_VERSION, platform_key],
@@ -221,10 +223,10 @@ impl Db {
                 .map_err(sql(&shown))?;
             }
             Some(v) if v == SCHEMA_VERSION => {}
-            // version 1 (the cashier state only) or 2: its tables are kept, the new ones
+            // version 1 (the cashier state only), 2 or 3: its tables are kept, the new ones
             // were just created, the new columns are added
-            Some(v) if v == "1" || v == "2" => {
-                add_v3(&conn, true).map_err(sql(&shown))?;
+            Some(v) if v == "1" || v == "2" || v == "3" => {
+                add_columns(&conn, v != "3").map_err(sql(&shown))?;
                 conn.execute(
                     "UPDATE meta SET value = ?1 WHERE key = 'schema'",
                     [SCHEMA_VERSION],
@@ -520,8 +522,9 @@ fn change(tx: &Transaction<'_>, c: &Change) -> rusqlite::Result<()> {
             tx.execute("DELETE FROM owed_callbacks WHERE id = ?1", [int(*id)])
         }
         Change::AlipayApp(a) => tx.execute(
-            "INSERT OR REPLACE INTO alipay_apps VALUES (?1, ?2, ?3, ?4)",
-            params![a.app_id, a.public_key, a.notify_url, a.seller_id],
+            "INSERT OR REPLACE INTO alipay_apps (app_id, public_key, notify_url, seller_id, \
+             charset) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![a.app_id, a.public_key, a.notify_url, a.seller_id, a.charset],
         ),
         Change::Trade(app_id, t) => {
             tx.execute(

@@ -132,7 +132,8 @@ fn load_v2(conn: &Connection, out: &mut Loaded) -> rusqlite::Result<()> {
         })?
         .collect::<rusqlite::Result<_>>()?;
     let mut st = conn.prepare(
-        "SELECT app_id, public_key, notify_url, seller_id FROM alipay_apps ORDER BY rowid",
+        "SELECT app_id, public_key, notify_url, seller_id, charset FROM alipay_apps \
+         ORDER BY rowid",
     )?;
     out.alipay_apps = st
         .query_map([], |r| {
@@ -141,6 +142,7 @@ fn load_v2(conn: &Connection, out: &mut Loaded) -> rusqlite::Result<()> {
                 public_key: r.get(1)?,
                 notify_url: r.get(2)?,
                 seller_id: r.get(3)?,
+                charset: r.get(4)?,
             })
         })?
         .collect::<rusqlite::Result<_>>()?;
