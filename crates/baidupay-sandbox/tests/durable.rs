@@ -1,6 +1,6 @@
 //! With `--db`, the cashier state is written before it is acknowledged: while another process
 //! holds an exclusive lock on the database, registering a merchant, issuing a token, paying an
-//! order, applying for a refund and cancelling an order are refused with an error naming the
+//! order, applying for a refund, cancelling an order and listing a bill are refused with an error naming the
 //! cause and change nothing; once the lock is gone the same requests succeed, and survive a restart. The files
 //! the sandbox writes that hold secrets are owner-only.
 
@@ -238,6 +238,25 @@ async fn a_write_the_database_refuses_fails_the_request_and_changes_nothing() {
         "still unpaid, not closed: {open}"
     );
 
+    // a bill: no download URL is handed out for a bill that was not stored
+    let bill =
+        format!("{PAY}/orderBill?access_token={access}&pmAppKey={APP_KEY}&billTime=2024-05-13");
+    let lock = Locked::take(&db);
+    let (_, refused) = c.get(&bill).await;
+    assert_eq!(refused["errno"], 10000, "{refused}");
+    assert_locked_cause("bill", refused["msg"].as_str().unwrap_or_default());
+    lock.release();
+    let (_, listed) = c.get(&bill).await;
+    assert_eq!(listed["errno"], 0, "{listed}");
+    let url = listed["data"]["data"][0]["url"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let bill_path = url
+        .find("/sandbox/bills/")
+        .map(|i| url[i..].to_owned())
+        .unwrap_or_else(|| panic!("a bill URL: {listed}"));
+
     // what was acknowledged survives a restart; what was refused never appears
     drop(running);
     drop(sandbox);
@@ -257,4 +276,9 @@ async fn a_write_the_database_refuses_fails_the_request_and_changes_nothing() {
     assert_eq!(refunds[0]["bizRefundBatchId"], "D-1-r2");
     let open = find(&c, &access, "D-2").await;
     assert_eq!(open["data"]["status"], 1, "{open}");
+    let (status, _) = c.get(&bill_path).await;
+    assert_eq!(
+        status, 200,
+        "the stored bill is still served at {bill_path}"
+    );
 }

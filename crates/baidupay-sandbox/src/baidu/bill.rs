@@ -27,7 +27,7 @@ use serde_json::json;
 use crate::baidu::token::authorize;
 use crate::book::{self, Book, Order, Refund};
 use crate::request::params;
-use crate::respond::{errno, ok, or_return};
+use crate::respond::{errno, not_stored, ok, or_return};
 use crate::state::Inner;
 use crate::sync::{Unpoisoned, lock};
 use crate::time::{beijing_date, beijing_time, signed_yuan, yuan};
@@ -96,8 +96,11 @@ pub(crate) async fn bill(
     };
     let id = format!("{}-{}-{}", kind.api(), m.app_key, inner.next_id());
     {
+        // the URL is handed out only for a bill that was stored (a restart keeps serving it)
         let mut bills = inner.bills.write_or_recover();
-        inner.persist(|db, next| db.bill(&id, &csv, next));
+        if let Err(e) = inner.write(|db, next| db.bill(&id, &csv, next)) {
+            return not_stored(&e);
+        }
         bills.insert(id.clone(), csv);
     }
     ok(json!({

@@ -159,8 +159,9 @@ impl Inner {
     }
 
     /// Writes a change through to the database, if there is one, for a record no request
-    /// waits on (the delivery log, a bill): a failed write is logged as an error, the sandbox
-    /// goes on in memory, and what a restart would lose is named there.
+    /// waits on (the delivery log, a callback's acknowledgement): a failed write is logged as
+    /// an error and the sandbox goes on in memory; a restart then lacks that log line, or sends
+    /// the acknowledged callback once more (every receiver takes a repeat).
     pub(crate) fn persist(&self, f: impl FnOnce(&store::Db, u64) -> Result<(), String>) {
         if let Err(e) = self.write(f) {
             tracing::error!(error = %e, "sandbox database write failed: a restart loses this record");
