@@ -3,19 +3,21 @@
 //! ```text
 //! merchant --listen 127.0.0.1:8080 --baidu-key platform_public.pem --alipay-key alipay_public.pem \
 //!          [--database-url sqlite://merchant.db | postgres://user@host/db | memory://] \
-//!          [--orders-token TOKEN] [--alipay-app-id 2021000122671080] [--order TP_ORDER_ID=FEN ...]
+//!          [--orders-token TOKEN] [--alipay-app-id 2021000122671080] [--order TP_ORDER_ID=FEN ...] \
+//!          [--orders FILE]
 //! merchant --database-url URL --export-ledger      # print the ledger CSV and exit
 //! ```
 //!
 //! `--database-url` defaults to `DATABASE_URL`, else `sqlite://merchant.db` (created on first
 //! start). `--orders-token` defaults to `MERCHANT_ORDERS_TOKEN`; without one, `POST /orders` and
-//! `GET /ledger.csv` are refused. `--order` creates an order at start; an order that exists with
-//! the same amount is left as it is, so several instances can start with the same flags.
+//! `GET /ledger.csv` are refused. `--order` creates an order at start (`--orders FILE`: one
+//! `TP_ORDER_ID=FEN` per line); an order that exists with the same amount is left as it is, so
+//! several instances can start with the same flags; one with another amount stops the start.
 //! `MERCHANT_THREADS=N` sets the number of runtime worker threads (default: one per core).
 
 use anyhow::{Context, bail};
 use baidupay_crypto::PublicKey;
-use baidupay_example_merchant::{App, router, store};
+use baidupay_example_merchant::{App, OrderCreated, router, store};
 use baidupay_model::{Fen, TpOrderId};
 use baidupay_notify::{AlipayNotifier, BaiduNotifier};
 
@@ -41,10 +43,19 @@ fn main() -> anyhow::Result<()> {
             "--database-url" => database_url = Some(value()?),
             "--orders-token" => token = Some(value()?),
             "--export-ledger" => export = true,
-            "--order" => {
-                let v = value()?;
-                let (id, fen) = v.split_once('=').context("--order takes TP_ORDER_ID=FEN")?;
-                orders.push((TpOrderId::new(id)?, fen.parse::<Fen>()?));
+            "--order" => orders.push(order_arg(&value()?)?),
+            "--orders" => {
+                let file = value()?;
+                let text =
+                    std::fs::read_to_string(&file).with_context(|| format!("reading {file}"))?;
+                for (n, line) in text
+                    .lines()
+                    .enumerate()
+                    .filter(|(_, l)| !l.trim().is_empty())
+                {
+                    orders
+                        .push(order_arg(line.trim()).with_context(|| format!("{file}:{}", n + 1))?);
+                }
             }
             other => bail!("unknown argument {other} (see the source header for usage)"),
         }
@@ -80,14 +91,40 @@ fn main() -> anyhow::Result<()> {
         if let Some(token) = token {
             app = app.with_orders_token(token);
         }
-        for (id, fen) in orders {
-            app.create_order(id, fen).await?;
-        }
+        create_orders(&app, &orders).await?;
         eprintln!("ledger: {}", redact(&database_url));
         let listener = tokio::net::TcpListener::bind(&listen).await?;
         println!("listening on http://{}", listener.local_addr()?);
         serve(listener, router(app, baidu, alipay)).await
     })
+}
+
+/// `TP_ORDER_ID=FEN`.
+fn order_arg(v: &str) -> anyhow::Result<(TpOrderId, Fen)> {
+    let (id, fen) = v.split_once('=').context("--order takes TP_ORDER_ID=FEN")?;
+    let fen = fen.parse::<Fen>()?;
+    if fen == Fen::ZERO {
+        bail!("order {id}: the amount must be at least 1 fen");
+    }
+    Ok((TpOrderId::new(id)?, fen))
+}
+
+/// Creates the orders given at start, a thousand per transaction; an order that exists with
+/// the same amount is left as it is, one with another amount is an error.
+async fn create_orders(app: &App, orders: &[(TpOrderId, Fen)]) -> anyhow::Result<()> {
+    for chunk in orders.chunks(1000) {
+        let created = app
+            .store()
+            .create_orders(chunk)
+            .await
+            .context("creating the orders given at start")?;
+        for ((id, fen), c) in chunk.iter().zip(created) {
+            if let OrderCreated::Conflict { existing } = c {
+                bail!("order {id} exists with {existing} fen, not {fen}");
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Serves `router` on `listener` until Ctrl-C.

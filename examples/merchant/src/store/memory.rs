@@ -149,6 +149,17 @@ impl Store for MemoryStore {
         Ok(OrderCreated::Created)
     }
 
+    async fn create_orders(
+        &self,
+        orders: &[(TpOrderId, Fen)],
+    ) -> Result<Vec<OrderCreated>, StoreError> {
+        let mut out = Vec::with_capacity(orders.len());
+        for (tp, total) in orders {
+            out.push(self.create_order(tp, *total).await?);
+        }
+        Ok(out)
+    }
+
     async fn order(&self, tp: &TpOrderId) -> Result<Option<Order>, StoreError> {
         Ok(self.lock().orders.get(tp.as_str()).cloned())
     }

@@ -166,6 +166,12 @@ pub trait Store: Send + Sync + fmt::Debug + 'static {
     /// Creates an order, or finds the same one there already; never changes an existing order.
     async fn create_order(&self, tp: &TpOrderId, total: Fen) -> Result<OrderCreated, StoreError>;
 
+    /// [`Store::create_order`] for many orders in one transaction (seeding).
+    async fn create_orders(
+        &self,
+        orders: &[(TpOrderId, Fen)],
+    ) -> Result<Vec<OrderCreated>, StoreError>;
+
     /// The order, if any.
     async fn order(&self, tp: &TpOrderId) -> Result<Option<Order>, StoreError>;
 

@@ -235,6 +235,13 @@ impl Store for PostgresStore {
         in_tx!(self, |t| sql::create_order(t, tp, total))
     }
 
+    async fn create_orders(
+        &self,
+        orders: &[(TpOrderId, Fen)],
+    ) -> Result<Vec<OrderCreated>, StoreError> {
+        in_tx!(self, |t| sql::create_orders(t, orders))
+    }
+
     async fn order(&self, tp: &TpOrderId) -> Result<Option<Order>, StoreError> {
         in_tx!(self, |t| sql::order(t, tp))
     }

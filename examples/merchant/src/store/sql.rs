@@ -130,6 +130,17 @@ pub(crate) async fn create_order<T: Tx>(
     })
 }
 
+pub(crate) async fn create_orders<T: Tx>(
+    tx: &mut T,
+    orders: &[(TpOrderId, Fen)],
+) -> Result<Vec<OrderCreated>, StoreError> {
+    let mut out = Vec::with_capacity(orders.len());
+    for (tp, total) in orders {
+        out.push(create_order(tx, tp, *total).await?);
+    }
+    Ok(out)
+}
+
 pub(crate) async fn order<T: Tx>(tx: &mut T, tp: &TpOrderId) -> Result<Option<Order>, StoreError> {
     let Some(r) = row(
         tx,

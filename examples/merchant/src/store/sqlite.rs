@@ -264,6 +264,15 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn create_orders(
+        &self,
+        orders: &[(TpOrderId, Fen)],
+    ) -> Result<Vec<OrderCreated>, StoreError> {
+        let orders = orders.to_vec();
+        self.run(move |tx| now(sql::create_orders(tx, &orders)))
+            .await
+    }
+
     async fn order(&self, tp: &TpOrderId) -> Result<Option<Order>, StoreError> {
         let tp = tp.clone();
         self.run(move |tx| now(sql::order(tx, &tp))).await
