@@ -220,15 +220,22 @@ pub trait Store: Send + Sync + fmt::Debug + 'static {
     async fn ledger(&self) -> Result<Vec<Entry>, StoreError>;
 }
 
-/// Opens the ledger at `url`: `sqlite://FILE` (created on first start), `postgres://...` /
-/// `postgresql://...`, or `memory://`. Runs the schema migrations.
+/// Opens the ledger at `url`: `sqlite://FILE` (created on first start; `?synchronous=normal`
+/// trades durability against a power loss for throughput, see [`sqlite::Synchronous`]),
+/// `postgres://...` / `postgresql://...`, or `memory://`. Runs the schema migrations.
 ///
 /// # Errors
 /// [`StoreError`]: an unknown scheme, a database that cannot be opened or migrated.
 pub async fn open(url: &str) -> Result<Arc<dyn Store>, StoreError> {
-    if let Some(path) = url.strip_prefix("sqlite://") {
+    if let Some(rest) = url.strip_prefix("sqlite://") {
+        let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+        let synchronous = match query {
+            "" | "synchronous=full" => sqlite::Synchronous::Full,
+            "synchronous=normal" => sqlite::Synchronous::Normal,
+            _ => return Err(StoreError::Url(url.to_owned())),
+        };
         let path = path.to_owned();
-        let store = tokio::task::spawn_blocking(move || SqliteStore::open(path))
+        let store = tokio::task::spawn_blocking(move || SqliteStore::open(path, synchronous))
             .await
             .map_err(|e| StoreError::Open(Box::new(e)))??;
         Ok(Arc::new(store))

@@ -204,7 +204,8 @@ pub(crate) async fn baidu_payment<T: Tx>(
 ) -> Result<Outcome<PayAnswer>, StoreError> {
     let key = n.order_id.get().to_string();
     let tp = n.tp_order_id.as_str();
-    if !take_key(tx, "baidu_pay", &key, tp, "").await? {
+    // recorded as consumed (the common case); corrected below when it is not
+    if !take_key(tx, "baidu_pay", &key, tp, PayAnswer::Consumed.as_str()).await? {
         let r = row(
             tx,
             "SELECT tp_order_id, answer FROM notify_log \
@@ -222,11 +223,13 @@ pub(crate) async fn baidu_payment<T: Tx>(
         return Ok(Outcome::new(answer, Effect::Duplicate));
     }
     let answer = pay_baidu(tx, n, &key).await?;
-    tx.exec(
-        "UPDATE notify_log SET answer = $2 WHERE channel = 'baidu_pay' AND notify_key = $1",
-        &[text(key), text(answer.as_str())],
-    )
-    .await?;
+    if answer != PayAnswer::Consumed {
+        tx.exec(
+            "UPDATE notify_log SET answer = $2 WHERE channel = 'baidu_pay' AND notify_key = $1",
+            &[text(key), text(answer.as_str())],
+        )
+        .await?;
+    }
     let effect = match answer {
         PayAnswer::Consumed => Effect::Applied,
         PayAnswer::ErrorOrder => Effect::Recorded,

@@ -5,8 +5,8 @@
 //! writer thread. The thread takes every job waiting (up to [`MAX_BATCH`]), runs them in one
 //! `BEGIN IMMEDIATE` transaction, each inside its own savepoint (a job that fails is rolled back
 //! alone), commits once, and only then hands each job its result: no answer precedes its
-//! commit. `synchronous = FULL`, so a committed notify survives a crash of the process and of the
-//! machine. Several processes may share the file: `BEGIN IMMEDIATE` takes SQLite's write lock
+//! commit. `synchronous = FULL` by default ([`Synchronous`]), so a committed notify survives a
+//! crash of the process and of the machine. Several processes may share the file: `BEGIN IMMEDIATE` takes SQLite's write lock
 //! and `busy_timeout` waits for it (within the handlers' budget).
 
 use std::path::{Path, PathBuf};
@@ -37,6 +37,23 @@ type Reply = Box<dyn FnOnce(Result<(), Arc<rusqlite::Error>>) + Send>;
 /// A job runs in the batch's transaction, or gets `None` when the batch could not begin.
 type Job = Box<dyn FnOnce(Option<&mut rusqlite::Transaction<'_>>) -> Reply + Send>;
 
+/// When a commit reaches the disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Synchronous {
+    /// `synchronous = FULL` (the default): each group commit is fsynced before its answers
+    /// leave. An acknowledged notify survives a crash of the process, of the OS and a power
+    /// loss. On a slow or shared disk the fsync bounds the throughput (at most one batch per
+    /// fsync).
+    #[default]
+    Full,
+    /// `synchronous = NORMAL` (`sqlite://FILE?synchronous=normal`): WAL commits are written,
+    /// not fsynced (the WAL is fsynced at checkpoints). An acknowledged notify survives a crash
+    /// (kill -9) of the process, not an OS crash or power loss: the last commits may be lost,
+    /// and the platform then has an acknowledgement the ledger lacks.
+    Normal,
+}
+
 /// The SQLite ledger (see the module docs).
 #[derive(Debug)]
 pub struct SqliteStore {
@@ -50,9 +67,9 @@ impl SqliteStore {
     ///
     /// # Errors
     /// [`StoreError`]: the file cannot be opened or migrated, the thread cannot start.
-    pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+    pub fn open(path: impl AsRef<Path>, synchronous: Synchronous) -> Result<Self, StoreError> {
         let path = path.as_ref().to_owned();
-        let mut conn = connect(&path)?;
+        let mut conn = connect(&path, synchronous)?;
         migrate(&mut conn)?;
         let (jobs, rx) = mpsc::channel::<Job>();
         std::thread::Builder::new()
@@ -90,16 +107,25 @@ impl SqliteStore {
 }
 
 /// Opens a connection with the ledger's settings.
-fn connect(path: &Path) -> Result<Connection, StoreError> {
+fn connect(path: &Path, synchronous: Synchronous) -> Result<Connection, StoreError> {
     let conn = Connection::open(path).map_err(StoreError::Sqlite)?;
     conn.busy_timeout(BUSY_TIMEOUT)
         .map_err(StoreError::Sqlite)?;
     conn.pragma_update(None, "journal_mode", "WAL")
         .map_err(StoreError::Sqlite)?;
-    conn.pragma_update(None, "synchronous", "FULL")
+    let level = match synchronous {
+        Synchronous::Full => "FULL",
+        Synchronous::Normal => "NORMAL",
+    };
+    conn.pragma_update(None, "synchronous", level)
         .map_err(StoreError::Sqlite)?;
     conn.pragma_update(None, "foreign_keys", "ON")
         .map_err(StoreError::Sqlite)?;
+    // 64 MiB of page cache (the default is 2 MiB): the hot part of the indexes stays in memory
+    conn.pragma_update(None, "cache_size", -65536)
+        .map_err(StoreError::Sqlite)?;
+    // every statement of the ledger stays prepared (the default keeps 16)
+    conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)
 }
 
@@ -130,16 +156,35 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     tx.commit().map_err(StoreError::Sqlite)
 }
 
+/// Runs `f` inside a savepoint of `tx`: a job that fails is rolled back alone.
 fn in_savepoint<R>(
     tx: &mut rusqlite::Transaction<'_>,
     f: impl FnOnce(&mut SqliteTx<'_>) -> Result<R, StoreError>,
 ) -> Result<R, StoreError> {
-    let sp = tx.savepoint().map_err(StoreError::Sqlite)?;
-    let r = f(&mut SqliteTx(&sp));
-    if r.is_ok() {
-        sp.commit().map_err(StoreError::Sqlite)?;
-    } // dropped: rolled back
+    let step = |sql: &str| -> Result<(), StoreError> {
+        tx.prepare_cached(sql)
+            .and_then(|mut s| s.execute([]))
+            .map(|_| ())
+            .map_err(StoreError::Sqlite)
+    };
+    step("SAVEPOINT job")?;
+    let r = f(&mut SqliteTx(tx));
+    let undone = if r.is_err() {
+        step("ROLLBACK TO job")
+    } else {
+        Ok(())
+    };
+    if let Err(e) = undone.and_then(|()| step("RELEASE job")) {
+        // the job's writes may still be in the transaction: the whole batch must not commit
+        POISONED.with(|p| p.set(true));
+        return Err(e);
+    }
     r
+}
+
+thread_local! {
+    /// Set when a job could not be rolled back: its batch is abandoned.
+    static POISONED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 /// The writer thread: group commit until every sender is gone.
@@ -165,7 +210,12 @@ fn writer(mut conn: Connection, jobs: mpsc::Receiver<Job>) {
             }
         };
         let replies: Vec<Reply> = batch.into_iter().map(|job| job(Some(&mut tx))).collect();
-        let committed = tx.commit().map_err(Arc::new);
+        let committed = if POISONED.with(|p| p.replace(false)) {
+            drop(tx); // rolled back
+            Err(Arc::new(rusqlite::Error::InvalidQuery))
+        } else {
+            tx.commit().map_err(Arc::new)
+        };
         for reply in replies {
             reply(committed.clone());
         }
@@ -175,9 +225,21 @@ fn writer(mut conn: Connection, jobs: mpsc::Receiver<Job>) {
 /// A transaction (savepoint) on the writer thread.
 struct SqliteTx<'a>(&'a Connection);
 
-/// `$1` → `?1` (the SQL is written for both engines).
-fn placeholders(sql: &str) -> String {
-    sql.replace('$', "?")
+thread_local! {
+    /// The SQLite spelling of each statement, made once (`&'static str` address and length → SQL).
+    static SQLITE_SQL: std::cell::RefCell<std::collections::HashMap<(usize, usize), std::rc::Rc<str>>> =
+        std::cell::RefCell::default();
+}
+
+/// `$1` → `?1` (the SQL is written for both engines), once per statement.
+fn placeholders(sql: &'static str) -> std::rc::Rc<str> {
+    SQLITE_SQL.with(|cache| {
+        cache
+            .borrow_mut()
+            .entry((sql.as_ptr() as usize, sql.len()))
+            .or_insert_with(|| sql.replace('$', "?").into())
+            .clone()
+    })
 }
 
 impl rusqlite::ToSql for Value {
@@ -191,7 +253,7 @@ impl rusqlite::ToSql for Value {
 }
 
 impl SqliteTx<'_> {
-    fn exec_now(&self, sql: &str, params: &[Value]) -> Result<u64, StoreError> {
+    fn exec_now(&self, sql: &'static str, params: &[Value]) -> Result<u64, StoreError> {
         let mut stmt = self
             .0
             .prepare_cached(&placeholders(sql))
@@ -202,7 +264,7 @@ impl SqliteTx<'_> {
         Ok(u64::try_from(n).unwrap_or(u64::MAX))
     }
 
-    fn rows_now(&self, sql: &str, params: &[Value]) -> Result<Vec<Row>, StoreError> {
+    fn rows_now(&self, sql: &'static str, params: &[Value]) -> Result<Vec<Row>, StoreError> {
         let mut stmt = self
             .0
             .prepare_cached(&placeholders(sql))
