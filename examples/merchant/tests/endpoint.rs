@@ -8,8 +8,9 @@ mod common;
 
 use std::sync::Arc;
 
+use baidupay_example_merchant::store::RefundStart;
 use baidupay_example_merchant::{OrderError, OrderState};
-use baidupay_model::{Fen, TpOrderId};
+use baidupay_model::{Fen, OutRequestNo, TpOrderId};
 use bytes::Bytes;
 use common::*;
 
@@ -253,6 +254,53 @@ async fn refund_audit_refund_notify_and_alipay(ledger: &Ledger) {
     );
     let ledger = baidupay_model::reconcile::parse_ledger(&app.ledger_csv().await.unwrap()).unwrap();
     assert_eq!(ledger.len(), 4);
+
+    // an Alipay refund recorded before it is sent, completed by its refund notify (keyed by
+    // out_trade_no + out_biz_no), once for two deliveries
+    let a1 = TpOrderId::new("A-1").unwrap();
+    let no = OutRequestNo::new("A-1-R1").unwrap();
+    assert_eq!(
+        app.store()
+            .alipay_refund_start(&a1, &no, Fen::new(8888))
+            .await
+            .unwrap(),
+        RefundStart::Send
+    );
+    assert_eq!(
+        app.order(&a1).await.unwrap().unwrap().state,
+        OrderState::Refunding
+    );
+    let refund_notify = alipay_body(&[
+        ("notify_type", "trade_status_sync"),
+        ("notify_id", "nid-2"),
+        ("notify_time", "2024-05-13 18:00:00"),
+        ("app_id", APP_ID),
+        ("trade_no", "2024051322001400000000000001"),
+        ("out_trade_no", "A-1"),
+        ("out_biz_no", "A-1-R1"),
+        ("trade_status", "TRADE_CLOSED"),
+        ("total_amount", "88.88"),
+        ("refund_fee", "88.88"),
+        ("sign_type", "RSA2"),
+    ]);
+    for _ in 0..2 {
+        assert_eq!(
+            post(&t, addr, "/notify/alipay", refund_notify.clone()).await,
+            (200, "success".to_owned())
+        );
+    }
+    assert_eq!(app.counters().await, (5, 5));
+    let o = app.order(&a1).await.unwrap().unwrap();
+    assert_eq!(
+        (o.state, o.refunded),
+        (OrderState::Refunded, Fen::new(8888))
+    );
+    assert!(
+        app.ledger_csv()
+            .await
+            .unwrap()
+            .contains("refund,A-1,,A-1-R1,8888\n")
+    );
 }
 
 async fn orders_are_never_changed_and_need_the_token(ledger: &Ledger) {

@@ -1,7 +1,8 @@
 //! Two `merchant` processes on one ledger (a SQLite file; a PostgreSQL database when
 //! `BAIDUPAY_TEST_POSTGRES_URL` is set), fed the same payment, refund-audit and refund notifies
 //! concurrently, each many times and to both instances in both orders: exactly one effect per
-//! notify, every request answered with the exact ack, no error answers.
+//! notify, every request answered with the exact ack, no error answers. Alipay trade notifies
+//! the same way.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -52,9 +53,17 @@ async fn send_all(instances: &[&Instance], jobs: Vec<(usize, &'static str, Bytes
 async fn two_instances_apply_each_notify_once(ledger: &Ledger) {
     let dir = tempfile::tempdir().unwrap();
     let keys = key_files(dir.path());
-    // both start with the same orders: creating an existing order is a no-op
+    // both start with the same orders (Baidu C-i, Alipay A-i): creating an existing order is a
+    // no-op
     let orders: Vec<String> = (0..ORDERS)
-        .flat_map(|i| ["--order".to_owned(), format!("C-{i}={}", total(i))])
+        .flat_map(|i| {
+            [
+                "--order".to_owned(),
+                format!("C-{i}={}", total(i)),
+                "--order".to_owned(),
+                format!("A-{i}={}", total(i)),
+            ]
+        })
         .collect();
     let a = Instance::start(&ledger.url(), &keys, &orders);
     let b = Instance::start(&ledger.url(), &keys, &orders);
@@ -71,6 +80,37 @@ async fn two_instances_apply_each_notify_once(ledger: &Ledger) {
                 "/notify/baidu/pay",
                 body.clone(),
                 CONSUMED.to_owned(),
+            ));
+        }
+    }
+    send_all(&both, jobs).await;
+
+    // Alipay payment notifies, COPIES of each, in both orders
+    let mut jobs = Vec::new();
+    for i in 0..ORDERS {
+        let (nid, trade_no, out_trade_no) = (
+            format!("nid-{i}"),
+            format!("20240513220014{i:014}"),
+            format!("A-{i}"),
+        );
+        let amount = format!("{}.{:02}", total(i) / 100, total(i) % 100);
+        let body = alipay_body(&[
+            ("notify_type", "trade_status_sync"),
+            ("notify_id", &nid),
+            ("notify_time", "2024-05-13 17:49:20"),
+            ("app_id", APP_ID),
+            ("trade_no", &trade_no),
+            ("out_trade_no", &out_trade_no),
+            ("trade_status", "TRADE_SUCCESS"),
+            ("total_amount", &amount),
+            ("sign_type", "RSA2"),
+        ]);
+        for c in 0..COPIES {
+            jobs.push((
+                (i + c + 1) % 2,
+                "/notify/alipay",
+                body.clone(),
+                "success".to_owned(),
             ));
         }
     }
@@ -126,10 +166,10 @@ async fn two_instances_apply_each_notify_once(ledger: &Ledger) {
     let copies = u64::try_from(COPIES).unwrap();
     assert_eq!(
         sa.0 + sb.0,
-        2 * n,
+        3 * n,
         "one effect per notify: A {sa:?}, B {sb:?}"
     );
-    assert_eq!(sa.1 + sb.1, 2 * n * (copies - 1), "A {sa:?}, B {sb:?}");
+    assert_eq!(sa.1 + sb.1, 3 * n * (copies - 1), "A {sa:?}, B {sb:?}");
     assert!(
         sa.0 > 0 && sb.0 > 0,
         "both instances applied some: {sa:?} {sb:?}"
@@ -155,10 +195,21 @@ async fn two_instances_apply_each_notify_once(ledger: &Ledger) {
             (o.refunded, o.refunding),
             (Fen::new(total(i) / 2), Fen::ZERO)
         );
+        let a = app
+            .order(&TpOrderId::new(format!("A-{i}")).unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            a.state,
+            OrderState::PaidAlipay {
+                trade_no: format!("20240513220014{i:014}")
+            }
+        );
     }
     let csv = app.ledger_csv().await.unwrap();
     let rows = baidupay_model::reconcile::parse_ledger(&csv).unwrap();
-    assert_eq!(rows.len(), 2 * ORDERS, "{csv}");
+    assert_eq!(rows.len(), 3 * ORDERS, "{csv}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

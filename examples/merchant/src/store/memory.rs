@@ -33,9 +33,9 @@ struct Refund {
 #[derive(Debug, Default)]
 struct Ledger {
     orders: HashMap<String, Order>,
-    /// `(channel, platform id)` → order, and order → `(channel, platform id)`.
+    /// `(channel, platform id)` → order, and order → `(channel, platform id, Baidu user id)`.
     payments: HashMap<(&'static str, String), String>,
-    paid_by: HashMap<String, (&'static str, String)>,
+    paid_by: HashMap<String, (&'static str, String, u64)>,
     /// `(channel, order, refund key)` → refund.
     refunds: HashMap<(&'static str, String, String), Refund>,
     /// Baidu refund batch → order.
@@ -114,11 +114,11 @@ impl Ledger {
     /// The `paid` state of an order, with its payment's ids.
     fn paid_state(&self, tp: &str) -> OrderState {
         match self.paid_by.get(tp) {
-            Some(("baidu", id)) => OrderState::Paid {
+            Some(("baidu", id, user_id)) => OrderState::Paid {
                 order_id: id.parse().unwrap_or(0),
-                user_id: 0,
+                user_id: *user_id,
             },
-            Some((_, id)) => OrderState::PaidAlipay {
+            Some((_, id, _)) => OrderState::PaidAlipay {
                 trade_no: id.clone(),
             },
             None => OrderState::Created,
@@ -184,7 +184,8 @@ impl Store for MemoryStore {
         });
         let answer = if fits {
             l.payments.insert(("baidu", key.1.clone()), tp.to_owned());
-            l.paid_by.insert(tp.to_owned(), ("baidu", key.1.clone()));
+            l.paid_by
+                .insert(tp.to_owned(), ("baidu", key.1.clone(), n.user_id.get()));
             if let Some(o) = l.orders.get_mut(tp) {
                 o.state = OrderState::Paid {
                     order_id: n.order_id.get(),
@@ -219,7 +220,7 @@ impl Store for MemoryStore {
             let answer = approved.map_or(AuditAnswer::Rejected, AuditAnswer::Approved);
             return Ok(Outcome::new(answer, Effect::Duplicate));
         }
-        let baidu_paid = matches!(l.paid_by.get(tp), Some(("baidu", _)));
+        let baidu_paid = matches!(l.paid_by.get(tp), Some(("baidu", _, _)));
         let left = l
             .orders
             .get(tp)
@@ -315,7 +316,7 @@ impl Store for MemoryStore {
         l.payments
             .insert(("alipay", trade_no.clone()), tp.to_owned());
         l.paid_by
-            .insert(tp.to_owned(), ("alipay", trade_no.clone()));
+            .insert(tp.to_owned(), ("alipay", trade_no.clone(), 0));
         if let Some(o) = l.orders.get_mut(tp) {
             o.state = OrderState::PaidAlipay { trade_no };
         }
@@ -352,7 +353,7 @@ impl Store for MemoryStore {
                 }
             });
         }
-        let alipay_paid = matches!(l.paid_by.get(tp), Some(("alipay", _)))
+        let alipay_paid = matches!(l.paid_by.get(tp), Some(("alipay", _, _)))
             && l.orders.get(tp).is_some_and(|o| {
                 matches!(
                     o.state,
@@ -389,8 +390,7 @@ impl Store for MemoryStore {
     async fn ledger(&self) -> Result<Vec<Entry>, StoreError> {
         let l = self.lock();
         let mut rows: Vec<(String, u8, String, String, Fen)> = Vec::new();
-        for ((channel, platform_id), tp) in &l.payments {
-            let _ = channel;
+        for ((_, platform_id), tp) in &l.payments {
             let total = l.orders.get(tp).map_or(Fen::ZERO, |o| o.total);
             rows.push((tp.clone(), 0, platform_id.clone(), String::new(), total));
         }
