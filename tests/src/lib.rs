@@ -216,7 +216,7 @@ impl World {
     pub async fn pay(&self, tp: &str, fen: u64) -> Value {
         let tp = baidupay_model::TpOrderId::new(tp).unwrap();
         let fen = baidupay_model::Fen::new(fen);
-        self.app.create_order(tp.clone(), fen).await;
+        self.app.create_order(tp.clone(), fen).await.unwrap();
         let info = self.client.order_info(tp, fen, "sandbox goods").unwrap();
         let (status, v) = post_json(
             &self.http,

@@ -89,7 +89,8 @@ async fn create_pay_notify_query_refund_and_bill() {
     let (client, _, _) = alipay(&w).await;
     w.app
         .create_order(TpOrderId::new("ALI-1").unwrap(), Fen::new(8888))
-        .await;
+        .await
+        .unwrap();
 
     // create: the trade waits for the buyer
     let created = client
@@ -132,6 +133,7 @@ async fn create_pay_notify_query_refund_and_bill() {
         .app
         .order(&TpOrderId::new("ALI-1").unwrap())
         .await
+        .unwrap()
         .unwrap();
     let shown = serde_json::to_value(&order).unwrap();
     assert!(shown.to_string().contains(trade_no.as_str()), "{shown}");
@@ -252,7 +254,10 @@ async fn the_merchant_queries_a_refund_whose_answer_was_lost_and_refunds_once() 
     let w = World::start(fast()).await;
     let (client, _, _) = alipay(&w).await;
     let tp = TpOrderId::new("ALI-7").unwrap();
-    w.app.create_order(tp.clone(), Fen::new(5000)).await;
+    w.app
+        .create_order(tp.clone(), Fen::new(5000))
+        .await
+        .unwrap();
     let trade_no = client
         .create(&trade("ALI-7", "50.00", BUYER))
         .await
@@ -267,7 +272,7 @@ async fn the_merchant_queries_a_refund_whose_answer_was_lost_and_refunds_once() 
     .await;
     eventually("the merchant saw the payment", || async {
         matches!(
-            w.app.order(&tp).await.map(|o| o.state),
+            w.app.order(&tp).await.unwrap().map(|o| o.state),
             Some(OrderState::PaidAlipay { .. })
         )
     })
@@ -293,7 +298,10 @@ async fn the_merchant_queries_a_refund_whose_answer_was_lost_and_refunds_once() 
         .await
         .unwrap();
     assert_eq!(done, AlipayRefunded::FoundByQuery);
-    assert_eq!(w.app.order(&tp).await.unwrap().refunded, Fen::new(2000));
+    assert_eq!(
+        w.app.order(&tp).await.unwrap().unwrap().refunded,
+        Fen::new(2000)
+    );
     // one refund at Alipay
     let q = client
         .query(&TradeQuery::new(by_out("ALI-7")))

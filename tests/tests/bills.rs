@@ -199,7 +199,10 @@ async fn alipay_client(w: &World) -> (AlipayClient, String) {
 
 async fn paid_trade(w: &World, client: &AlipayClient, out: &str, yuan: &str) -> String {
     let fen = Fen::new(yuan.replace('.', "").parse().unwrap());
-    w.app.create_order(TpOrderId::new(out).unwrap(), fen).await;
+    w.app
+        .create_order(TpOrderId::new(out).unwrap(), fen)
+        .await
+        .unwrap();
     let create = TradeCreate::new(
         OutTradeNo::new(out).unwrap(),
         yuan.parse::<Yuan>().unwrap(),

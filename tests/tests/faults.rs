@@ -274,7 +274,12 @@ async fn an_out_of_order_notify_loses_no_payment_and_refunds_nothing_twice() {
             .any(|d| d.kind == CallbackKind::Payment && d.acknowledged)
     })
     .await;
-    let order = w.app.order(&TpOrderId::new("F-6").unwrap()).await.unwrap();
+    let order = w
+        .app
+        .order(&TpOrderId::new("F-6").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
     assert!(format!("{:?}", order.state).contains("Paid"), "{order:?}");
     let kinds: Vec<CallbackKind> = w.sandbox.deliveries().iter().map(|d| d.kind).collect();
     let audit = kinds

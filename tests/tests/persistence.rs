@@ -322,7 +322,8 @@ async fn the_state_survives_a_restart_and_owed_callbacks_resume() {
     let pending_token = fetch_token(&base, "pendingClient").await;
     let client = client_for(&base, APP_KEY, DEAL_ID, &key, &token);
     app.create_order(TpOrderId::new("P-1").unwrap(), Fen::new(10_000))
-        .await;
+        .await
+        .unwrap();
     let paid = cashier_pay(&base, &client, "P-1", 10_000).await;
     let order_id = paid["orderId"].as_u64().unwrap();
     eventually("the payment notify is acknowledged", || async {

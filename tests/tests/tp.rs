@@ -227,7 +227,10 @@ async fn a_mini_program_is_onboarded_step_by_step_and_then_takes_payments() {
     );
     for (i, fen) in [(1, 100u64), (2, 200), (3, 300)] {
         let tp_order = TpOrderId::new(format!("TP-{i}")).unwrap();
-        w.app.create_order(tp_order.clone(), Fen::new(fen)).await;
+        w.app
+            .create_order(tp_order.clone(), Fen::new(fen))
+            .await
+            .unwrap();
         let info = cashier
             .order_info(tp_order, Fen::new(fen), "tp goods")
             .unwrap();

@@ -11,7 +11,8 @@ use baidupay_alipay::{AlipayClient, AlipayError};
 use baidupay_model::alipay::{RefundQuery, RefundStatus, TradeRef, TradeRefund};
 use baidupay_model::{Fen, OutRequestNo, OutTradeNo, TpOrderId, Yuan};
 
-use crate::{App, OrderState};
+use crate::store::RefundStart;
+use crate::{App, StoreError, within_budget};
 
 /// How many times the same refund request is sent before the refund is left for later.
 pub const REFUND_ATTEMPTS: u32 = 3;
@@ -55,6 +56,16 @@ pub enum AlipayRefundError {
         #[source]
         source: AlipayError,
     },
+    /// The ledger could not record the refund (nothing was sent) or its end (run it again
+    /// with the same `out_request_no`).
+    #[error("refund {out_request_no}: the ledger could not answer")]
+    Ledger {
+        /// The refund's number.
+        out_request_no: OutRequestNo,
+        /// Why.
+        #[source]
+        source: StoreError,
+    },
     /// Neither the refund nor the query gave a definite answer: run the refund again later
     /// with the same `out_request_no`, never a new one.
     #[error(
@@ -68,15 +79,6 @@ pub enum AlipayRefundError {
         #[source]
         source: AlipayError,
     },
-}
-
-/// A refund as this merchant records it (before it is sent: so that a retry, even after a
-/// restart, reuses its number).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct AlipayRefundRecord {
-    tp_order_id: TpOrderId,
-    amount: Fen,
-    done: bool,
 }
 
 impl App {
@@ -99,35 +101,6 @@ impl App {
             tp_order_id: tp_order_id.clone(),
             amount,
         };
-        {
-            let mut l = self.ledger.lock().await;
-            let record = AlipayRefundRecord {
-                tp_order_id: tp_order_id.clone(),
-                amount,
-                done: false,
-            };
-            match l.alipay_refunds.get(out_request_no.as_str()) {
-                Some(r) if r.tp_order_id != record.tp_order_id || r.amount != amount => {
-                    return Err(AlipayRefundError::Reused(out_request_no));
-                }
-                Some(r) if r.done => return Ok(AlipayRefunded::AlreadyRecorded),
-                // recorded, outcome unknown so far: this is its retry
-                Some(_) => {}
-                None => {
-                    let order = l
-                        .orders
-                        .get(tp_order_id)
-                        .filter(|o| matches!(o.state, OrderState::PaidAlipay { .. }))
-                        .ok_or_else(|| AlipayRefundError::NotPaid(tp_order_id.clone()))?;
-                    let left = order.total.checked_sub(order.refunded).unwrap_or(Fen::ZERO);
-                    if amount == Fen::ZERO || amount > left {
-                        return Err(bad_amount());
-                    }
-                    l.alipay_refunds
-                        .insert(out_request_no.as_str().to_owned(), record);
-                }
-            }
-        }
         let trade = TradeRef::OutTradeNo(
             OutTradeNo::new(tp_order_id.as_str())
                 .map_err(|_| AlipayRefundError::NotPaid(tp_order_id.clone()))?,
@@ -138,15 +111,40 @@ impl App {
             out_request_no.clone(),
         );
         let query = RefundQuery::new(trade, out_request_no.clone());
+        // recorded as pending before anything is sent, so that a retry (even after a restart)
+        // reuses its number and its amount is held on the order
+        let started = within_budget(self.store.alipay_refund_start(
+            tp_order_id,
+            &out_request_no,
+            amount,
+        ))
+        .await;
+        match started {
+            Ok(RefundStart::Send) => {}
+            Ok(RefundStart::AlreadyDone) => return Ok(AlipayRefunded::AlreadyRecorded),
+            Ok(RefundStart::Reused) => return Err(AlipayRefundError::Reused(out_request_no)),
+            Ok(RefundStart::Amount) => return Err(bad_amount()),
+            Ok(_) => return Err(AlipayRefundError::NotPaid(tp_order_id.clone())),
+            Err(source) => {
+                return Err(AlipayRefundError::Ledger {
+                    out_request_no,
+                    source,
+                });
+            }
+        }
         let mut attempt = 1;
         loop {
             let unknown = match client.refund(&request).await {
                 Ok(_) => {
-                    self.alipay_refund_done(&out_request_no).await;
+                    self.alipay_refund_end(tp_order_id, &out_request_no, true)
+                        .await?;
                     return Ok(AlipayRefunded::Answered);
                 }
                 Err(e) if e.is_unknown_outcome() => e,
                 Err(source) => {
+                    // a definite refusal: the amount held for it is released
+                    self.alipay_refund_end(tp_order_id, &out_request_no, false)
+                        .await?;
                     return Err(AlipayRefundError::Refused {
                         out_request_no,
                         source,
@@ -156,7 +154,8 @@ impl App {
             // query before retrying, by the same out_request_no
             match client.refund_query(&query).await {
                 Ok(q) if q.refund_status == Some(RefundStatus::RefundSuccess) => {
-                    self.alipay_refund_done(&out_request_no).await;
+                    self.alipay_refund_end(tp_order_id, &out_request_no, true)
+                        .await?;
                     return Ok(AlipayRefunded::FoundByQuery);
                 }
                 // not there (yet): the same request again; Alipay applies it once at most
@@ -171,24 +170,26 @@ impl App {
         }
     }
 
-    /// Records a refund as done once: its amount counts towards the order's refunded total.
-    async fn alipay_refund_done(&self, out_request_no: &OutRequestNo) {
-        let mut l = self.ledger.lock().await;
-        let Some(r) = l
-            .alipay_refunds
-            .get_mut(out_request_no.as_str())
-            .filter(|r| !r.done)
-        else {
-            return;
-        };
-        r.done = true;
-        let (tp, amount) = (r.tp_order_id.clone(), r.amount);
-        if let Some(o) = l.orders.get_mut(&tp) {
-            o.refunded = o.refunded.checked_add(amount).unwrap_or(o.total);
-            if o.refunded >= o.total {
-                o.state = OrderState::Refunded;
-            }
+    /// Records the end of a pending refund once (a success counts as an effect).
+    async fn alipay_refund_end(
+        &self,
+        tp_order_id: &TpOrderId,
+        out_request_no: &OutRequestNo,
+        succeeded: bool,
+    ) -> Result<(), AlipayRefundError> {
+        let changed = within_budget(self.store.alipay_refund_end(
+            tp_order_id,
+            out_request_no,
+            succeeded,
+        ))
+        .await
+        .map_err(|source| AlipayRefundError::Ledger {
+            out_request_no: out_request_no.clone(),
+            source,
+        })?;
+        if changed && succeeded {
+            self.count(crate::store::Effect::Applied);
         }
-        l.effects += 1;
+        Ok(())
     }
 }

@@ -60,11 +60,19 @@ const NOT_FOUND: &str =
     r#"{"code":"10000","msg":"Success","out_trade_no":"ALI-R1","out_request_no":"ALI-R1-1"}"#;
 const FOUND: &str = r#"{"code":"10000","msg":"Success","out_trade_no":"ALI-R1","out_request_no":"ALI-R1-1","refund_amount":"30.00","refund_status":"REFUND_SUCCESS"}"#;
 
-/// A merchant with the order `ALI-R1` (100.00) paid through Alipay.
-async fn paid_order() -> (App, TpOrderId) {
-    let app = App::new(APP_ID);
+/// A merchant with the order `ALI-R1` (100.00) paid through Alipay, on a SQLite ledger in a
+/// temporary directory (kept while the returned guard lives).
+async fn paid_order() -> (App, TpOrderId, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("ledger.db").display());
+    let app = App::with_store(
+        APP_ID,
+        baidupay_example_merchant::store::open(&url).await.unwrap(),
+    );
     let tp = TpOrderId::new("ALI-R1").unwrap();
-    app.create_order(tp.clone(), Fen::new(10_000)).await;
+    app.create_order(tp.clone(), Fen::new(10_000))
+        .await
+        .unwrap();
     let notify = TradeNotification::from_pairs(
         [
             ("notify_id", "n1"),
@@ -85,10 +93,10 @@ async fn paid_order() -> (App, TpOrderId) {
     .unwrap();
     assert!(app.on_alipay(notify).await);
     assert!(matches!(
-        app.order(&tp).await.unwrap().state,
+        app.order(&tp).await.unwrap().unwrap().state,
         OrderState::PaidAlipay { .. }
     ));
-    (app, tp)
+    (app, tp, dir)
 }
 
 /// Checks `(method, out_request_no)` of each gateway request `t` recorded.
@@ -121,7 +129,7 @@ fn request_no() -> OutRequestNo {
 
 #[tokio::test]
 async fn a_system_error_is_queried_then_the_same_refund_is_sent_again() {
-    let (app, tp) = paid_order().await;
+    let (app, tp, _dir) = paid_order().await;
     let t = Arc::new(ReplayTransport::new([
         gateway(REFUND, SYSTEM_ERROR),
         gateway(REFUND_QUERY, NOT_FOUND),
@@ -144,7 +152,10 @@ async fn a_system_error_is_queried_then_the_same_refund_is_sent_again() {
     let requests = t.requests();
     // the retry is the very same refund (biz_content byte for byte)
     assert_eq!(requests[0].form_pairs(), requests[2].form_pairs());
-    assert_eq!(app.order(&tp).await.unwrap().refunded, Fen::new(3_000));
+    assert_eq!(
+        app.order(&tp).await.unwrap().unwrap().refunded,
+        Fen::new(3_000)
+    );
 
     // asked again: recorded, nothing is sent (an empty script fails on any request)
     let none = Arc::new(ReplayTransport::default());
@@ -153,12 +164,15 @@ async fn a_system_error_is_queried_then_the_same_refund_is_sent_again() {
         .await
         .unwrap();
     assert_eq!(again, AlipayRefunded::AlreadyRecorded);
-    assert_eq!(app.order(&tp).await.unwrap().refunded, Fen::new(3_000));
+    assert_eq!(
+        app.order(&tp).await.unwrap().unwrap().refunded,
+        Fen::new(3_000)
+    );
 }
 
 #[tokio::test]
 async fn a_timeout_is_queried_and_a_refund_found_is_not_sent_again() {
-    let (app, tp) = paid_order().await;
+    let (app, tp, _dir) = paid_order().await;
     let t = Arc::new(ReplayTransport::new([
         Expect::post("/gateway.do").fail(ErrorKind::Timeout),
         gateway(REFUND_QUERY, FOUND),
@@ -170,12 +184,15 @@ async fn a_timeout_is_queried_and_a_refund_found_is_not_sent_again() {
     assert_eq!(done, AlipayRefunded::FoundByQuery);
     t.assert_done();
     assert_calls(&t, &[(REFUND, "ALI-R1-1"), (REFUND_QUERY, "ALI-R1-1")]);
-    assert_eq!(app.order(&tp).await.unwrap().refunded, Fen::new(3_000));
+    assert_eq!(
+        app.order(&tp).await.unwrap().unwrap().refunded,
+        Fen::new(3_000)
+    );
 }
 
 #[tokio::test]
 async fn a_refusal_is_not_retried_and_an_unknown_outcome_is_left_with_its_number() {
-    let (app, tp) = paid_order().await;
+    let (app, tp, _dir) = paid_order().await;
     let refused = r#"{"code":"40004","msg":"Business Failed","sub_code":"ACQ.TRADE_STATUS_ERROR","sub_msg":"交易状态不合法"}"#;
     let t = Arc::new(ReplayTransport::new([gateway(REFUND, refused)]));
     let err = app
@@ -200,7 +217,7 @@ async fn a_refusal_is_not_retried_and_an_unknown_outcome_is_left_with_its_number
         "{err}"
     );
     t.assert_done();
-    assert_eq!(app.order(&tp).await.unwrap().refunded, Fen::ZERO);
+    assert_eq!(app.order(&tp).await.unwrap().unwrap().refunded, Fen::ZERO);
     // run again later with that number: queried first this time round as well
     let t = Arc::new(ReplayTransport::new([
         gateway(REFUND, SYSTEM_ERROR),
@@ -211,7 +228,10 @@ async fn a_refusal_is_not_retried_and_an_unknown_outcome_is_left_with_its_number
         .await
         .unwrap();
     assert_eq!(done, AlipayRefunded::FoundByQuery);
-    assert_eq!(app.order(&tp).await.unwrap().refunded, Fen::new(1_000));
+    assert_eq!(
+        app.order(&tp).await.unwrap().unwrap().refunded,
+        Fen::new(1_000)
+    );
     // the same number for another amount is refused before anything is sent
     let none = Arc::new(ReplayTransport::default());
     let err = app

@@ -57,13 +57,18 @@ async fn a_gbk_alipay_notify_is_verified_acknowledged_and_applied_once() {
     let (app, addr) = start().await;
     let order = TpOrderId::new("20261205000001").unwrap();
     // 88.88 yuan, the fixture's total_amount
-    app.create_order(order.clone(), Fen::new(8888)).await;
+    app.create_order(order.clone(), Fen::new(8888))
+        .await
+        .unwrap();
     let t = HyperTransport::new(Settings::default().allow_http(true)).unwrap();
 
     // the same text signed over its UTF-8 bytes: refused, nothing applied
     let (status, _) = post(&t, addr, fixture("gbk-notify-utf8-signed.form")).await;
     assert_eq!(status, 400);
-    assert_eq!(app.order(&order).await.unwrap().state, OrderState::Created);
+    assert_eq!(
+        app.order(&order).await.unwrap().unwrap().state,
+        OrderState::Created
+    );
     assert_eq!(app.counters().await, (0, 0));
 
     // the GBK notify, twice (Alipay resends): `success` both times, one effect
@@ -74,7 +79,7 @@ async fn a_gbk_alipay_notify_is_verified_acknowledged_and_applied_once() {
         );
     }
     assert_eq!(
-        app.order(&order).await.unwrap().state,
+        app.order(&order).await.unwrap().unwrap().state,
         OrderState::PaidAlipay {
             trade_no: "2026120522001400000000000001".to_owned()
         }

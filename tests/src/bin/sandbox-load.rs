@@ -101,7 +101,7 @@ fn main() {
         for i in 0..orders {
             let tp = TpOrderId::new(format!("LOAD-{i}")).unwrap();
             let fen = Fen::new(100 + u64::try_from(i % 1000).unwrap());
-            w.app.create_order(tp.clone(), fen).await;
+            w.app.create_order(tp.clone(), fen).await.unwrap();
             let info = w.client.order_info(tp, fen, "load").unwrap();
             bodies.push(Bytes::from(serde_json::to_vec(&info).unwrap()));
         }
