@@ -349,101 +349,15 @@ async fn two_processes_on_one_sqlite_store_refresh_once_for_thirty_two_callers()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_processes_on_one_postgres_store_refresh_once_for_thirty_two_callers() {
-    let Some(db) =
-        pg::database("two_processes_on_one_postgres_store_refresh_once_for_thirty_two_callers")
-            .await
+    let Some(db) = baidupay_testkit::pg::TestDb::for_test(
+        "two_processes_on_one_postgres_store_refresh_once_for_thirty_two_callers",
+    )
+    .await
     else {
         return;
     };
     let store = Arc::new(PostgresTokenStore::connect(&db.url).await.unwrap());
     two_processes_refresh_once(store, ["--postgres", &db.url]).await;
-}
-
-/// A database of its own for a PostgreSQL test, on the server `BAIDUPAY_TEST_POSTGRES_URL`
-/// names (the README says how to start one; CI always sets it).
-mod pg {
-    use std::hash::BuildHasher;
-    use std::io::Write;
-
-    use baidupay_tp::store::tokio_postgres::{self, NoTls};
-
-    const URL_VAR: &str = "BAIDUPAY_TEST_POSTGRES_URL";
-
-    /// A database `bp_<random hex>`, dropped with this value.
-    #[derive(Debug)]
-    pub(crate) struct TestDb {
-        admin_url: String,
-        name: String,
-        pub(crate) url: String,
-    }
-
-    /// A fresh database for `test`, or `None` (after a loud line on stderr, past the test
-    /// harness's capture) when `BAIDUPAY_TEST_POSTGRES_URL` is not set.
-    pub(crate) async fn database(test: &str) -> Option<TestDb> {
-        let Ok(admin_url) = std::env::var(URL_VAR) else {
-            let _ = writeln!(
-                std::io::stderr(),
-                "SKIPPED: {test} needs PostgreSQL: set {URL_VAR} (see README)"
-            );
-            return None;
-        };
-        let random = std::collections::hash_map::RandomState::new().hash_one(std::process::id());
-        let name = format!("bp_{random:016x}");
-        let (client, connection) = tokio_postgres::connect(&admin_url, NoTls)
-            .await
-            .unwrap_or_else(|e| panic!("{URL_VAR}: cannot connect: {e}"));
-        tokio::spawn(connection);
-        client
-            .batch_execute(&format!("CREATE DATABASE {name}"))
-            .await
-            .unwrap();
-        // the URL with its database name replaced (the query string kept)
-        let (base, query) = admin_url
-            .split_once('?')
-            .map_or((admin_url.as_str(), None), |(b, q)| (b, Some(q)));
-        let authority = base.find("://").map_or(0, |i| i + 3);
-        let end = base[authority..]
-            .find('/')
-            .map_or(base.len(), |i| authority + i);
-        let mut url = format!("{}/{name}", &base[..end]);
-        if let Some(q) = query {
-            url.push('?');
-            url.push_str(q);
-        }
-        Some(TestDb {
-            admin_url,
-            name,
-            url,
-        })
-    }
-
-    impl Drop for TestDb {
-        /// Drops the database (ending its sessions) from a thread of its own, so that it also
-        /// runs when the test panicked; a failure is only printed.
-        fn drop(&mut self) {
-            let (url, name) = (self.admin_url.clone(), self.name.clone());
-            let dropped = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()?;
-                rt.block_on(async {
-                    let (client, connection) = tokio_postgres::connect(&url, NoTls).await?;
-                    tokio::spawn(connection);
-                    client
-                        .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                        .await
-                })
-                .map_err(std::io::Error::other)
-            })
-            .join();
-            if !matches!(dropped, Ok(Ok(()))) {
-                eprintln!(
-                    "could not drop the test database {}: {dropped:?}",
-                    self.name
-                );
-            }
-        }
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

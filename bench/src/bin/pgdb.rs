@@ -25,7 +25,7 @@ fn main() -> anyhow::Result<()> {
                 client
                     .batch_execute(&format!("CREATE DATABASE {name}"))
                     .await?;
-                println!("{}", with_dbname(&url, &name));
+                println!("{}", baidupay_testkit::pg::with_dbname(&url, &name));
             }
             "drop" => {
                 let name = args.next().context("drop needs the database name")?;
@@ -42,21 +42,4 @@ fn main() -> anyhow::Result<()> {
         }
         anyhow::Ok(())
     })
-}
-
-/// `url` with its database name replaced by `name`.
-fn with_dbname(url: &str, name: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((b, q)) => (b, Some(q)),
-        None => (url, None),
-    };
-    let after_scheme = base.find("://").map_or(0, |i| i + 3);
-    let base = match base[after_scheme..].find('/') {
-        Some(slash) => &base[..after_scheme + slash],
-        None => base,
-    };
-    match query {
-        Some(q) => format!("{base}/{name}?{q}"),
-        None => format!("{base}/{name}"),
-    }
 }

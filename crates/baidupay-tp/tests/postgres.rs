@@ -25,7 +25,9 @@ fn tokens(n: u32) -> Tokens {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn instances_starting_at_once_migrate_once() {
-    let Some(db) = support::pg::database("instances_starting_at_once_migrate_once").await else {
+    let Some(db) =
+        baidupay_testkit::pg::TestDb::for_test("instances_starting_at_once_migrate_once").await
+    else {
         return;
     };
     let go = Arc::new(tokio::sync::Barrier::new(8));
@@ -80,7 +82,9 @@ async fn instances_starting_at_once_migrate_once() {
 
 #[tokio::test]
 async fn a_schema_newer_than_this_build_is_refused() {
-    let Some(db) = support::pg::database("a_schema_newer_than_this_build_is_refused").await else {
+    let Some(db) =
+        baidupay_testkit::pg::TestDb::for_test("a_schema_newer_than_this_build_is_refused").await
+    else {
         return;
     };
     PostgresTokenStore::connect(&db.url).await.unwrap();
@@ -103,7 +107,9 @@ async fn a_schema_newer_than_this_build_is_refused() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dropped_connection_is_opened_again() {
-    let Some(db) = support::pg::database("a_dropped_connection_is_opened_again").await else {
+    let Some(db) =
+        baidupay_testkit::pg::TestDb::for_test("a_dropped_connection_is_opened_again").await
+    else {
         return;
     };
     let store = PostgresTokenStore::connect(&db.url).await.unwrap();
@@ -128,8 +134,10 @@ async fn a_dropped_connection_is_opened_again() {
 
 #[tokio::test]
 async fn a_failure_is_a_store_error_with_its_cause_and_no_secret() {
-    let Some(db) =
-        support::pg::database("a_failure_is_a_store_error_with_its_cause_and_no_secret").await
+    let Some(db) = baidupay_testkit::pg::TestDb::for_test(
+        "a_failure_is_a_store_error_with_its_cause_and_no_secret",
+    )
+    .await
     else {
         return;
     };

@@ -102,8 +102,10 @@ async fn two_sqlite_opens_one_refresh_for_thirty_two_tasks() {
 #[cfg(feature = "postgres")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_postgres_connections_one_refresh_for_thirty_two_tasks() {
-    let Some(db) =
-        support::pg::database("two_postgres_connections_one_refresh_for_thirty_two_tasks").await
+    let Some(db) = baidupay_testkit::pg::TestDb::for_test(
+        "two_postgres_connections_one_refresh_for_thirty_two_tasks",
+    )
+    .await
     else {
         return;
     };
@@ -192,7 +194,9 @@ async fn sqlite_store_failed_refresh_changes_nothing() {
 #[cfg(feature = "postgres")]
 #[tokio::test]
 async fn postgres_store_failed_refresh_changes_nothing() {
-    let Some(db) = support::pg::database("postgres_store_failed_refresh_changes_nothing").await
+    let Some(db) =
+        baidupay_testkit::pg::TestDb::for_test("postgres_store_failed_refresh_changes_nothing")
+            .await
     else {
         return;
     };

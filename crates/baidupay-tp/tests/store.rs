@@ -342,7 +342,9 @@ async fn sqlite_store_keeps_the_contract() {
 #[cfg(feature = "postgres")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn postgres_store_keeps_the_contract() {
-    let Some(db) = support::pg::database("postgres_store_keeps_the_contract").await else {
+    let Some(db) =
+        baidupay_testkit::pg::TestDb::for_test("postgres_store_keeps_the_contract").await
+    else {
         return;
     };
     let url = db.url.clone();

@@ -122,12 +122,12 @@ async fn postgres_down_answers_retry_then_applies_once_back() {
     let Some(admin) = pg_url("postgres_down_answers_retry_then_applies_once_back") else {
         return;
     };
-    let db = PgDb::create(&admin).await;
+    let db = TestDb::create(&admin).await;
     let config: tokio_postgres::Config = admin.parse().unwrap();
     let host = match &config.get_hosts()[0] {
         tokio_postgres::config::Host::Tcp(h) => h.clone(),
         #[allow(unreachable_patterns)]
-        _ => panic!("{} must name a TCP host", PG_ENV),
+        _ => panic!("{} must name a TCP host", baidupay_testkit::pg::URL_VAR),
     };
     let port = config.get_ports().first().copied().unwrap_or(5432);
     let upstream = tokio::net::lookup_host((host.as_str(), port))

@@ -3,9 +3,6 @@
 
 #![allow(dead_code, unreachable_pub)]
 
-#[cfg(feature = "postgres")]
-pub mod pg;
-
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

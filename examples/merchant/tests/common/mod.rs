@@ -12,97 +12,13 @@ use baidupay_notify::{AlipayNotifier, BaiduNotifier};
 use baidupay_transport::{HyperTransport, Settings, Transport};
 use bytes::Bytes;
 
-/// The variable that names the PostgreSQL server the tests may create databases on.
-pub const PG_ENV: &str = "BAIDUPAY_TEST_POSTGRES_URL";
-
-/// The PostgreSQL URL, or `None` after printing the loud SKIPPED line.
-pub fn pg_url(test: &str) -> Option<String> {
-    match std::env::var(PG_ENV) {
-        Ok(url) if !url.is_empty() => Some(url),
-        _ => {
-            eprintln!("SKIPPED: {test} needs PostgreSQL: set {PG_ENV} (see README)");
-            None
-        }
-    }
-}
-
-/// A database of this test's own on the server at `BAIDUPAY_TEST_POSTGRES_URL`, dropped when
-/// this is dropped.
-pub struct PgDb {
-    admin: String,
-    name: String,
-    /// Its URL.
-    pub url: String,
-}
-
-impl PgDb {
-    pub async fn create(admin: &str) -> PgDb {
-        let name = format!("bp_{:016x}", rand::random::<u64>());
-        let (client, conn) = tokio_postgres::connect(admin, tokio_postgres::NoTls)
-            .await
-            .unwrap();
-        let task = tokio::spawn(conn);
-        client
-            .batch_execute(&format!("CREATE DATABASE {name}"))
-            .await
-            .unwrap();
-        drop(client);
-        let _ = task.await;
-        let url = with_dbname(admin, &name);
-        PgDb {
-            admin: admin.to_owned(),
-            name,
-            url,
-        }
-    }
-}
-
-/// `url` with its database name replaced by `name`.
-pub fn with_dbname(url: &str, name: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((b, q)) => (b, Some(q)),
-        None => (url, None),
-    };
-    let after_scheme = base.find("://").map_or(0, |i| i + 3);
-    let base = match base[after_scheme..].find('/') {
-        Some(slash) => &base[..after_scheme + slash],
-        None => base,
-    };
-    match query {
-        Some(q) => format!("{base}/{name}?{q}"),
-        None => format!("{base}/{name}"),
-    }
-}
-
-impl Drop for PgDb {
-    fn drop(&mut self) {
-        let (admin, name) = (self.admin.clone(), self.name.clone());
-        // on a thread of its own: a test's runtime may be shutting down
-        let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async {
-                if let Ok((client, conn)) =
-                    tokio_postgres::connect(&admin, tokio_postgres::NoTls).await
-                {
-                    tokio::spawn(conn);
-                    let _ = client
-                        .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                        .await;
-                }
-            });
-        })
-        .join();
-    }
-}
+pub use baidupay_testkit::pg::{TestDb, server_url as pg_url};
 
 /// Where a test's ledger lives; dropping it removes it.
 pub enum Ledger {
     Memory,
     Sqlite(tempfile::TempDir),
-    Postgres(PgDb),
+    Postgres(TestDb),
 }
 
 impl Ledger {
@@ -111,7 +27,7 @@ impl Ledger {
         Some(match kind {
             "memory" => Ledger::Memory,
             "sqlite" => Ledger::Sqlite(tempfile::tempdir().unwrap()),
-            _ => Ledger::Postgres(PgDb::create(&pg_url(test)?).await),
+            _ => Ledger::Postgres(TestDb::create(&pg_url(test)?).await),
         })
     }
 
