@@ -1,8 +1,11 @@
 //! The `baidupay` command contract: outputs and exit codes of keygen, sign, verify and notify.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod support;
+
 use std::path::PathBuf;
 use std::process::{Command, Output};
+use support::{http_exchange, serve_sandbox};
 
 const TV1_SIGNATURE: &str = "TN0ZNPyQeTnPjCN5hUa7JwrXOhR8uDASXPazidVQHFSiGCH5aouBkVvJxtf8PeqzGYWAASwS2oOt2eJfunzC5dTFd/pWJeJToMgCSgRY7KtQUCCDnMrtpqiMAf+dLiXps3HpWhVB4CK6MXfHc64ejP5a2fu5bg8B0BTcHrqaGc0=";
 const TV1_PARAMS: [&str; 8] = [
@@ -646,62 +649,6 @@ fn demo_runs_every_step_against_the_sandbox() {
     }
 }
 
-/// One plain HTTP/1.1 exchange (`Connection: close`): status and body.
-fn http_exchange(addr: &str, method: &str, path: &str, body: &str) -> (u16, String) {
-    use std::io::{Read, Write};
-    let mut s = std::net::TcpStream::connect(addr).unwrap();
-    write!(
-        s,
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    let mut answer = String::new();
-    s.read_to_string(&mut answer).unwrap();
-    let status = answer
-        .split(' ')
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap();
-    let body = answer
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_owned())
-        .unwrap_or_default();
-    (status, body)
-}
-
-/// A `baidupay sandbox` in the background (killed when dropped) and its `host:port`.
-struct Served(std::process::Child, String);
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn serve_sandbox(args: &[&str]) -> Served {
-    use std::io::BufRead;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_baidupay"))
-        .args(["sandbox", "--listen", "127.0.0.1:0"])
-        .args(args)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
-    let mut first = String::new();
-    out.read_line(&mut first).unwrap();
-    let addr = first
-        .trim()
-        .strip_prefix("sandbox listening on http://")
-        .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
-        .to_owned();
-    // keep reading so that the sandbox never blocks on a full pipe
-    std::thread::spawn(move || for _ in out.lines() {});
-    Served(child, addr)
-}
-
 #[test]
 fn sandbox_db_keeps_merchants_across_a_kill_and_restart() {
     let dir = tempfile::tempdir().unwrap();
@@ -719,23 +666,23 @@ fn sandbox_db_keeps_merchants_across_a_kill_and_restart() {
     .to_string();
     let merchant = merchant.as_str();
     {
-        let s = serve_sandbox(&["--db", db, "--keys", keys]);
-        let (status, body) = http_exchange(&s.1, "POST", "/sandbox/merchants", merchant);
+        let s = serve_sandbox(None, &["--db", db, "--keys", keys]);
+        let (status, body) = http_exchange(&s.addr, "POST", "/sandbox/merchants", merchant);
         assert_eq!(status, 201, "{body}");
-        let (status, _) = http_exchange(&s.1, "GET", "/sandbox/merchants/MMMcli", "");
+        let (status, _) = http_exchange(&s.addr, "GET", "/sandbox/merchants/MMMcli", "");
         assert_eq!(status, 200);
     } // killed: SIGKILL, no graceful shutdown
-    let s = serve_sandbox(&["--db", db, "--keys", keys]);
-    let (status, body) = http_exchange(&s.1, "GET", "/sandbox/merchants/MMMcli", "");
+    let s = serve_sandbox(None, &["--db", db, "--keys", keys]);
+    let (status, body) = http_exchange(&s.addr, "GET", "/sandbox/merchants/MMMcli", "");
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("\"deal_id\":1"), "{body}");
     // registering it again is a conflict: the registration was really kept
-    let (status, _) = http_exchange(&s.1, "POST", "/sandbox/merchants", merchant);
+    let (status, _) = http_exchange(&s.addr, "POST", "/sandbox/merchants", merchant);
     assert_eq!(status, 409);
     drop(s);
     // without --db, a fresh sandbox does not know it
-    let s = serve_sandbox(&["--keys", keys]);
-    let (status, _) = http_exchange(&s.1, "GET", "/sandbox/merchants/MMMcli", "");
+    let s = serve_sandbox(None, &["--keys", keys]);
+    let (status, _) = http_exchange(&s.addr, "GET", "/sandbox/merchants/MMMcli", "");
     assert_eq!(status, 404);
 }
 
@@ -745,7 +692,10 @@ fn sandbox_refuses_a_db_made_with_another_platform_key() {
     let db = dir.path().join("state.sqlite");
     let db = db.to_str().unwrap();
     let a = dir.path().join("a");
-    drop(serve_sandbox(&["--db", db, "--keys", a.to_str().unwrap()]));
+    drop(serve_sandbox(
+        None,
+        &["--db", db, "--keys", a.to_str().unwrap()],
+    ));
     let b = dir.path().join("b");
     let o = baidupay(&[
         "sandbox",

@@ -3,55 +3,17 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::io::{BufRead, Read, Write};
+mod support;
+
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
+use support::serve_sandbox;
 
 /// Only a hanging server runs into it.
 const BOUND: Duration = Duration::from_secs(20);
 
 const GET: &[u8] = b"GET /sandbox/deliveries HTTP/1.1\r\nHost: sandbox\r\n\r\n";
-
-/// A `baidupay sandbox` on a free loopback port, killed when dropped.
-struct Served {
-    child: Child,
-    addr: String,
-    _keys: tempfile::TempDir,
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn serve_sandbox(flags: &[&str]) -> Served {
-    let keys = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_baidupay"))
-        .args(["sandbox", "--listen", "127.0.0.1:0", "--keys"])
-        .arg(keys.path())
-        .args(flags)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
-    let mut first = String::new();
-    out.read_line(&mut first).unwrap();
-    let addr = first
-        .trim()
-        .strip_prefix("sandbox listening on http://")
-        .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
-        .to_owned();
-    std::thread::spawn(move || for _ in out.lines() {});
-    Served {
-        child,
-        addr,
-        _keys: keys,
-    }
-}
 
 fn connect(addr: &str) -> TcpStream {
     let s = TcpStream::connect(addr).unwrap();
@@ -95,7 +57,18 @@ fn read_head(s: &mut TcpStream) -> String {
 
 #[test]
 fn max_connections_flag_caps_the_sandbox() {
-    let served = serve_sandbox(&["--max-connections", "1", "--header-timeout-ms", "60000"]);
+    let keys = tempfile::tempdir().unwrap();
+    let served = serve_sandbox(
+        Some(keys.path()),
+        &[
+            "--keys",
+            "keys",
+            "--max-connections",
+            "1",
+            "--header-timeout-ms",
+            "60000",
+        ],
+    );
     let mut held = connect(&served.addr);
     held.write_all(GET).unwrap();
     assert!(read_head(&mut held).starts_with("HTTP/1.1 200 "));
@@ -112,7 +85,11 @@ fn max_connections_flag_caps_the_sandbox() {
 
 #[test]
 fn header_timeout_flag_closes_silent_connections() {
-    let served = serve_sandbox(&["--header-timeout-ms", "300"]);
+    let keys = tempfile::tempdir().unwrap();
+    let served = serve_sandbox(
+        Some(keys.path()),
+        &["--keys", "keys", "--header-timeout-ms", "300"],
+    );
     let mut silent = connect(&served.addr);
     assert_eq!(read_until_closed(&mut silent), Some(String::new()));
 }

@@ -5,8 +5,11 @@
 //! a sandbox write the database refuses fails its request and is printed.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use support::{Served, http_exchange, serve_sandbox};
 
 const CLIENT_SECRET: &str = "cfg-client-secret-0123456789abcdef";
 
@@ -338,92 +341,6 @@ fn rust_log_shows_the_sdk_spans_and_the_default_shows_nothing_extra() {
     assert!(!err.contains("access_token="), "a token in the log");
 }
 
-/// One plain HTTP/1.1 exchange (`Connection: close`): status and body.
-fn http_exchange(addr: &str, method: &str, path: &str, body: &str) -> (u16, String) {
-    use std::io::{Read, Write};
-    let mut s = std::net::TcpStream::connect(addr).unwrap();
-    write!(
-        s,
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    let mut answer = String::new();
-    s.read_to_string(&mut answer).unwrap();
-    let status = answer
-        .split(' ')
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
-    let body = answer
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_owned())
-        .unwrap_or_default();
-    (status, body)
-}
-
-/// `baidupay sandbox` in the background (killed when dropped), its `host:port`, and what it
-/// printed on stderr so far.
-struct Served {
-    child: std::process::Child,
-    addr: String,
-    stderr: std::sync::Arc<std::sync::Mutex<String>>,
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn serve_sandbox(dir: &Path) -> Served {
-    use std::io::{BufRead, Read};
-    let mut child = Command::new(env!("CARGO_BIN_EXE_baidupay"))
-        .current_dir(dir)
-        .args([
-            "sandbox",
-            "--listen",
-            "127.0.0.1:0",
-            "--db",
-            "state.sqlite",
-            "--keys",
-            "keys",
-        ])
-        .env_remove("RUST_LOG")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
-    let mut first = String::new();
-    out.read_line(&mut first).unwrap();
-    let addr = first
-        .trim()
-        .strip_prefix("sandbox listening on http://")
-        .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
-        .to_owned();
-    std::thread::spawn(move || for _ in out.lines() {});
-    let stderr = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
-    let (mut err, seen) = (child.stderr.take().unwrap(), stderr.clone());
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 4096];
-        while let Ok(n) = err.read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            seen.lock()
-                .unwrap()
-                .push_str(&String::from_utf8_lossy(&buf[..n]));
-        }
-    });
-    Served {
-        child,
-        addr,
-        stderr,
-    }
-}
-
 #[test]
 fn a_sandbox_write_the_database_refuses_is_answered_and_printed() {
     let dir = tempfile::tempdir().unwrap();
@@ -436,7 +353,10 @@ fn a_sandbox_write_the_database_refuses_is_answered_and_printed() {
         "refund_notify_url": "http://127.0.0.1:9/refund",
     })
     .to_string();
-    let s = serve_sandbox(dir.path());
+    let s = serve_sandbox(
+        Some(dir.path()),
+        &["--db", "state.sqlite", "--keys", "keys"],
+    );
     #[cfg(unix)]
     for file in [
         "keys/baidu_platform_private_key.pem",
@@ -489,7 +409,10 @@ fn a_sandbox_write_the_database_refuses_is_answered_and_printed() {
     let (status, body) = http_exchange(&s.addr, "POST", "/sandbox/merchants", &merchant);
     assert_eq!(status, 201, "{body}");
     drop(s);
-    let s = serve_sandbox(dir.path());
+    let s = serve_sandbox(
+        Some(dir.path()),
+        &["--db", "state.sqlite", "--keys", "keys"],
+    );
     let (status, body) = http_exchange(&s.addr, "GET", "/sandbox/merchants/MMMlock", "");
     assert_eq!(status, 200, "{body}");
 }
