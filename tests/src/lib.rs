@@ -85,7 +85,16 @@ pub async fn serve(router: axum::Router) -> SocketAddr {
 
 /// A plain HTTP client for loopback.
 pub fn http() -> Arc<HyperTransport> {
-    Arc::new(HyperTransport::new(Settings::default().allow_http(true)).unwrap())
+    // idle connections are dropped before the sandbox's 2 s idle timeout closes them (a request
+    // must never race the server's close on a reused connection)
+    Arc::new(
+        HyperTransport::new(
+            Settings::default()
+                .allow_http(true)
+                .pool_idle_timeout(Duration::from_secs(1)),
+        )
+        .unwrap(),
+    )
 }
 
 /// Sends a request and returns status and body.

@@ -279,8 +279,13 @@ async fn run() -> Result<(), CliError> {
         })
         .await?;
     let http = Arc::new(
-        HyperTransport::new(Settings::default().allow_http(true))
-            .map_err(|e| CliError::input(chain(&e)))?,
+        // idle connections go before the sandbox's 2 s idle timeout would close them
+        HyperTransport::new(
+            Settings::default()
+                .allow_http(true)
+                .pool_idle_timeout(Duration::from_secs(1)),
+        )
+        .map_err(|e| CliError::input(chain(&e)))?,
     );
     d.step("merchant registration", async {
         let (status, v) = post_json(

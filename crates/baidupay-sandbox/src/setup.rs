@@ -49,7 +49,11 @@ pub(crate) fn inner(config: SandboxConfig) -> Result<Inner, SandboxError> {
         Settings::default()
             .allow_http(true)
             .connect_timeout(config.callback_timeout)
-            .request_timeout(config.callback_timeout),
+            .request_timeout(config.callback_timeout)
+            // merchants served by `baidupay_notify::axum::serve` close a connection idle for
+            // 2 s (its default): a pooled one is dropped first, so that a callback never races
+            // the merchant's close
+            .pool_idle_timeout(std::time::Duration::from_secs(1)),
     )?;
     let public = key.public_key().clone();
     let (db, loaded) = match &config.db {

@@ -51,7 +51,10 @@ const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 /// the head of its next request, so [`header_read_timeout`](Self::header_read_timeout) also
 /// closes it when idle (hyper starts that timer whenever it waits for a request head, the
 /// first one included): there is no separate idle timeout. Behind a reverse proxy that keeps
-/// upstream connections alive, set the proxy's upstream keep-alive timeout below it.
+/// upstream connections alive, set the proxy's upstream keep-alive timeout below it; likewise
+/// a client that pools connections to this server (a test's `HyperTransport`:
+/// `Settings::pool_idle_timeout`) should drop an idle one before this timeout, or a request
+/// sent just as the server closes the connection fails.
 ///
 /// ```
 /// use std::time::Duration;

@@ -118,7 +118,14 @@ pub(crate) async fn start(config: SandboxConfig) -> (Sandbox, RunningSandbox, Cl
     let sandbox = Sandbox::new(config).unwrap();
     let running = sandbox.start("127.0.0.1:0".parse().unwrap()).await.unwrap();
     let client = Client {
-        http: HyperTransport::new(Settings::default().allow_http(true)).unwrap(),
+        // idle connections are dropped well before the server's 2 s idle timeout closes them, so
+        // that a request never races the server's close on a reused connection
+        http: HyperTransport::new(
+            Settings::default()
+                .allow_http(true)
+                .pool_idle_timeout(Duration::from_secs(1)),
+        )
+        .unwrap(),
         base: running.base_url().to_owned(),
     };
     (sandbox, running, client)
