@@ -14,10 +14,13 @@
 //! * `bench sandbox`: the sandbox's end-to-end order throughput (cashier/pay + notify delivered
 //!   and acknowledged; memory and SQLite) next to a hello-world endpoint, and the demo's wall time.
 //! * `release --dry-run`: checks a release could be cut and prints the plan; changes nothing.
+//! * `fuzz [--seconds N] [--runs N] [TARGET...]`: the libFuzzer targets of `fuzz/`, one after
+//!   another, with executions, exec/s and crashes per target (see `fuzz.rs`; not part of `ci`).
 
 mod advisories;
 mod bench;
 mod ci;
+mod fuzz;
 mod meta;
 mod release;
 mod shell;
@@ -36,6 +39,7 @@ fn main() -> ExitCode {
         Some("deny") => advisories::deny(),
         Some("bench") => bench::bench(&args[1..]),
         Some("release") => release::release(&args[1..]),
+        Some("fuzz") => fuzz::fuzz(&args[1..]),
         _ => {
             eprintln!(
                 "usage: cargo xtask <ci | tidy | deny | bench [rsa|notify|load|sandbox] [--quick] | release --dry-run>\n\
@@ -43,7 +47,8 @@ fn main() -> ExitCode {
                  \n  tidy               dependency layering, publish = false, unused dependencies\
                  \n  deny               cargo deny: licenses, bans, sources; advisories (offline snapshot)\
                  \n  bench [rsa|notify|load|sandbox] [--quick]  RSA vs `openssl speed`; notify parse cost; loopback load; sandbox throughput\
-                 \n  release --dry-run  check a release could be cut; print the plan"
+                 \n  release --dry-run  check a release could be cut; print the plan\
+                 \n  fuzz [--seconds N] [--runs N] [TARGET...]  run the libFuzzer targets (nightly), one after another"
             );
             return ExitCode::from(2);
         }
