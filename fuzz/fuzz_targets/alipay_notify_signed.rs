@@ -33,27 +33,30 @@ fn signer(algorithm: Algorithm) -> &'static baidupay_crypto::Signer {
 
 type Pairs = [(String, String)];
 
-/// The fields `variant` covers, in body order (before the notifier's empty-value filter).
+/// The fields a verification under `variant` returns, in body order, before the notifier's
+/// empty-value filter: every field but `sign`, less `alipay_cert_sn` for
+/// [`AlipayVariant::V1WithoutCertSn`] (`sign_type` stays: it chose the algorithm).
 fn covered(variant: AlipayVariant, fields: &Pairs) -> Vec<(String, String)> {
     fields
         .iter()
-        .filter(|(k, _)| match variant {
-            AlipayVariant::V1WithoutCertSn => k != "alipay_cert_sn",
-            AlipayVariant::V1KeepEmpty => k != "sign_type",
-            _ => true,
-        })
+        .filter(|(k, _)| variant != AlipayVariant::V1WithoutCertSn || k != "alipay_cert_sn")
         .cloned()
         .collect()
 }
 
 /// The canonical string of `variant` over `fields`, as the platform or SDK builds it.
 fn string_of(variant: AlipayVariant, fields: &Pairs) -> String {
-    let rules = match variant {
-        AlipayVariant::V2 => Rules::Alipay,
-        AlipayVariant::V1KeepEmpty => Rules::BaiduCallback,
-        _ => Rules::AlipayNotify,
-    };
-    canonical_string(rules, covered(variant, fields)).expect("distinct names")
+    let signed = covered(variant, fields);
+    match variant {
+        AlipayVariant::V2 => canonical_string(Rules::Alipay, signed),
+        // everything but sign and sign_type, empty values kept
+        AlipayVariant::V1KeepEmpty => canonical_string(
+            Rules::BaiduCallback,
+            signed.into_iter().filter(|(k, _)| k != "sign_type"),
+        ),
+        _ => canonical_string(Rules::AlipayNotify, signed),
+    }
+    .expect("distinct names")
 }
 
 const VARIANTS: [AlipayVariant; 4] = [
