@@ -19,7 +19,11 @@ fn notifier() -> &'static BaiduNotifier {
 fuzz_target!(|data: &[u8]| {
     let n = notifier();
     assert!(n.verify(data).is_err(), "forged body verified");
-    for kind in [BaiduKind::Payment, BaiduKind::RefundAudit, BaiduKind::Refund] {
+    for kind in [
+        BaiduKind::Payment,
+        BaiduKind::RefundAudit,
+        BaiduKind::Refund,
+    ] {
         assert!(n.parse(kind, data).is_err());
     }
 });

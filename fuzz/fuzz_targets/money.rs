@@ -5,7 +5,9 @@ use baidupay_model::{Fen, SignedYuan, Yuan, YuanAmount};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(s) = std::str::from_utf8(data) else { return };
+    let Ok(s) = std::str::from_utf8(data) else {
+        return;
+    };
     if let Ok(v) = s.parse::<Fen>() {
         assert_eq!(v.to_string(), s);
     }

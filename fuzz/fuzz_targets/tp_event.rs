@@ -11,8 +11,12 @@ use libfuzzer_sys::fuzz_target;
 fn keys() -> &'static TpEventKeys {
     static K: OnceLock<TpEventKeys> = OnceLock::new();
     K.get_or_init(|| {
-        TpEventKeys::new("fuzz-token", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "fuzz-tp")
-            .expect("test key")
+        TpEventKeys::new(
+            "fuzz-token",
+            "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+            "fuzz-tp",
+        )
+        .expect("test key")
     })
 }
 
@@ -26,7 +30,10 @@ fuzz_target!(|data: &[u8]| {
             let _ = baidupay_notify::TpEvent::from_map(map);
         }
         Err(e) => assert!(
-            matches!(e, TpEventError::MessageNotJson(_) | TpEventError::MessageNotObject),
+            matches!(
+                e,
+                TpEventError::MessageNotJson(_) | TpEventError::MessageNotObject
+            ),
             "{e:?}"
         ),
     }

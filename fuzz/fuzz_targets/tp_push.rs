@@ -5,7 +5,8 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let _ = baidupay_notify::tp::parse_audit_push_unauthenticated(Some("application/json"), data);
-    let _ = baidupay_model::envelope::decode_baidu::<baidupay_model::cashier::OrderDetail>(data, "x");
+    let _ =
+        baidupay_model::envelope::decode_baidu::<baidupay_model::cashier::OrderDetail>(data, "x");
     let _ = baidupay_model::callback::PaymentAck::parse(data);
     let _ = baidupay_model::callback::RefundAuditAnswer::parse(data);
 });

@@ -17,10 +17,13 @@
 //! * `bench bill [--rows N]`: a generated N-row (default 1M) and a 100k-row Alipay bill ZIP
 //!   parsed by the SDK and by Python's standard library in the same run: rows/s, ratio, peak RSS.
 //! * `release --dry-run`: checks a release could be cut and prints the plan; changes nothing.
+//! * `fuzz [--seconds N] [--runs N] [TARGET...]`: the libFuzzer targets of `fuzz/`, one after
+//!   another, with executions, exec/s and crashes per target (see `fuzz.rs`; not part of `ci`).
 
 mod advisories;
 mod bench;
 mod ci;
+mod fuzz;
 mod meta;
 mod release;
 mod shell;
@@ -39,6 +42,7 @@ fn main() -> ExitCode {
         Some("deny") => advisories::deny(),
         Some("bench") => bench::bench(&args[1..]),
         Some("release") => release::release(&args[1..]),
+        Some("fuzz") => fuzz::fuzz(&args[1..]),
         _ => {
             eprintln!(
                 "usage: cargo xtask <ci | tidy | deny | bench [rsa|notify|load|sandbox|bill] [--quick] [--rows N] | release --dry-run>\n\
@@ -46,7 +50,8 @@ fn main() -> ExitCode {
                  \n  tidy               dependency layering, publish = false, unused dependencies\
                  \n  deny               cargo deny: licenses, bans, sources; advisories (offline snapshot)\
                  \n  bench [rsa|notify|load|sandbox|bill] [--quick] [--rows N]  RSA vs `openssl speed`; notify parse cost; loopback load; sandbox throughput; Alipay bill parsing vs Python\
-                 \n  release --dry-run  check a release could be cut; print the plan"
+                 \n  release --dry-run  check a release could be cut; print the plan\
+                 \n  fuzz [--seconds N] [--runs N] [TARGET...]  run the libFuzzer targets (nightly), one after another"
             );
             return ExitCode::from(2);
         }
