@@ -148,6 +148,7 @@ async fn apps_are_utf8_by_default_and_other_charsets_are_refused() {
     running.stop().await;
 }
 
+#[cfg(feature = "sqlite")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_gbk_app_is_still_gbk_after_a_restart() {
     let dir = tempfile::tempdir().unwrap();
