@@ -7,42 +7,11 @@
 
 mod support;
 
-use baidupay_crypto::{Algorithm, PrivateKey, PublicKey, Rules, Signer, canonical_string, form};
+use baidupay_crypto::{PrivateKey, PublicKey};
 use baidupay_notify::{AlipayNotifier, Charset};
 use baidupay_sandbox::SandboxConfig;
-use serde_json::{Value, json};
-use support::{Client, Receiver, start};
-
-async fn gateway(c: &Client, app_id: &str, key: &PrivateKey, method: &str, biz: &Value) -> Value {
-    let mut params: Vec<(String, String)> = [
-        ("app_id", app_id),
-        ("method", method),
-        ("charset", "utf-8"),
-        ("sign_type", "RSA2"),
-        ("timestamp", "2026-12-05 10:00:00"),
-        ("version", "1.0"),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v.to_owned()))
-    .collect();
-    params.push(("biz_content".to_owned(), biz.to_string()));
-    let signed = canonical_string(
-        Rules::Alipay,
-        params.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-    )
-    .unwrap();
-    let sign = Signer::new(key.clone(), Algorithm::RsaSha256)
-        .sign_base64(signed.as_bytes())
-        .unwrap();
-    params.push(("sign".to_owned(), sign));
-    let answer = c
-        .post_form(
-            "/gateway.do",
-            &form::encode(params.iter().map(|(k, v)| (k, v))),
-        )
-        .await;
-    answer[format!("{}_response", method.replace('.', "_"))].clone()
-}
+use serde_json::json;
+use support::{Client, Receiver, gateway, start};
 
 /// Registers `app_id` (with `charset` when given), creates and pays a trade whose subject is
 /// `subject`, and returns the notify body that arrived and the Alipay public key.

@@ -12,12 +12,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
-use baidupay_crypto::{Algorithm, PrivateKey, Rules, Signer, canonical_string, form};
+use baidupay_crypto::PrivateKey;
 use baidupay_notify::{TpEvent, TpEventKeys};
 use baidupay_sandbox::{CallbackKind, Sandbox, SandboxConfig};
 use bytes::Bytes;
 use serde_json::{Value, json};
-use support::{Client, Receiver, oauth, start};
+use support::{Client, Receiver, gateway, oauth, start};
 
 const TP: &str = "tp-restart";
 const MSG_TOKEN: &str = "restart-msg-token";
@@ -242,38 +242,6 @@ impl Merchant {
     }
 }
 
-/// Calls `method` of the gateway signed with `key`; the `<method>_response` object.
-async fn gateway(c: &Client, key: &PrivateKey, method: &str, biz: &Value) -> Value {
-    let mut params: Vec<(String, String)> = [
-        ("app_id", ALIPAY_APP),
-        ("method", method),
-        ("charset", "utf-8"),
-        ("sign_type", "RSA2"),
-        ("timestamp", "2024-05-13 17:49:20"),
-        ("version", "1.0"),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v.to_owned()))
-    .collect();
-    params.push(("biz_content".to_owned(), biz.to_string()));
-    let signed = canonical_string(
-        Rules::Alipay,
-        params.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-    )
-    .unwrap();
-    let sign = Signer::new(key.clone(), Algorithm::RsaSha256)
-        .sign_base64(signed.as_bytes())
-        .unwrap();
-    params.push(("sign".to_owned(), sign));
-    let answer = c
-        .post_form(
-            "/gateway.do",
-            &form::encode(params.iter().map(|(k, v)| (k, v))),
-        )
-        .await;
-    answer[format!("{}_response", method.replace('.', "_"))].clone()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_alipay_payment_goes_on_after_a_restart_and_an_unstored_refund_is_refused() {
     let dir = tempfile::tempdir().unwrap();
@@ -293,6 +261,7 @@ async fn an_alipay_payment_goes_on_after_a_restart_and_an_unstored_refund_is_ref
     assert_eq!(status, 201, "{v}");
     let created = gateway(
         &c,
+        ALIPAY_APP,
         &key,
         "alipay.trade.create",
         &json!({"out_trade_no": "R-1", "total_amount": "10.00", "subject": "restart",
@@ -306,7 +275,7 @@ async fn an_alipay_payment_goes_on_after_a_restart_and_an_unstored_refund_is_ref
         .await;
     assert_eq!(status, 200, "{v}");
     let refund = json!({"out_trade_no": "R-1", "refund_amount": "2.50", "out_request_no": "R-1-a"});
-    let refunded = gateway(&c, &key, "alipay.trade.refund", &refund).await;
+    let refunded = gateway(&c, ALIPAY_APP, &key, "alipay.trade.refund", &refund).await;
     assert_eq!(refunded["fund_change"], "Y", "{refunded}");
     until("both notifies were given up", || {
         merchant.refused.load(Ordering::SeqCst) == 4
@@ -340,6 +309,7 @@ async fn an_alipay_payment_goes_on_after_a_restart_and_an_unstored_refund_is_ref
 
     let query = gateway(
         &c,
+        ALIPAY_APP,
         &key,
         "alipay.trade.query",
         &json!({"out_trade_no": "R-1"}),
@@ -352,6 +322,7 @@ async fn an_alipay_payment_goes_on_after_a_restart_and_an_unstored_refund_is_ref
         async move {
             gateway(
                 c,
+                ALIPAY_APP,
                 key,
                 "alipay.trade.fastpay.refund.query",
                 &json!({"out_trade_no": "R-1", "out_request_no": no}),
@@ -363,7 +334,7 @@ async fn an_alipay_payment_goes_on_after_a_restart_and_an_unstored_refund_is_ref
     assert_eq!(found["refund_status"], "REFUND_SUCCESS", "{found}");
     assert_eq!(found["refund_amount"], "2.50");
     // the same refund again moves nothing
-    let again = gateway(&c, &key, "alipay.trade.refund", &refund).await;
+    let again = gateway(&c, ALIPAY_APP, &key, "alipay.trade.refund", &refund).await;
     assert_eq!(again["fund_change"], "N", "{again}");
 
     // a refund the database cannot take is refused, and not made
@@ -371,6 +342,7 @@ async fn an_alipay_payment_goes_on_after_a_restart_and_an_unstored_refund_is_ref
     conn.execute_batch("DROP TABLE alipay_refunds").unwrap();
     let refused = gateway(
         &c,
+        ALIPAY_APP,
         &key,
         "alipay.trade.refund",
         &json!({"out_trade_no": "R-1", "refund_amount": "1.00", "out_request_no": "R-1-b"}),

@@ -138,3 +138,42 @@ pub(crate) async fn oauth(c: &Client, tp_token: &str, grant: &str) -> (u16, Valu
     ))
     .await
 }
+
+/// Calls `method` of the Alipay gateway as app `app_id`, signed with `key` (RSA2); the
+/// `<method>_response` object.
+pub(crate) async fn gateway(
+    c: &Client,
+    app_id: &str,
+    key: &baidupay_crypto::PrivateKey,
+    method: &str,
+    biz: &Value,
+) -> Value {
+    let mut params: Vec<(String, String)> = [
+        ("app_id", app_id),
+        ("method", method),
+        ("charset", "utf-8"),
+        ("sign_type", "RSA2"),
+        ("timestamp", "2026-12-05 10:00:00"),
+        ("version", "1.0"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect();
+    params.push(("biz_content".to_owned(), biz.to_string()));
+    let signed = baidupay_crypto::canonical_string(
+        baidupay_crypto::Rules::Alipay,
+        params.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+    )
+    .unwrap();
+    let sign = baidupay_crypto::Signer::new(key.clone(), baidupay_crypto::Algorithm::RsaSha256)
+        .sign_base64(signed.as_bytes())
+        .unwrap();
+    params.push(("sign".to_owned(), sign));
+    let answer = c
+        .post_form(
+            "/gateway.do",
+            &baidupay_crypto::form::encode(params.iter().map(|(k, v)| (k, v))),
+        )
+        .await;
+    answer[format!("{}_response", method.replace('.', "_"))].clone()
+}
