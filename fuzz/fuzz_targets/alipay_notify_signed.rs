@@ -5,6 +5,11 @@
 //! exactly the fields that variant covers, and parse as a trade notify to a value or a clear
 //! `Invalid` error. A parsed notify re-encodes to fields that parse to the same notify.
 //!
+//! The fields' own `charset` is the app's charset, as Alipay uses it: a body in GBK or GB2312
+//! is signed over the canonical string in that charset and percent-encoded byte by byte (text
+//! the charset cannot write is text the platform never sends: such inputs stop there), and a
+//! charset Alipay does not use must be refused as such, before any signature is checked.
+//!
 //! The first input byte chooses `sign_type` (bits 0-1: absent, `RSA2`, `RSA`, absent), the
 //! variant signed (bits 2-3: V1, V2, V1 without `alipay_cert_sn`, V1 keeping empty values), the
 //! unescaped signature (bit 7) and the position of `sign` (bits 4-6).
@@ -14,7 +19,7 @@ use std::sync::OnceLock;
 
 use baidupay_crypto::{Algorithm, Rules, canonical_string};
 use baidupay_model::alipay::TradeNotification;
-use baidupay_notify::{AlipayNotifier, AlipayVariant, NotifyError};
+use baidupay_notify::{AlipayNotifier, AlipayVariant, Charset, NotifyError};
 use libfuzzer_sys::fuzz_target;
 
 fn notifier() -> &'static AlipayNotifier {
@@ -59,6 +64,67 @@ fn string_of(variant: AlipayVariant, fields: &Pairs) -> String {
     .expect("distinct names")
 }
 
+/// The charset a `charset` label names, by Alipay's labels (surrounding ASCII white space and
+/// case ignored; absent or empty is UTF-8); `None` for a label Alipay does not use.
+fn charset_of(fields: &Pairs) -> Option<Charset> {
+    let Some((_, label)) = fields.iter().find(|(k, _)| k == "charset") else {
+        return Some(Charset::Utf8);
+    };
+    match label.trim_ascii().to_ascii_lowercase().as_str() {
+        "" | "utf-8" | "utf8" => Some(Charset::Utf8),
+        "gbk" => Some(Charset::Gbk),
+        "gb2312" => Some(Charset::Gb2312),
+        _ => None,
+    }
+}
+
+/// `text` in `charset`, or `None` when the charset cannot write it.
+fn bytes_in(charset: Charset, text: &str) -> Option<Vec<u8>> {
+    if charset == Charset::Utf8 || text.is_ascii() {
+        return Some(text.as_bytes().to_vec());
+    }
+    let (bytes, _, unmappable) = encoding_rs::GBK.encode(text);
+    if unmappable {
+        return None;
+    }
+    if charset == Charset::Gb2312 {
+        // EUC-CN: every non-ASCII byte is one of a pair A1-F7, A1-FE
+        let mut rest = bytes.as_ref();
+        while let Some((&b, tail)) = rest.split_first() {
+            rest = if b.is_ascii() {
+                tail
+            } else {
+                match tail.split_first() {
+                    Some((&t, tail)) if (0xA1..=0xF7).contains(&b) && (0xA1..=0xFE).contains(&t) => {
+                        tail
+                    }
+                    _ => return None,
+                }
+            };
+        }
+    }
+    Some(bytes.into_owned())
+}
+
+/// The fields as a receiver reads them back from their bytes in `charset` (the GBK decoder
+/// may give another character for a byte sequence than the one encoded), or `None` when the
+/// charset cannot write one of them.
+fn as_sent(charset: Charset, fields: Vec<(String, String)>) -> Option<Vec<(String, String)>> {
+    let back = |s: String| -> Option<String> {
+        if charset == Charset::Utf8 || s.is_ascii() {
+            return Some(s);
+        }
+        let bytes = bytes_in(charset, &s)?;
+        let text = encoding_rs::GBK.decode_without_bom_handling_and_without_replacement(&bytes)?;
+        // only text that encodes back to the same bytes is read back at all
+        (bytes_in(charset, &text)? == bytes).then(|| text.into_owned())
+    };
+    fields
+        .into_iter()
+        .map(|(k, v)| Some((back(k)?, back(v)?)))
+        .collect()
+}
+
 const VARIANTS: [AlipayVariant; 4] = [
     AlipayVariant::V1,
     AlipayVariant::V2,
@@ -86,16 +152,29 @@ fuzz_target!(|data: &[u8]| {
     {
         fields.push(("alipay_cert_sn".to_owned(), "fuzzcertsn".to_owned()));
     }
+    let Some(charset) = charset_of(&fields) else {
+        // not a charset Alipay uses: refused as such, whatever the signature
+        let body = baidupay_fuzz::signed_body(&fields, "sign", "c2ln", 0, false);
+        match notifier().verify(body.as_bytes()) {
+            Err(NotifyError::UnsupportedCharset { .. }) => return,
+            other => panic!("an unsupported charset was not refused as such: {other:?}\nbody: {body}"),
+        }
+    };
+    let Some(fields) = as_sent(charset, fields) else {
+        return;
+    };
     let string = string_of(signed_variant, &fields);
+    let signed_bytes = bytes_in(charset, &string).expect("the fields are in the charset");
     let sig = signer(algorithm)
-        .sign_base64(string.as_bytes())
+        .sign_base64(&signed_bytes)
         .expect("signing succeeds");
-    let body = baidupay_fuzz::signed_body(
+    let body = baidupay_fuzz::signed_body_in(
         &fields,
         "sign",
         &sig,
         usize::from(control >> 4 & 7),
         control & 0x80 != 0,
+        |s| bytes_in(charset, s).expect("the fields are in the charset"),
     );
 
     // the notifier tries the variants in order and takes the first that verifies
@@ -117,6 +196,7 @@ fuzz_target!(|data: &[u8]| {
     };
     assert_eq!(verified.variant(), expected, "body: {body}");
     assert_eq!(verified.algorithm(), algorithm);
+    assert_eq!(verified.charset(), charset);
     let keep_empty = expected == AlipayVariant::V1KeepEmpty;
     let returned: Vec<(String, String)> = covered(expected, &fields)
         .into_iter()

@@ -56,8 +56,32 @@ pub fn signed_body(
     position: usize,
     raw_signature: bool,
 ) -> String {
+    let utf8 = |s: &str| s.as_bytes().to_vec();
+    signed_body_in(fields, name, signature, position, raw_signature, utf8)
+}
+
+/// [`signed_body`] for a platform that writes its text in another charset: `bytes` gives the
+/// bytes of a name or value in that charset (ASCII stays ASCII), which are percent-encoded
+/// byte by byte.
+pub fn signed_body_in(
+    fields: &[(String, String)],
+    name: &str,
+    signature: &str,
+    position: usize,
+    raw_signature: bool,
+    bytes: impl Fn(&str) -> Vec<u8>,
+) -> String {
     let at = position.min(fields.len());
-    let encoded = |k: &str, v: &str| baidupay_crypto::form::encode([(k, v)]);
+    let component = |s: &str| -> String {
+        bytes(s)
+            .into_iter()
+            .map(|b| match char::from(b) {
+                c if c.is_ascii() => baidupay_crypto::form::encode_component(c.encode_utf8(&mut [0; 1])),
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
+    };
+    let encoded = |k: &str, v: &str| format!("{}={}", component(k), component(v));
     let mut parts: Vec<String> = fields.iter().map(|(k, v)| encoded(k, v)).collect();
     let sig = if raw_signature {
         format!("{name}={signature}")

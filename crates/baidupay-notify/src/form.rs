@@ -87,10 +87,12 @@ pub enum Charset {
 }
 
 impl Charset {
-    /// The charset a `charset` value names (ASCII case ignored; empty means UTF-8), or `None`
-    /// for one Alipay does not use.
+    /// The charset a `charset` value names (ASCII case and surrounding ASCII white space
+    /// ignored; empty means UTF-8), or `None` for one Alipay does not use. A label is ASCII:
+    /// one with other characters (even Unicode white space) names no charset, so a label
+    /// reads the same whatever charset the body turns out to be in.
     pub fn from_label(label: &str) -> Option<Self> {
-        let label = label.trim();
+        let label = label.trim_ascii();
         if label.is_empty()
             || label.eq_ignore_ascii_case("utf-8")
             || label.eq_ignore_ascii_case("utf8")

@@ -266,6 +266,10 @@ fn charset_labels() {
     assert_eq!(Charset::from_label(""), Some(Charset::Utf8));
     assert_eq!(Charset::from_label("Gbk"), Some(Charset::Gbk));
     assert_eq!(Charset::from_label("gb18030"), None);
+    assert_eq!(Charset::from_label(" gbk\t"), Some(Charset::Gbk));
+    // Unicode white space is not trimmed: a body in GBK could not tell it from other bytes
+    assert_eq!(Charset::from_label("gbk\u{3000}"), None);
+    assert_eq!(Charset::from_label("\u{a0}utf-8"), None);
     assert_eq!(Charset::Gbk.to_string(), "GBK");
 }
 
