@@ -55,10 +55,7 @@ fn string_of(variant: AlipayVariant, fields: &Pairs) -> String {
     match variant {
         AlipayVariant::V2 => canonical_string(Rules::Alipay, signed),
         // everything but sign and sign_type, empty values kept
-        AlipayVariant::V1KeepEmpty => canonical_string(
-            Rules::BaiduCallback,
-            signed.into_iter().filter(|(k, _)| k != "sign_type"),
-        ),
+        AlipayVariant::V1KeepEmpty => canonical_string(Rules::AlipayNotifyKeepEmpty, signed),
         _ => canonical_string(Rules::AlipayNotify, signed),
     }
     .expect("distinct names")

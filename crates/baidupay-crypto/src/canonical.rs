@@ -26,6 +26,10 @@ pub enum Rules {
     /// Alipay trade notifications ("V1", `trade_status_sync`): as [`Rules::Alipay`] but also
     /// drop `sign_type`.
     AlipayNotify,
+    /// Alipay trade notifications as easysdk and the Node SDK sign them ("V1, empty values
+    /// kept"): drop `sign` and `sign_type` only; keep empty values; sort by key bytes; raw
+    /// `k=v` joined by `&`. Every other field, whatever its name, is covered.
+    AlipayNotifyKeepEmpty,
 }
 
 impl Rules {
@@ -35,13 +39,16 @@ impl Rules {
             Self::Baidu => &["rsaSign", "sign", "sign_type"],
             Self::BaiduCallback => &["rsaSign"],
             Self::Alipay => &["sign"],
-            Self::AlipayNotify => &["sign", "sign_type"],
+            Self::AlipayNotify | Self::AlipayNotifyKeepEmpty => &["sign", "sign_type"],
         }
     }
 
     /// Whether parameters with an empty value take part.
     pub fn keeps_empty_values(self) -> bool {
-        matches!(self, Self::Baidu | Self::BaiduCallback)
+        matches!(
+            self,
+            Self::Baidu | Self::BaiduCallback | Self::AlipayNotifyKeepEmpty
+        )
     }
 
     /// The signature algorithm these rules use by default (`rsa-sha1` for Baidu, `rsa-sha256`
@@ -49,17 +56,21 @@ impl Rules {
     pub fn default_algorithm(self) -> crate::Algorithm {
         match self {
             Self::Baidu | Self::BaiduCallback => crate::Algorithm::RsaSha1,
-            Self::Alipay | Self::AlipayNotify => crate::Algorithm::RsaSha256,
+            Self::Alipay | Self::AlipayNotify | Self::AlipayNotifyKeepEmpty => {
+                crate::Algorithm::RsaSha256
+            }
         }
     }
 
-    /// The command-line name: `baidu`, `baidu-callback`, `alipay` or `alipay-notify`.
+    /// The command-line name: `baidu`, `baidu-callback`, `alipay`, `alipay-notify` or
+    /// `alipay-notify-keep-empty`.
     pub fn name(self) -> &'static str {
         match self {
             Self::Baidu => "baidu",
             Self::BaiduCallback => "baidu-callback",
             Self::Alipay => "alipay",
             Self::AlipayNotify => "alipay-notify",
+            Self::AlipayNotifyKeepEmpty => "alipay-notify-keep-empty",
         }
     }
 }
@@ -98,10 +109,11 @@ impl FromStr for Rules {
             "baidu-callback" => Ok(Self::BaiduCallback),
             "alipay" => Ok(Self::Alipay),
             "alipay-notify" => Ok(Self::AlipayNotify),
+            "alipay-notify-keep-empty" => Ok(Self::AlipayNotifyKeepEmpty),
             _ => Err(ParseNameError::new(
                 "rules",
                 s,
-                "baidu, baidu-callback, alipay, alipay-notify",
+                "baidu, baidu-callback, alipay, alipay-notify, alipay-notify-keep-empty",
             )),
         }
     }
@@ -210,6 +222,31 @@ mod tests {
         .unwrap();
         assert_eq!(s, "a=1&b=&sign=y");
         assert_eq!("baidu-callback".parse::<Rules>(), Ok(Rules::BaiduCallback));
+    }
+
+    #[test]
+    fn alipay_notify_keep_empty_drops_only_sign_and_sign_type() {
+        let s = canonical_string(
+            Rules::AlipayNotifyKeepEmpty,
+            [
+                ("b", ""),
+                ("rsaSign", "x"),
+                ("sign", "y"),
+                ("sign_type", "RSA2"),
+                ("a", "1"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(s, "a=1&b=&rsaSign=x");
+        for rules in [
+            Rules::Baidu,
+            Rules::BaiduCallback,
+            Rules::Alipay,
+            Rules::AlipayNotify,
+            Rules::AlipayNotifyKeepEmpty,
+        ] {
+            assert_eq!(rules.name().parse::<Rules>(), Ok(rules));
+        }
     }
 
     #[test]

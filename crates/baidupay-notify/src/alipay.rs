@@ -209,12 +209,12 @@ impl AlipayNotifier {
             let all = covered.iter().map(|(k, v)| (k.as_ref(), v.as_ref()));
             let result = match variant {
                 AlipayVariant::V2 => check(Rules::Alipay, &mut all.clone()),
-                // Everything but sign/sign_type, empties kept: the same string as Baidu's
-                // callback rules once sign_type is left out.
-                AlipayVariant::V1KeepEmpty => check(
-                    Rules::BaiduCallback,
-                    &mut all.clone().filter(|(k, _)| *k != "sign_type"),
-                ),
+                // Everything but sign/sign_type, empties kept. (Not Baidu's callback rules
+                // less sign_type: they also leave out a field named `rsaSign`, which would
+                // then be returned as verified without being signed.)
+                AlipayVariant::V1KeepEmpty => {
+                    check(Rules::AlipayNotifyKeepEmpty, &mut all.clone())
+                }
                 _ => check(Rules::AlipayNotify, &mut all.clone()),
             };
             match result {

@@ -205,10 +205,27 @@ fn empty_values_and_cert_sn_variants() {
     // signed with empties kept (easysdk style)
     let mut f = TRADE.to_vec();
     f.push(("body", ""));
-    let body = generated(&f, Algorithm::RsaSha256, Rules::BaiduCallback);
+    let body = generated(&f, Algorithm::RsaSha256, Rules::AlipayNotifyKeepEmpty);
     let v = notifier.verify(body.as_bytes()).unwrap();
     assert_eq!(v.variant(), AlipayVariant::V1KeepEmpty);
     assert_eq!(v.get("body"), Some(""));
+    // a field the signature does not cover, added to that notify, is refused whatever its
+    // name: `rsaSign` is Baidu's signature field, not Alipay's (found by fuzzing: it used to
+    // verify and come back among the verified pairs)
+    for extra in ["rsaSign=x", "rsaSign=", "sign_type2=RSA2"] {
+        let forged = format!("{body}&{extra}");
+        assert!(
+            matches!(notifier.verify(forged.as_bytes()), Err(NotifyError::BadSignature)),
+            "{extra}"
+        );
+    }
+    // and the field is covered when it was signed
+    let mut f = TRADE.to_vec();
+    f.extend([("body", ""), ("rsaSign", "x")]);
+    let body = generated(&f, Algorithm::RsaSha256, Rules::AlipayNotifyKeepEmpty);
+    let v = notifier.verify(body.as_bytes()).unwrap();
+    assert_eq!(v.variant(), AlipayVariant::V1KeepEmpty);
+    assert_eq!(v.get("rsaSign"), Some("x"));
     // signed without alipay_cert_sn, which is then not returned
     let signed = generated(TRADE, Algorithm::RsaSha256, Rules::AlipayNotify);
     let body = format!("{signed}&alipay_cert_sn=7513daaaa48aa3ba2e4018d84402479c");
