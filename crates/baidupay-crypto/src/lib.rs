@@ -2,8 +2,10 @@
 //! payments.
 //!
 //! * [`canonical_string`] builds the "string to sign" under [`Rules::Baidu`],
-//!   [`Rules::Alipay`] (requests, gateway messages) or [`Rules::AlipayNotify`] (trade
-//!   notifications); [`form::parse`] decodes a callback body exactly once.
+//!   [`Rules::BaiduCallback`] (Baidu's callbacks), [`Rules::Alipay`] (requests, gateway
+//!   messages), [`Rules::AlipayNotify`] (trade notifications) or
+//!   [`Rules::AlipayNotifyKeepEmpty`] (trade notifications as some SDKs sign them);
+//!   [`form::parse`] decodes a callback body exactly once.
 //! * [`PrivateKey`] and [`PublicKey`] load every format the consoles hand out (PEM PKCS#1 or
 //!   PKCS#8, SPKI, PKCS#1 public, one-line base64, DER, X.509 certificates) and say exactly
 //!   what is wrong with anything else.
