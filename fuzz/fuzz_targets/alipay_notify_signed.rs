@@ -92,7 +92,9 @@ fn bytes_in(charset: Charset, text: &str) -> Option<Vec<u8>> {
                 tail
             } else {
                 match tail.split_first() {
-                    Some((&t, tail)) if (0xA1..=0xF7).contains(&b) && (0xA1..=0xFE).contains(&t) => {
+                    Some((&t, tail))
+                        if (0xA1..=0xF7).contains(&b) && (0xA1..=0xFE).contains(&t) =>
+                    {
                         tail
                     }
                     _ => return None,
@@ -154,7 +156,9 @@ fuzz_target!(|data: &[u8]| {
         let body = baidupay_fuzz::signed_body(&fields, "sign", "c2ln", 0, false);
         match notifier().verify(body.as_bytes()) {
             Err(NotifyError::UnsupportedCharset { .. }) => return,
-            other => panic!("an unsupported charset was not refused as such: {other:?}\nbody: {body}"),
+            other => {
+                panic!("an unsupported charset was not refused as such: {other:?}\nbody: {body}")
+            }
         }
     };
     let Some(fields) = as_sent(charset, fields) else {

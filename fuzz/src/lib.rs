@@ -76,7 +76,9 @@ pub fn signed_body_in(
         bytes(s)
             .into_iter()
             .map(|b| match char::from(b) {
-                c if c.is_ascii() => baidupay_crypto::form::encode_component(c.encode_utf8(&mut [0; 1])),
+                c if c.is_ascii() => {
+                    baidupay_crypto::form::encode_component(c.encode_utf8(&mut [0; 1]))
+                }
                 _ => format!("%{b:02X}"),
             })
             .collect()

@@ -212,9 +212,7 @@ impl AlipayNotifier {
                 // Everything but sign/sign_type, empties kept. (Not Baidu's callback rules
                 // less sign_type: they also leave out a field named `rsaSign`, which would
                 // then be returned as verified without being signed.)
-                AlipayVariant::V1KeepEmpty => {
-                    check(Rules::AlipayNotifyKeepEmpty, &mut all.clone())
-                }
+                AlipayVariant::V1KeepEmpty => check(Rules::AlipayNotifyKeepEmpty, &mut all.clone()),
                 _ => check(Rules::AlipayNotify, &mut all.clone()),
             };
             match result {

@@ -215,7 +215,10 @@ fn empty_values_and_cert_sn_variants() {
     for extra in ["rsaSign=x", "rsaSign=", "sign_type2=RSA2"] {
         let forged = format!("{body}&{extra}");
         assert!(
-            matches!(notifier.verify(forged.as_bytes()), Err(NotifyError::BadSignature)),
+            matches!(
+                notifier.verify(forged.as_bytes()),
+                Err(NotifyError::BadSignature)
+            ),
             "{extra}"
         );
     }
