@@ -1,8 +1,10 @@
 //! `cargo xtask fuzz [--seconds N] [--runs N] [--sanitizer S] [TARGET...]`: builds the libFuzzer
 //! targets of `fuzz/` (nightly + cargo-fuzz, installed when missing), runs each for N seconds
 //! (default 60; `--runs` stops a target earlier at that many executions) one after another, and
-//! prints executions, exec/s and crashes per target, with the artifact of any crash. Exits
-//! non-zero when a target crashed. Not part of `cargo xtask ci`.
+//! prints executions, exec/s and crashes per target, with the artifact of any crash, under the
+//! commit the fuzzed code is at (marked when the working tree has uncommitted changes: a count
+//! describes one version of the code). Exits non-zero when a target crashed. Not part of
+//! `cargo xtask ci`.
 //!
 //! The targets build with debug assertions and overflow checks, and without a sanitizer by
 //! default (`--sanitizer none`): the workspace forbids `unsafe`, so what fuzzing finds here is a
@@ -229,6 +231,28 @@ fn run_target(fuzz_dir: &Path, log_dir: &Path, target: &str, options: &Options) 
     Ok(stats)
 }
 
+/// The commit the working tree is at, `+ uncommitted changes` when it differs from it (the
+/// targets build from the working tree; what a run adds to `fuzz/corpus` is ignored by git).
+fn source_revision(root: &Path) -> String {
+    let git =
+        |args: &[&str]| crate::shell::output(Command::new("git").current_dir(root).args(args)).ok();
+    match git(&["rev-parse", "--short=12", "HEAD"]) {
+        Some(rev) => {
+            let dirty = git(&["status", "--porcelain"]).is_none_or(|s| !s.trim().is_empty());
+            describe_revision(rev.trim(), dirty)
+        }
+        None => "an unknown commit (not a git checkout)".to_owned(),
+    }
+}
+
+fn describe_revision(rev: &str, dirty: bool) -> String {
+    if dirty {
+        format!("{rev} + uncommitted changes")
+    } else {
+        rev.to_owned()
+    }
+}
+
 fn print_table(results: &[(String, Stats)]) {
     let width = results
         .iter()
@@ -283,6 +307,8 @@ pub(crate) fn fuzz(args: &[String]) -> Result {
     if let [one] = targets.as_slice() {
         build.arg(one);
     }
+    let source = source_revision(&workspace_root());
+    eprintln!("==> fuzzing the code at {source}");
     run("build the fuzz targets", &mut build)?;
     let log_dir = fuzz_dir.join("target").join("xtask-fuzz");
     std::fs::create_dir_all(&log_dir).map_err(|e| format!("{}: {e}", log_dir.display()))?;
@@ -292,6 +318,7 @@ pub(crate) fn fuzz(args: &[String]) -> Result {
         results.push((target.clone(), stats));
     }
     print_table(&results);
+    println!("source: {source}");
     let crashed: Vec<&str> = results
         .iter()
         .filter(|(_, s)| s.failed)
@@ -307,6 +334,23 @@ pub(crate) fn fuzz(args: &[String]) -> Result {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn revision_marks_uncommitted_changes() {
+        assert_eq!(describe_revision("630e850abcde", false), "630e850abcde");
+        assert_eq!(
+            describe_revision("630e850abcde", true),
+            "630e850abcde + uncommitted changes"
+        );
+        // this checkout: a short hash, and never the unknown-commit text
+        let here = source_revision(&workspace_root());
+        assert!(
+            here.split(' ')
+                .next()
+                .is_some_and(|h| h.len() == 12 && h.bytes().all(|b| b.is_ascii_hexdigit())),
+            "{here}"
+        );
+    }
 
     #[test]
     fn final_stats_win() {
