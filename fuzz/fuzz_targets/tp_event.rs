@@ -3,27 +3,18 @@
 //! which reaches the decryption and event parsing past the signature check.
 #![no_main]
 
-use std::sync::OnceLock;
-
-use baidupay_notify::{TpEventError, TpEventKeys};
+use baidupay_notify::TpEventError;
 use libfuzzer_sys::fuzz_target;
 
-fn keys() -> &'static TpEventKeys {
-    static K: OnceLock<TpEventKeys> = OnceLock::new();
-    K.get_or_init(|| {
-        TpEventKeys::new(
-            "fuzz-token",
-            "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
-            "fuzz-tp",
-        )
-        .expect("test key")
-    })
-}
-
 fuzz_target!(|data: &[u8]| {
-    assert!(keys().open(data).is_err(), "an unsigned body verified");
-    let envelope = keys().seal(data, "1", 2, [5; 16]).expect("seal");
-    match keys().open_json(envelope.to_json().as_bytes()) {
+    assert!(
+        baidupay_fuzz::tp_keys().open(data).is_err(),
+        "an unsigned body verified"
+    );
+    let envelope = baidupay_fuzz::tp_keys()
+        .seal(data, "1", 2, [5; 16])
+        .expect("seal");
+    match baidupay_fuzz::tp_keys().open_json(envelope.to_json().as_bytes()) {
         Ok(map) => {
             let sent: serde_json::Value = serde_json::from_slice(data).expect("opened non-JSON");
             assert_eq!(serde_json::Value::Object(map.clone()), sent);

@@ -10,23 +10,9 @@
 //! event name to set (`event` or `MsgType`) among the known ones, or none.
 #![no_main]
 
-use std::sync::OnceLock;
-
-use baidupay_notify::{TpEvent, TpEventError, TpEventKeys};
+use baidupay_notify::{TpEvent, TpEventError};
 use libfuzzer_sys::fuzz_target;
 use serde_json::{Map, Value};
-
-fn keys() -> &'static TpEventKeys {
-    static K: OnceLock<TpEventKeys> = OnceLock::new();
-    K.get_or_init(|| {
-        TpEventKeys::new(
-            "fuzz-token",
-            "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
-            "fuzz-tp",
-        )
-        .expect("test keys")
-    })
-}
 
 const EVENTS: [(&str, &str); 10] = [
     ("MsgType", "ticket"),
@@ -75,16 +61,16 @@ fuzz_target!(|data: &[u8]| {
         object.insert((*name).to_owned(), Value::String((*event).to_owned()));
     }
     let message = serde_json::to_vec(&object).expect("a JSON object serializes");
-    let envelope = keys()
+    let envelope = baidupay_fuzz::tp_keys()
         .seal(&message, &nonce, timestamp, [control; 16])
         .expect("seal");
     let body = envelope.to_json();
 
-    match keys().open_json(body.as_bytes()) {
+    match baidupay_fuzz::tp_keys().open_json(body.as_bytes()) {
         Ok(opened) => assert_eq!(opened, object),
         Err(e) => panic!("an authentic envelope did not open: {e:?}\nbody: {body}"),
     }
-    let event = match keys().open(body.as_bytes()) {
+    let event = match baidupay_fuzz::tp_keys().open(body.as_bytes()) {
         Ok(event) => {
             assert_eq!(event.raw(), &object);
             assert!(!matches!(&event, TpEvent::Unknown { event, .. } if event == "ticket"));
@@ -96,7 +82,7 @@ fuzz_target!(|data: &[u8]| {
         }
         Err(e) => panic!("an authentic event failed other than by its shape: {e:?}"),
     };
-    let audit = baidupay_notify::tp::parse_audit_push(keys(), body.as_bytes());
+    let audit = baidupay_notify::tp::parse_audit_push(baidupay_fuzz::tp_keys(), body.as_bytes());
     match (&event, audit) {
         (Some(e), Ok(push)) => assert_eq!(e.as_payment_audit(), Some(&push)),
         (Some(e), Err(TpEventError::UnexpectedEvent { .. })) => {

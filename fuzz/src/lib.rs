@@ -1,5 +1,5 @@
-//! Helpers shared by the fuzz targets: the committed test key, form fields derived from the
-//! fuzz input, and in-memory ZIP archives around fuzzed files.
+//! Helpers shared by the fuzz targets: the committed test key, the TP event test keys, form
+//! fields derived from the fuzz input, and in-memory ZIP archives around fuzzed files.
 //!
 //! The signed targets (`baidu_notify_signed`, `alipay_notify_signed`, `tp_event_signed`) play
 //! the platform: they sign (or seal) fields taken from the input with a test key, so that the
@@ -19,6 +19,20 @@ const TEST_KEY: &str = include_str!("../keys/test-rsa1024.pem");
 pub fn test_key() -> &'static PrivateKey {
     static K: OnceLock<PrivateKey> = OnceLock::new();
     K.get_or_init(|| PrivateKey::parse(TEST_KEY).expect("the committed fuzz key parses"))
+}
+
+/// The TP event keys both TP event targets seal and open with: a test token, a 43-character
+/// EncodingAESKey and a client id.
+pub fn tp_keys() -> &'static baidupay_notify::TpEventKeys {
+    static K: OnceLock<baidupay_notify::TpEventKeys> = OnceLock::new();
+    K.get_or_init(|| {
+        baidupay_notify::TpEventKeys::new(
+            "fuzz-token",
+            "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+            "fuzz-tp",
+        )
+        .expect("the test TP keys are valid")
+    })
 }
 
 /// A signer with the test key.
