@@ -17,8 +17,9 @@
 //! * `bench bill [--rows N]`: a generated N-row (default 1M) and a 100k-row Alipay bill ZIP
 //!   parsed by the SDK and by Python's standard library in the same run: rows/s, ratio, peak RSS.
 //! * `release --dry-run`: checks a release could be cut and prints the plan; changes nothing.
-//! * `fuzz [--seconds N] [--runs N] [TARGET...]`: the libFuzzer targets of `fuzz/`, one after
-//!   another, with executions, exec/s and crashes per target (see `fuzz.rs`; not part of `ci`).
+//! * `fuzz [--seconds N] [--runs N] [--sanitizer S] [TARGET...]`: the libFuzzer targets of
+//!   `fuzz/`, one after another, with executions, exec/s and crashes per target and the commit
+//!   fuzzed (see `fuzz.rs`; not part of `ci`).
 
 mod advisories;
 mod bench;
@@ -45,13 +46,13 @@ fn main() -> ExitCode {
         Some("fuzz") => fuzz::fuzz(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <ci | tidy | deny | bench [rsa|notify|load|sandbox|bill] [--quick] [--rows N] | release --dry-run>\n\
+                "usage: cargo xtask <ci | tidy | deny | bench [rsa|notify|load|sandbox|bill] [--quick] [--rows N] | release --dry-run | fuzz [--seconds N] [--runs N] [--sanitizer S] [TARGET...]>\n\
                  \n  ci                 tidy, fmt, clippy, tests (both backends), docs, cargo-deny\
                  \n  tidy               dependency layering, publish = false, unused dependencies\
                  \n  deny               cargo deny: licenses, bans, sources; advisories (offline snapshot)\
                  \n  bench [rsa|notify|load|sandbox|bill] [--quick] [--rows N]  RSA vs `openssl speed`; notify parse cost; loopback load; sandbox throughput; Alipay bill parsing vs Python\
                  \n  release --dry-run  check a release could be cut; print the plan\
-                 \n  fuzz [--seconds N] [--runs N] [TARGET...]  run the libFuzzer targets (nightly), one after another"
+                 \n  fuzz [--seconds N] [--runs N] [--sanitizer S] [TARGET...]  run the libFuzzer targets (nightly), one after another"
             );
             return ExitCode::from(2);
         }
