@@ -1,5 +1,5 @@
 //! The sandbox's own API checked by a client that shares no code with the SDK: plain HTTP/1.1
-//! over `std::net`, hand-written form and percent encoding, and every signature made and
+//! over `std::net` (`baidupay_testkit::http`), hand-written form and percent encoding, and every signature made and
 //! checked by the `openssl` command-line tool. If the simulator and the SDK made the same
 //! mistake (a canonical string, an encoding, a field name), the SDK's end-to-end tests would
 //! pass together; this test would not.
@@ -18,6 +18,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use baidupay_sandbox::{Sandbox, SandboxConfig};
+use baidupay_testkit::http::{exchange, exchange_bytes};
 use serde_json::{Value, json};
 
 const APP_KEY: &str = "MMMindependent";
@@ -226,47 +227,6 @@ fn sign_string(fields: &BTreeMap<String, String>) -> String {
 }
 
 // --- plain HTTP -------------------------------------------------------------------------------
-
-fn exchange(
-    addr: &str,
-    method: &str,
-    target: &str,
-    content_type: &str,
-    body: &str,
-) -> (u16, String) {
-    let (status, body) = exchange_bytes(addr, method, target, content_type, body);
-    (status, String::from_utf8(body).unwrap())
-}
-
-/// [`exchange`], the body as bytes (a bill archive is not text).
-fn exchange_bytes(
-    addr: &str,
-    method: &str,
-    target: &str,
-    content_type: &str,
-    body: &str,
-) -> (u16, Vec<u8>) {
-    let mut s = TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
-    write!(
-        s,
-        "{method} {target} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    let mut raw = Vec::new();
-    s.read_to_end(&mut raw).unwrap();
-    let end = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
-    let head = String::from_utf8(raw[..end].to_vec()).unwrap();
-    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
-    assert!(
-        !head
-            .to_ascii_lowercase()
-            .contains("transfer-encoding: chunked"),
-        "this client reads Content-Length bodies only: {head}"
-    );
-    (status, raw[end + 4..].to_vec())
-}
 
 fn get(addr: &str, target: &str) -> Value {
     let (status, body) = exchange(addr, "GET", target, "text/plain", "");
