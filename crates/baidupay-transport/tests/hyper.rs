@@ -138,9 +138,7 @@ async fn success_with_user_agent() {
 
 #[tokio::test]
 async fn connect_refused_is_connect_and_not_sent() {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    drop(listener);
+    let (_reserved, addr) = refusing_addr();
     let t = transport(Settings::default());
     let err = t
         .send(get(&format!(
@@ -242,6 +240,17 @@ fn flaky() -> Handler {
     })
 }
 
+/// A loopback address that refuses connections: a socket bound to it that never listens. It
+/// stays bound while the returned socket lives, so no other test's server can be given the
+/// port meanwhile (a listener bound and dropped freed its port, which a test running in
+/// parallel could then get: the "refused" request reached that test's server).
+fn refusing_addr() -> (tokio::net::TcpSocket, std::net::SocketAddr) {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let addr = socket.local_addr().unwrap();
+    (socket, addr)
+}
+
 const FAST: RetryPolicy = RetryPolicy {
     max_retries: 2,
     base_delay: Duration::from_millis(10),
@@ -288,9 +297,7 @@ async fn four_xx_never_retried() {
 
 #[tokio::test]
 async fn connect_failure_retried_even_when_not_idempotent() {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    drop(listener);
+    let (_reserved, addr) = refusing_addr();
     let t = Retry::new(transport(Settings::default()), FAST);
     let req = Request::post(format!("http://{addr}/refund"))
         .body(Bytes::new())
